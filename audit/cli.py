@@ -1,0 +1,101 @@
+"""The ``caseaudit`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from audit import __version__
+from audit.errors import CaseAuditError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see 'caseaudit {self.prog.split()[-1]} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="caseaudit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"caseaudit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="load an export and report what was read")
+    check.add_argument("input", type=Path, help="a workbook, or a folder of per-table files")
+    check.add_argument(
+        "--csv",
+        type=Path,
+        default=Path("reports/data_quality.csv"),
+        help="where to write rejected rows and data-quality findings",
+    )
+    check.set_defaults(handler=_check)
+
+    sample = commands.add_parser("sample", help="generate a fictional authority's case records")
+    sample.add_argument("--children", type=int, default=200)
+    sample.add_argument("--seed", type=int, default=2026)
+    sample.add_argument("--end-month", default="2026-10", help="last month of activity")
+    sample.add_argument("--out", type=Path, required=True, help="folder to write into")
+    sample.add_argument(
+        "--messy", action="store_true", help="also write a messy copy in OUT/messy/"
+    )
+    sample.set_defaults(handler=_sample)
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    from audit.load_summary import format_load_summary
+    from audit.loader import load
+    from audit.output import write_csv
+
+    result = load(args.input)
+    print(format_load_summary(result))
+    path = write_csv(result.issues(), args.csv)
+    print(f"Wrote {len(result.issues())} rejected rows and findings to {path}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from audit import sample
+
+    if args.children < 1:
+        raise UsageError("--children must be at least 1")
+    tables = sample.generate_authority(args.children, args.seed, end_month=args.end_month)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "authority.xlsx"
+    sample.write_workbook(tables, path)
+    print(f"Wrote {path} ({args.children} fictional children, seed {args.seed})")
+    if args.messy:
+        sample.write_messy_copy(tables, args.out / "messy")
+        print(f"Wrote a messy copy to {args.out / 'messy'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    except CaseAuditError as exc:
+        if debug:
+            raise
+        print(f"caseaudit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("caseaudit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        print(
+            f"caseaudit: internal error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for details, and report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+"""Load an export into the contract's tables, accounting for every row.
+
+For each table: find the header row, match headers to contract columns, normalise each
+column by its kind, then reject rows the contract says cannot be used (blank required
+value, unparseable required date, duplicate key, unknown child). Every input row ends up
+either loaded or rejected with a reason; every value kept but flawed is a data-quality
+finding. The result is checked against the pandera model before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from audit import normalise
+from audit.contract import (
+    MODELS,
+    REQUIRED_TABLES,
+    SOURCE_ROW,
+    UNALLOCATED_TEAM,
+    ColumnSpec,
+    TableSpec,
+    schema,
+    table_spec,
+)
+from audit.errors import InputError
+from audit.reader import Grid, discover, read_grid, table_key
+from audit.safety import SafetyLimits
+
+HEADER_SEARCH_ROWS = 30
+
+ISSUE_COLUMNS = ["table", "source", "source_row", "action", "kind", "column", "value", "detail"]
+
+# Why a row is rejected, in the order they are checked: a row gets the first that applies.
+REJECT_MISSING = "missing_required_value"
+REJECT_BAD_DATE = "unparseable_required_date"
+REJECT_DUPLICATE = "duplicate_key"
+REJECT_UNKNOWN_CHILD = "unknown_child"
+# Kept rows with a flawed value.
+FINDING_BAD_DATE = "unparseable_date"
+FINDING_UNMAPPED = "unmapped_value"
+FINDING_EXCEL_ERROR = "excel_error"
+FINDING_UNKNOWN_CHILD = "unknown_child"
+
+
+@dataclass
+class TableLoad:
+    """What happened to one table: where it came from and where every row went."""
+
+    table: str
+    source: str
+    frame: pd.DataFrame
+    rows_read: int
+    rejected: pd.DataFrame  # ISSUE_COLUMNS, action "rejected"
+    findings: pd.DataFrame  # ISSUE_COLUMNS, action "kept"
+    header_row: int
+    absent_columns: tuple[str, ...] = ()  # optional contract columns not in the input
+    ignored_headers: tuple[str, ...] = ()  # input headers outside the contract
+    encoding: str | None = None
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.frame)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+
+@dataclass
+class LoadResult:
+    input_path: Path
+    loads: dict[str, TableLoad]
+    unrecognised: tuple[str, ...] = field(default=())  # sheets or files that are no table
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: load.frame for name, load in self.loads.items()}
+
+    def issues(self) -> pd.DataFrame:
+        """Every rejected row and data-quality finding, table by table."""
+        parts = [p for load in self.loads.values() for p in (load.rejected, load.findings)]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame(columns=ISSUE_COLUMNS)
+        return pd.concat(parts, ignore_index=True)
+
+
+def load(path: Path, limits: SafetyLimits | None = None) -> LoadResult:
+    """Load a workbook (a sheet per table) or a folder (a file per table)."""
+    limits = limits or SafetyLimits()
+    found = discover(path, limits)
+    by_table = {table_key(name): name for name in MODELS}
+    matched = {by_table[key]: where for key, where in found.items() if key in by_table}
+    unrecognised = tuple(
+        sheet or file.name for key, (file, sheet) in found.items() if key not in by_table
+    )
+    for required in REQUIRED_TABLES:
+        if required not in matched:
+            seen = ", ".join(sheet or file.name for file, sheet in found.values()) or "none"
+            raise InputError(
+                f"{path}: no '{required}' table (a sheet or file named {required}). Found: {seen}."
+            )
+    loads: dict[str, TableLoad] = {}
+    # Children first: other tables are checked against the loaded child IDs.
+    for name in sorted(matched, key=lambda t: t != "children"):
+        file, sheet = matched[name]
+        grid = read_grid(file, sheet)
+        children = loads["children"].frame["child_id"] if "children" in loads else None
+        loads[name] = load_table(table_spec(name), grid, children)
+    return LoadResult(path, loads, unrecognised)
+
+
+def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) -> TableLoad:
+    header_row = _find_header_row(spec, grid)
+    headers = grid.cells.loc[header_row]
+    positions = _match_columns(spec, grid, headers)
+    body = grid.cells.loc[header_row + 1 :]
+    body = body[body.map(_is_filled).any(axis=1)]  # a wholly empty row is not a record
+
+    frame = pd.DataFrame(index=body.index)
+    issues = _Issues(spec.name, grid.source)
+    bad_dates: dict[str, pd.Series] = {}  # raw text of required dates that did not parse
+    for column in spec.columns:
+        if column.name in positions:
+            values, unusable = _normalise_column(column, body[positions[column.name]], issues)
+            frame[column.name] = values
+            if unusable.notna().any():
+                bad_dates[column.name] = unusable
+    if "allocated_team" in frame:
+        frame["allocated_team"] = frame["allocated_team"].fillna(UNALLOCATED_TEAM)
+
+    rejected = _reject_rows(spec, frame, bad_dates, issues, child_ids)
+    kept = frame[~rejected]
+    if spec.name == "supervisions" and child_ids is not None and "child_id" in kept:
+        _flag_unknown_children(kept, child_ids, issues)
+
+    kept = kept.copy()
+    kept[SOURCE_ROW] = kept.index.astype("int64")
+    kept = kept.reset_index(drop=True)
+    _validate(spec.name, kept)
+    matched_positions = set(positions.values())
+    return TableLoad(
+        table=spec.name,
+        source=grid.source,
+        frame=kept,
+        rows_read=len(body),
+        rejected=issues.frame("rejected"),
+        findings=issues.frame("kept", only_rows=set(kept[SOURCE_ROW])),
+        header_row=int(header_row),
+        absent_columns=tuple(c.name for c in spec.columns if c.name not in positions),
+        ignored_headers=tuple(
+            normalise.clean_header(h)
+            for pos, h in headers.items()
+            if pos not in matched_positions and _is_filled(h)
+        ),
+        encoding=grid.encoding,
+    )
+
+
+# ---------------------------------------------------------------- headers
+
+
+def _is_filled(value: object) -> bool:
+    return not (value is None or value == "" or (isinstance(value, float) and value != value))
+
+
+def _find_header_row(spec: TableSpec, grid: Grid) -> int:
+    """The first of the top rows that names the most contract columns."""
+    wanted = {normalise.header_key(c) for c in spec.column_names}
+    best_row, best = None, 0
+    for row_number, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows():
+        hits = len({normalise.header_key(v) for v in row if _is_filled(v)} & wanted)
+        if hits > best:
+            best_row, best = row_number, hits
+    if best_row is None:
+        raise InputError(
+            f"{grid.source}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            f"(looked for columns such as {', '.join(spec.required_columns)}). "
+            "Check that this is the right sheet and that its header row is present."
+        )
+    return int(best_row)
+
+
+def _match_columns(spec: TableSpec, grid: Grid, headers: pd.Series) -> dict[str, int]:
+    by_key: dict[str, int] = {}
+    for position, header in headers.items():
+        key = normalise.header_key(header)
+        if key and key not in by_key:  # the first of two same-named columns wins
+            by_key[key] = int(position)
+    positions = {
+        c.name: by_key[normalise.header_key(c.name)]
+        for c in spec.columns
+        if normalise.header_key(c.name) in by_key
+    }
+    for name in spec.required_columns:
+        if name not in positions:
+            found = [normalise.clean_header(h) for h in headers if _is_filled(h)]
+            close = difflib.get_close_matches(name.replace("_", " "), found, n=1, cutoff=0.4)
+            hint = f"the closest header found is '{close[0]}'" if close else "no similar header"
+            raise InputError(
+                f"{grid.source}: required column '{name}' is missing ({hint}). "
+                f"Rename that column to '{name}' or map it in the config."
+            )
+    return positions
+
+
+# ---------------------------------------------------------------- cells
+
+
+class _Issues:
+    """Collects rejections and findings for one table as plain records."""
+
+    def __init__(self, table: str, source: str) -> None:
+        self.table, self.source = table, source
+        self.records: list[dict[str, object]] = []
+
+    def add(
+        self,
+        action: str,
+        kind: str,
+        column: str,
+        rows: pd.Series,
+        values: pd.Series,
+        detail: pd.Series | str,
+    ) -> None:
+        """Record one issue for each row where ``rows`` is true."""
+        if not rows.any():
+            return
+        hit = rows[rows].index
+        details = detail[hit] if isinstance(detail, pd.Series) else pd.Series(detail, index=hit)
+        chunk = pd.DataFrame(
+            {
+                "table": self.table,
+                "source": self.source,
+                "source_row": hit.astype("int64"),
+                "action": action,
+                "kind": kind,
+                "column": column,
+                "value": values.reindex(hit).astype("string"),
+                "detail": details.astype("string"),
+            }
+        )
+        self.records.append(chunk)  # type: ignore[arg-type]
+
+    def frame(self, action: str, only_rows: set[int] | None = None) -> pd.DataFrame:
+        chunks = [c for c in self.records if isinstance(c, pd.DataFrame)]
+        if not chunks:
+            return pd.DataFrame(columns=ISSUE_COLUMNS)
+        out = pd.concat(chunks, ignore_index=True)
+        out = out[out["action"] == action]
+        if only_rows is not None:
+            out = out[out["source_row"].isin(only_rows)]
+        return out.sort_values(["source_row", "column"], kind="stable").reset_index(drop=True)
+
+
+def _normalise_column(
+    column: ColumnSpec, raw: pd.Series, issues: _Issues
+) -> tuple[pd.Series, pd.Series]:
+    """The column's normalised values, and the raw text of cells the column cannot accept
+    (unparseable dates in a required date column: those rows are rejected)."""
+    text = normalise.cells_to_text(raw)
+    errors = normalise.excel_errors(text)
+    if not column.required:
+        issues.add(
+            "kept",
+            FINDING_EXCEL_ERROR,
+            column.name,
+            errors,
+            text,
+            "Excel error value; treated as blank",
+        )
+    text = text.mask(errors)
+    no_problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+
+    if column.kind == "date":
+        values, bad = normalise.as_date(raw.mask(errors), text)
+        if column.required:
+            return values, text.where(bad)
+        issues.add(
+            "kept",
+            FINDING_BAD_DATE,
+            column.name,
+            bad,
+            text,
+            "not a date (expected e.g. 03/04/2026); treated as blank",
+        )
+        return values, no_problem
+    if column.kind == "yn":
+        values, bad = normalise.as_yes_no(text)
+        issues.add(
+            "kept", FINDING_UNMAPPED, column.name, bad, text, "not a Y/N value; kept as written"
+        )
+        return values, no_problem
+    if column.kind == "code":
+        values, bad = normalise.as_code(text, column.name)
+        issues.add(
+            "kept",
+            FINDING_UNMAPPED,
+            column.name,
+            bad,
+            text,
+            "not a recognised code; kept as written",
+        )
+        return values, no_problem
+    if column.kind == "lcode":
+        return normalise.as_lower_code(text)[0], no_problem
+    if column.kind == "id":
+        return normalise.as_id(text)[0], no_problem
+    return normalise.as_text(text)[0], no_problem
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _reject_rows(
+    spec: TableSpec,
+    frame: pd.DataFrame,
+    bad_dates: dict[str, pd.Series],
+    issues: _Issues,
+    child_ids: pd.Series | None,
+) -> pd.Series:
+    """Which rows cannot be loaded; each gets one reason, the first that applies."""
+    rejected = pd.Series(False, index=frame.index)
+    for name in spec.required_columns:
+        if name == "allocated_team":
+            continue  # blank means Unallocated
+        if name in bad_dates:
+            bad = bad_dates[name].notna() & ~rejected
+            issues.add(
+                "rejected", REJECT_BAD_DATE, name, bad, bad_dates[name], f"{name} is not a date"
+            )
+            rejected |= bad
+        missing = frame[name].isna() & ~rejected
+        issues.add("rejected", REJECT_MISSING, name, missing, frame[name], f"{name} is blank")
+        rejected |= missing
+
+    if spec.key:
+        key = frame[spec.key].where(~rejected)
+        first_row = pd.Series(frame.index, index=frame.index).groupby(key).transform("first")
+        dup = key.duplicated(keep="first") & ~rejected
+        issues.add(
+            "rejected",
+            REJECT_DUPLICATE,
+            spec.key,
+            dup,
+            key,
+            "duplicates the " + spec.key + " of row " + first_row.astype("Int64").astype("string"),
+        )
+        rejected |= dup
+
+    if spec.child_linked and child_ids is not None:
+        unknown = ~frame["child_id"].isin(child_ids).fillna(False).astype(bool) & ~rejected
+        issues.add(
+            "rejected",
+            REJECT_UNKNOWN_CHILD,
+            "child_id",
+            unknown,
+            frame["child_id"],
+            "no child with this child_id in the children table",
+        )
+        rejected |= unknown
+    return rejected
+
+
+def _flag_unknown_children(kept: pd.DataFrame, child_ids: pd.Series, issues: _Issues) -> None:
+    unknown = kept["child_id"].notna() & ~kept["child_id"].isin(child_ids)
+    issues.add(
+        "kept",
+        FINDING_UNKNOWN_CHILD,
+        "child_id",
+        unknown.fillna(False).astype(bool),
+        kept["child_id"],
+        "no child with this child_id; the record still counts",
+    )
+
+
+def _validate(table: str, frame: pd.DataFrame) -> None:
+    """The loaded table must satisfy its model; a failure here is a bug in the loader."""
+    try:
+        schema(table).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:  # pragma: no cover - guards our own invariants
+        raise RuntimeError(f"loaded {table} breaks its contract:\n{exc.failure_cases}") from exc

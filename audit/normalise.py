@@ -1,0 +1,205 @@
+"""Cell normalisation, done once by the loader so rules never see raw export quirks.
+
+Every function takes a column of raw cells (object dtype: str, int, float, date, datetime,
+bool or missing, as the spreadsheet reader gives them) and returns the normalised column
+plus a boolean mask of cells that could not be normalised. The loader turns that mask into
+data-quality findings or rejections; nothing here decides what happens to a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.codes import CODE_LISTS, OPEN_CODE_LISTS, description_lookup
+
+EXCEL_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+
+# Excel's day zero for serial dates (1900 date system, allowing for its 1900 leap-year bug).
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_MAX_SERIAL = 2958465  # 31 December 9999
+_ANNEX_A_PREFIX = re.compile(r"^[A-Za-z]{1,2}\)\s*")
+_TRAILING_POINT_ZERO = re.compile(r"^(\d+)\.0+$")
+# Tried in order on the date part of a text cell. Day-first always: this is England.
+_DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d/%m/%y",
+)
+
+_YES = frozenset({"y", "yes", "true", "1"})
+_NO = frozenset({"n", "no", "false", "0"})
+_YN_BLANK = frozenset({"unknown", "not recorded"})
+
+
+# ---------------------------------------------------------------- headers
+
+_HEADER_SPACE = re.compile(r"[\s\u00a0]+")
+_HEADER_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def clean_header(header: object) -> str:
+    """A header as a person would read it: spaces folded, quotes straight, trimmed."""
+    text = "" if header is None or (isinstance(header, float) and np.isnan(header)) else str(header)
+    return _HEADER_SPACE.sub(" ", text.translate(_HEADER_QUOTES)).strip()
+
+
+def header_key(header: object) -> str:
+    """The key two headers are matched on: case folded, spaces, '-' and '_' ignored."""
+    return re.sub(r"[\s_\-]+", "", clean_header(header)).casefold()
+
+
+# ---------------------------------------------------------------- cells to text
+
+
+def _cell_text(value: Any) -> Any:
+    if value is None:
+        return pd.NA
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if np.isnan(value):
+            return pd.NA
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def cells_to_text(raw: pd.Series) -> pd.Series:
+    """Raw cells as trimmed text; blank and white-space-only cells become missing.
+
+    Whole numbers lose Excel's ``.0`` so an identifier typed as a number reads as written.
+    """
+    text = raw.map(_cell_text).astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def excel_errors(text: pd.Series) -> pd.Series:
+    """Cells holding an Excel error (``#N/A`` …), as an error cell or typed as text."""
+    return text.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
+
+
+# ---------------------------------------------------------------- kinds
+
+
+def as_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    return text, pd.Series(False, index=text.index)
+
+
+def as_id(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Identifiers stay text; ``1234.0`` (a number written out by another tool) is ``1234``."""
+    return text.str.replace(_TRAILING_POINT_ZERO, r"\1", regex=True), pd.Series(
+        False, index=text.index
+    )
+
+
+def as_yes_no(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Y/N fields: ``Yes``, ``a) Yes``, ``TRUE``, ``1`` -> Y; unknowns -> blank.
+
+    A value that is neither is kept as written and flagged, so a rule treats it as
+    neither Y nor N and the data-quality report shows it.
+    """
+    folded = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
+    out = text.copy()
+    out[folded.isin(_YES).fillna(False)] = "Y"
+    out[folded.isin(_NO).fillna(False)] = "N"
+    blank = folded.isin(_YN_BLANK).fillna(False)
+    out[blank] = pd.NA
+    unmapped = text.notna() & ~out.isin(["Y", "N"]).fillna(False) & ~blank
+    return out, unmapped.astype(bool)
+
+
+def as_code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    """Upper-case codes; ``a) WBRI``, ``WBRI - White British`` and ``White British`` -> WBRI."""
+    codes = CODE_LISTS.get(column, {})
+    bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip()
+    upper = bare.str.upper()
+    head = upper.str.split(r"\s+-\s+", n=1, regex=True).str[0].str.strip()
+    descriptions = description_lookup(column)
+    by_description = bare.str.casefold().map(descriptions)
+    tail = bare.str.split(r"\s+-\s+", n=1, regex=True).str[-1].str.strip()
+    by_tail = tail.str.casefold().map(descriptions)
+
+    out = upper.copy()
+    if codes:
+        head_is_code = head.isin(codes.keys()).fillna(False)
+        out = out.mask(head_is_code, head)
+        out = out.mask(~head_is_code & by_description.notna(), by_description)
+        out = out.mask(~head_is_code & by_description.isna() & by_tail.notna(), by_tail)
+    if not codes or column in OPEN_CODE_LISTS:
+        unmapped = pd.Series(False, index=text.index)
+    else:
+        unmapped = (out.notna() & ~out.isin(codes.keys())).fillna(False).astype(bool)
+    return out.astype("string"), unmapped
+
+
+def as_lower_code(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Lower-case codes such as ``placement_change``: ``Placement Change`` matches too."""
+    bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
+    return bare.str.replace(r"[\s\-]+", "_", regex=True), pd.Series(False, index=text.index)
+
+
+def as_date(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates from date cells, Excel serials (numbers or digits) and day-first text.
+
+    A date followed by a time parses to its date. Returns datetime64 at midnight; a
+    non-blank cell that is not a real date is NaT and flagged.
+    """
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
+    is_cell_date = raw.map(lambda v: isinstance(v, dt.date)).astype(bool)
+    if is_cell_date.any():
+        out[is_cell_date] = pd.to_datetime(raw[is_cell_date]).dt.normalize()
+
+    todo = text.notna() & ~is_cell_date
+    serial = pd.to_numeric(text.where(todo), errors="coerce")
+    is_serial = serial.notna() & (serial >= 1) & (serial <= _MAX_SERIAL)
+    if is_serial.any():
+        days = np.floor(serial[is_serial].to_numpy(dtype=float)).astype("int64")
+        out[is_serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    todo &= ~is_serial & serial.isna()
+
+    # The date part: before a space and a time ("30/09/2026 16:45") or an ISO "T".
+    date_part = (
+        text.where(todo)
+        .str.replace(r"(?:[T ]\d{1,2}:\d{2}(?::\d{2})?.*)$", "", regex=True)
+        .str.strip()
+    )
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(date_part.where(todo), format=fmt, errors="coerce")
+        hit = parsed.notna() & todo
+        out[hit] = parsed[hit]
+        todo &= ~hit
+    unparseable = (text.notna() & out.isna()).astype(bool)
+    return out.astype("datetime64[ns]"), unparseable

@@ -1,0 +1,203 @@
+"""Read raw grids of cells from a workbook or a folder of per-table files.
+
+A grid is every cell of one sheet or file, no header assumed, so the loader can find the
+header row below any title rows. The grid's index is the 1-based spreadsheet row number
+(the line number for a CSV), which is what a manager needs to find a record.
+
+Workbooks are read with python-calamine, several times faster than openpyxl. Calamine
+reads an Excel error cell (``#N/A``) as an empty cell, which would hide a data-quality
+problem, so a sheet whose XML holds error cells is read with openpyxl instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import python_calamine
+
+from audit.errors import InputError
+from audit.normalise import header_key
+from audit.safety import SafetyLimits, check_input_file
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The raw cells of one sheet or file."""
+
+    source: str  # what a person would open: "authority.xlsx, sheet visits" or "visits.csv"
+    cells: pd.DataFrame  # object dtype, columns 0..n-1, index = 1-based row number
+    encoding: str | None = None  # for CSV: the encoding it was read with
+
+
+def table_key(name: str) -> str:
+    """Sheet and file names match case-insensitively, ignoring spaces, '-' and '_'."""
+    return header_key(name)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(path: Path, limits: SafetyLimits) -> dict[str, tuple[Path, str | None]]:
+    """Map each sheet or file key to (file, sheet name or None) for a workbook or folder."""
+    if not path.exists():
+        raise InputError(f"{path}: not found. Check the path and try again.")
+    if path.is_dir():
+        return _discover_folder(path, limits)
+    kind = check_input_file(path, limits)
+    if kind != "xlsx":
+        # A single CSV or parquet file is one table, named by its file name.
+        return {table_key(path.stem): (path, None)}
+    return {table_key(name): (path, name) for name in _sheet_names(path)}
+
+
+def _discover_folder(folder: Path, limits: SafetyLimits) -> dict[str, tuple[Path, str | None]]:
+    found: dict[str, tuple[Path, str | None]] = {}
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith((".", "~$")) or file.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            continue
+        key = table_key(file.stem)
+        if key in found:
+            raise InputError(
+                f"{folder}: both {found[key][0].name} and {file.name} hold the same table. "
+                "Keep one of them."
+            )
+        check_input_file(file, limits)
+        found[key] = (file, None)
+    return found
+
+
+def _sheet_names(path: Path) -> list[str]:
+    try:
+        with python_calamine.CalamineWorkbook.from_path(str(path)) as wb:
+            return list(wb.sheet_names)
+    except python_calamine.CalamineError as exc:
+        raise InputError(
+            f"{path.name}: could not be read as an Excel workbook ({type(exc).__name__}). "
+            "Export it again from the case-management system."
+        ) from exc
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_grid(file: Path, sheet: str | None) -> Grid:
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(file)
+    if suffix == ".parquet":
+        return _read_parquet(file)
+    return _read_sheet(file, sheet)
+
+
+def _frame(rows: list[list[object]], first_row: int = 1) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame()
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    return frame
+
+
+def _read_sheet(file: Path, sheet: str | None) -> Grid:
+    with python_calamine.CalamineWorkbook.from_path(str(file)) as wb:
+        name = sheet if sheet is not None else wb.sheet_names[0]
+        label = f"{file.name}, sheet {name}" if sheet is not None else file.name
+        if _sheet_has_error_cells(file, wb.sheet_names.index(name)):
+            return Grid(label, _read_sheet_openpyxl(file, name))
+        # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return Grid(label, _frame(rows))
+
+
+def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:
+    import openpyxl  # only for the rare sheet with error cells
+
+    wb = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    try:
+        rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    return _frame(rows)
+
+
+_ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"')
+
+
+def _sheet_has_error_cells(file: Path, index: int) -> bool:
+    """Whether the sheet's XML holds an error cell (``t="e"``), found without parsing it."""
+    with zipfile.ZipFile(file) as zf:
+        part = _sheet_part(zf, index)
+        if part is None:
+            return False
+        with zf.open(part) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                if _ERROR_CELL.search(tail + chunk):
+                    return True
+                tail = chunk[-64:]
+    return False
+
+
+def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
+    """The zip member of the index-th sheet, following the workbook's relationships."""
+    from defusedxml import ElementTree
+
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    sheets = workbook.findall("m:sheets/m:sheet", ns)
+    if index >= len(sheets):
+        return None
+    rel_id = sheets[index].get(f"{{{ns['r']}}}id")
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.findall("p:Relationship", ns):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _read_csv(file: Path) -> Grid:
+    data = file.read_bytes()
+    text, encoding = _decode(data)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return Grid(file.name, _frame(rows), encoding)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252, as Excel saves CSV."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _read_parquet(file: Path) -> Grid:
+    try:
+        frame = pd.read_parquet(file)
+    except Exception as exc:  # pyarrow raises many types for a damaged file
+        raise InputError(
+            f"{file.name}: could not be read as a parquet file ({exc}). Export it again."
+        ) from exc
+    # A parquet file has its header in the schema: put it back as the grid's first row.
+    rows = [list(frame.columns), *frame.astype(object).itertuples(index=False, name=None)]
+    return Grid(file.name, _frame([list(r) for r in rows]))
+
+
+def iter_grids(
+    tables: dict[str, tuple[Path, str | None]],
+) -> Iterator[tuple[str, Grid]]:
+    for key, (file, sheet) in tables.items():
+        yield key, read_grid(file, sheet)

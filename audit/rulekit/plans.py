@@ -1,0 +1,92 @@
+"""Plan versions: the latest version at the as-at date, and whether a plan is active.
+
+RULES.md, "Shared definitions": the latest version of a plan at the as-at date is the row
+of that ``plan_id`` with the greatest ``plan_date`` on or before ``period_end``. A plan is
+active when its start is on/before ``period_end`` and its ``end_date`` is blank or on/after
+``period_start``. Where the versions of a plan disagree on ``start_date`` or ``end_date``,
+the latest version's values stand. ``start_date`` defaults to the earliest ``plan_date`` of
+the ``plan_id`` (DATA_CONTRACT.md); ``start_date`` and ``end_date`` are optional columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from audit.period import AuditPeriod
+
+EFFECTIVE_START = "effective_start"
+EFFECTIVE_END = "effective_end"
+
+_POSITION = "__input_position"
+
+
+def latest_versions(plans: pd.DataFrame, as_at: pd.Timestamp | date) -> pd.DataFrame:
+    """One row per ``plan_id``: its latest version dated on/before ``as_at``.
+
+    * Versions dated after ``as_at`` are ignored, so a re-run of an old period gives the
+      same answer. A plan with no version on/before ``as_at`` is left out.
+    * Ties on ``plan_date``: the later row in the input wins (with the loader's ascending
+      index, the row with the highest index), i.e. the version entered last.
+    * The original index is kept (rules report source rows from it), and rows come back in
+      input order. Rows with a blank ``plan_id`` or ``plan_date`` are ignored (the loader
+      rejects them anyway).
+
+    Adds ``effective_start`` (the latest version's ``start_date`` if given, else the earliest
+    ``plan_date`` of the plan_id) and ``effective_end`` (the latest version's ``end_date``;
+    NaT = open). Both are the latest version's values even when earlier versions disagree.
+    """
+    as_at_ts = pd.Timestamp(as_at)
+    # Work on a positional index so alignment is safe whatever the caller's index is; the
+    # caller's labels are put back on the way out.
+    work = plans.reset_index(drop=True)
+    plan_dates = pd.to_datetime(work["plan_date"])
+
+    # Earliest plan_date per plan over all versions. Any version on/before as_at is no
+    # earlier than it, so this equals the earliest among the counted versions too.
+    earliest = plan_dates.groupby(work["plan_id"]).transform("min")
+
+    eligible = work["plan_id"].notna() & plan_dates.notna() & (plan_dates <= as_at_ts)
+    candidates = pd.DataFrame(
+        {"plan_id": work["plan_id"], "plan_date": plan_dates, _POSITION: np.arange(len(work))}
+    ).loc[eligible]
+    # Stable sort by date then input position: the last row of each plan_id is the latest
+    # version and, among equal dates, the one entered last.
+    positions = np.sort(
+        candidates.sort_values(["plan_id", "plan_date", _POSITION], kind="stable")
+        .drop_duplicates("plan_id", keep="last")[_POSITION]
+        .to_numpy()
+    )
+
+    result = work.loc[positions]
+    start = _column_or_blank(result, "start_date")
+    result = result.assign(
+        **{
+            EFFECTIVE_START: start.fillna(earliest.loc[positions]),
+            EFFECTIVE_END: _column_or_blank(result, "end_date"),
+        }
+    )
+    result.index = plans.index[positions]
+    return result
+
+
+def active_at(latest: pd.DataFrame, period: AuditPeriod) -> pd.Series:
+    """True for plans active during the period; a ``bool`` Series on ``latest``'s index.
+
+    ``latest`` is the output of :func:`latest_versions`: ``effective_start`` on/before the
+    period end, and ``effective_end`` blank or on/after the period start.
+    """
+    start = pd.to_datetime(latest[EFFECTIVE_START])
+    end = pd.to_datetime(latest[EFFECTIVE_END])
+    started = start < period.end_ts + pd.Timedelta(days=1)  # NaT → False
+    not_ended = end.isna() | (end >= period.start_ts)
+    return (started & not_ended).astype(bool)
+
+
+def _column_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The column as datetimes, or all NaT when the column is absent."""
+    if column in frame.columns:
+        return pd.to_datetime(frame[column])
+    return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")

@@ -1,0 +1,411 @@
+"""Shared rule building blocks: period, working days, meaningful text, scope and plans.
+
+Each test pins an outcome a QA lead would notice if it changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from audit.errors import UsageError
+from audit.period import AuditPeriod
+from audit.rulekit.plans import active_at, latest_versions
+from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.text import (
+    DEFAULT_PLACEHOLDERS,
+    comparable_text,
+    contains_any_phrase,
+    is_meaningful,
+)
+from audit.rulekit.workdays import WorkingDayCalendar
+
+SEPT_2026 = AuditPeriod.parse("2026-09")
+
+
+def dates(*values: str | None) -> pd.Series:
+    """A date column as the loader gives it: datetime64 at midnight, NaT for blank."""
+    return pd.to_datetime(pd.Series(list(values), dtype="object"))
+
+
+def text(*values: str | None) -> pd.Series:
+    """A text column as the loader gives it: default string dtype, missing for blank."""
+    return pd.Series(list(values), dtype="str")
+
+
+# --- AuditPeriod -------------------------------------------------------------------------
+
+
+def test_period_parse_gives_whole_calendar_month() -> None:
+    period = AuditPeriod.parse("2026-09")
+    assert (period.start, period.end, period.label) == (
+        date(2026, 9, 1),
+        date(2026, 9, 30),
+        "2026-09",
+    )
+    assert period.as_at == date(2026, 9, 30)
+    assert period.start_ts == pd.Timestamp("2026-09-01")
+    assert period.end_ts == pd.Timestamp("2026-09-30")
+
+
+def test_period_february_leap_year() -> None:
+    assert AuditPeriod.parse("2028-02").end == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    "bad", ["2026-13", "2026-00", "2026-9", "26-09", "2026/09", "", "Sept", "0226-09"]
+)
+def test_period_parse_rejects_bad_values_with_one_line_usage_error(bad: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        AuditPeriod.parse(bad)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("--period must be YYYY-MM, e.g. 2026-09; got ")
+    assert repr(bad) in message
+
+
+def test_period_parse_message_example() -> None:
+    with pytest.raises(
+        UsageError, match=r"^--period must be YYYY-MM, e.g. 2026-09; got '2026-13'$"
+    ):
+        AuditPeriod.parse("2026-13")
+
+
+def test_period_previous_crosses_year() -> None:
+    assert AuditPeriod.parse("2026-01").previous() == AuditPeriod.parse("2025-12")
+    assert SEPT_2026.previous().label == "2026-08"
+
+
+@pytest.mark.parametrize(
+    ("which", "today", "label"),
+    [
+        ("this-month", date(2026, 10, 5), "2026-10"),
+        ("last-month", date(2026, 10, 5), "2026-09"),
+        ("last-month", date(2027, 1, 1), "2026-12"),
+    ],
+)
+def test_period_relative(which: str, today: date, label: str) -> None:
+    assert AuditPeriod.relative(which, today).label == label
+
+
+def test_period_relative_rejects_unknown_word() -> None:
+    with pytest.raises(UsageError):
+        AuditPeriod.relative("next-month", date(2026, 10, 5))
+
+
+def test_period_contains_is_inclusive_and_nat_is_false() -> None:
+    got = SEPT_2026.contains(dates("2026-08-31", "2026-09-01", "2026-09-30", "2026-10-01", None))
+    assert got.tolist() == [False, True, True, False, False]
+    assert got.dtype == bool
+
+
+# --- Working days ------------------------------------------------------------------------
+
+CAL = WorkingDayCalendar()
+
+
+def test_twenty_working_days_after_friday_skips_august_bank_holiday() -> None:
+    # RULES.md example: Monday 31 Aug 2026 is a bank holiday.
+    got = CAL.add_working_days(dates("2026-08-14"), 20)
+    assert got.iloc[0] == pd.Timestamp("2026-09-14")
+    assert CAL.add_working_days_to(date(2026, 8, 14), 20) == date(2026, 9, 14)
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        ("2026-08-15", 1, "2026-08-17"),  # Saturday + 1 → Monday
+        ("2026-08-16", 1, "2026-08-17"),  # Sunday + 1 → Monday
+        ("2026-08-14", 1, "2026-08-17"),  # Friday + 1 → Monday
+        ("2026-08-14", 0, "2026-08-14"),  # n = 0 → the date itself
+        ("2026-08-15", 0, "2026-08-15"),  # ... even on a weekend
+        ("2026-12-24", 1, "2026-12-29"),  # Christmas Fri, Boxing Day Sat, substitute Mon 28
+        ("2026-12-23", 2, "2026-12-29"),
+        ("2026-12-31", 1, "2027-01-04"),  # crosses the year: Fri 1 Jan 2027 is a bank holiday
+        ("2026-08-17", -1, "2026-08-14"),  # counting back from Monday → Friday
+    ],
+)
+def test_add_working_days(start: str, n: int, expected: str) -> None:
+    assert CAL.add_working_days(dates(start), n).iloc[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        ("2026-12-25", False),  # Christmas Day (Friday)
+        ("2026-12-28", False),  # Boxing Day substitute (Monday)
+        ("2026-12-29", True),
+        ("2026-08-31", False),  # late summer bank holiday
+        ("2026-08-29", False),  # Saturday
+        ("2022-09-19", False),  # one-off: State Funeral of Queen Elizabeth II
+    ],
+)
+def test_is_working_day(day: str, working: bool) -> None:
+    assert bool(CAL.is_working_day(dates(day)).iloc[0]) is working
+
+
+def test_nat_passes_through_every_calendar_function() -> None:
+    column = dates("2026-08-14", None)
+    added = CAL.add_working_days(column, 20)
+    assert pd.isna(added.iloc[1])
+    assert added.dtype == column.dtype
+    assert CAL.is_working_day(column).isna().tolist() == [False, True]
+    late = CAL.working_days_after(dates(None, "2026-09-14"), dates("2026-09-15", None))
+    assert late.isna().all()
+
+
+def test_all_nat_and_empty_inputs() -> None:
+    assert CAL.add_working_days(dates(None, None), 5).isna().all()
+    assert CAL.add_working_days(dates(), 5).empty
+    assert CAL.working_days_after(dates(), dates()).empty
+
+
+def test_working_days_after_counts_late_days() -> None:
+    due = dates("2026-09-14", "2026-09-14", "2026-09-14", "2026-09-14", "2026-12-24", "2026-08-14")
+    update = dates(
+        "2026-09-14", "2026-09-10", "2026-09-15", "2026-09-19", "2026-12-29", "2026-09-15"
+    )
+    got = CAL.working_days_after(due, update)
+    # same day → 0; before due → 0; next day → 1; Saturday after Mon → 4 (Tue-Fri);
+    # over Christmas → 1; Fri 14 Aug to Tue 15 Sep → 21 (20 working days + 1).
+    assert got.tolist() == [0, 0, 1, 4, 1, 21]
+    assert str(got.dtype) == "Int64"
+
+
+def test_working_days_keep_the_index() -> None:
+    column = pd.Series(pd.to_datetime(["2026-08-14", "2026-08-15"]), index=[7, 3])
+    assert CAL.add_working_days(column, 1).index.tolist() == [7, 3]
+    assert CAL.working_days_after(column, column).index.tolist() == [7, 3]
+
+
+# --- Meaningful text ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("placeholder", DEFAULT_PLACEHOLDERS)
+def test_every_placeholder_is_not_meaningful_even_with_min_words_1(placeholder: str) -> None:
+    values = text(placeholder, placeholder.upper(), f"  {placeholder.title()}.  ")
+    assert not is_meaningful(values, min_words=1).any()
+
+
+def test_placeholder_list_matches_rules_md() -> None:
+    assert DEFAULT_PLACEHOLDERS == (
+        "n/a", "na", "none", "nil", "-", ".", "see above", "as above", "see previous",
+        "as before", "same as before", "same as previous", "tbc", "to follow", "unknown",
+        "not known", "not recorded", "no views", "see case notes",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "meaningful"),
+    [
+        ("n/a.", False),
+        ("N/A", False),
+        ("(none)", False),
+        ("- see above -", False),
+        ("\u201cNot known\u201d", False),  # curly quotes from Word
+        ("see   case\nnotes.", False),  # inner white space does not hide a placeholder
+        ("...", False),  # punctuation only: same as the "." placeholder
+        ("n/a because the child was asleep", True),  # placeholder is whole-value only
+        ("none of the above applies here", True),
+        ("Unknown father, but mother says he visits", True),
+    ],
+)
+def test_placeholders_ignore_case_and_surrounding_punctuation(value: str, meaningful: bool) -> None:
+    assert is_meaningful(text(value), min_words=1).tolist() == [meaningful]
+
+
+@pytest.mark.parametrize(
+    ("value", "meaningful"),
+    [
+        ("Happy at school", True),  # exactly 3 words
+        ("Happy school", False),  # 2 words
+        ("Happy\nat\nschool", True),  # newlines separate words
+        ("  Happy\t\tat   school  ", True),
+        ("Happy\u00a0at\u00a0school", True),  # non-breaking spaces pasted from Word
+        ("Happy-at-school", False),  # one run of non-white-space is one word
+        ("   ", False),
+        ("", False),
+    ],
+)
+def test_min_words_boundary(value: str, meaningful: bool) -> None:
+    assert is_meaningful(text(value)).tolist() == [meaningful]
+
+
+def test_missing_text_is_not_meaningful_and_index_kept() -> None:
+    values = pd.Series([None, "She wants to stay with nan"], index=[10, 4], dtype="str")
+    got = is_meaningful(values)
+    assert got.index.tolist() == [10, 4]
+    assert got.tolist() == [False, True]
+    assert got.dtype == bool
+
+
+def test_custom_placeholders_and_min_words() -> None:
+    values = text("Discussed in supervision", "n/a")
+    assert is_meaningful(values, placeholders=("discussed in supervision",)).tolist() == [
+        False,
+        False,  # "n/a" is only one word, even though it is no longer a placeholder
+    ]
+    assert is_meaningful(values, placeholders=(), min_words=1).tolist() == [True, True]
+
+
+def test_comparable_text_folds_case_and_white_space_keeps_punctuation() -> None:
+    got = comparable_text(text("  I  want to\nSTAY home. ", "I want to stay home", None))
+    assert got.iloc[0] == "i want to stay home."
+    assert got.iloc[1] == "i want to stay home"
+    assert got.iloc[0] != got.iloc[1]  # punctuation counts
+    assert pd.isna(got.iloc[2])
+    assert not (got == got).iloc[2]  # two missing views are never "the same"
+
+
+@pytest.mark.parametrize(
+    ("value", "matched"),
+    [
+        ("We reflect on the case", True),
+        ("Time to REFLECT.", True),
+        ("Reflection on practice", False),  # word boundary on both ends
+        ("Unreflect", False),
+        ("Case\nreflection was done", True),  # phrase spaces match any white space
+        ("case-reflection", False),
+        (None, False),
+    ],
+)
+def test_contains_any_phrase_on_word_boundaries(value: str | None, matched: bool) -> None:
+    phrases = ["reflect", "case reflection"]
+    assert contains_any_phrase(text(value), phrases).tolist() == [matched]
+
+
+def test_contains_any_phrase_escapes_regex_characters() -> None:
+    values = text("Actions (1:1) agreed", "Actions 1a1 agreed")
+    assert contains_any_phrase(values, ["(1:1)"]).tolist() == [True, False]
+    assert contains_any_phrase(values, ["1.1", "a+"]).tolist() == [False, False]
+
+
+def test_contains_any_phrase_with_no_phrases_is_all_false() -> None:
+    assert contains_any_phrase(text("anything"), []).tolist() == [False]
+
+
+# --- Scope -------------------------------------------------------------------------------
+
+
+def test_open_children_boundaries() -> None:
+    children = pd.DataFrame(
+        {
+            "child_id": text("ends_on_start", "ended_day_before", "starts_on_end",
+                             "starts_day_after", "blank_both", "long_running"),
+            "case_start_date": dates(None, None, "2026-09-30", "2026-10-01", None, "2020-01-01"),
+            "case_end_date": dates("2026-09-01", "2026-08-31", None, None, None, "2027-03-01"),
+        }
+    )  # fmt: skip
+    got = open_children(children, SEPT_2026)
+    assert got.tolist() == [True, False, True, False, True, True]
+    assert got.dtype == bool
+
+
+def test_open_children_without_date_columns_are_all_open() -> None:
+    children = pd.DataFrame({"child_id": text("a", "b")}, index=[5, 9])
+    got = open_children(children, SEPT_2026)
+    assert got.tolist() == [True, True]
+    assert got.index.tolist() == [5, 9]
+
+
+def test_open_children_with_only_end_date() -> None:
+    children = pd.DataFrame(
+        {"child_id": text("a", "b"), "case_end_date": dates("2026-08-31", None)}
+    )
+    assert open_children(children, SEPT_2026).tolist() == [False, True]
+
+
+def test_in_period() -> None:
+    assert in_period(dates("2026-09-30", "2026-10-01", None), SEPT_2026).tolist() == [
+        True,
+        False,
+        False,
+    ]
+
+
+# --- Plans -------------------------------------------------------------------------------
+
+
+def plan_versions(**columns: object) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    for column in ("plan_date", "start_date", "end_date"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def test_latest_version_ignores_future_versions_and_keeps_index() -> None:
+    plans = plan_versions(
+        plan_id=["P1", "P1", "P1", "P2"],
+        plan_date=["2026-06-01", "2026-09-10", "2026-10-02", "2026-10-05"],
+        child_views=["old", "current", "future", "future only"],
+    )
+    plans.index = [100, 101, 102, 103]
+    latest = latest_versions(plans, SEPT_2026.end_ts)
+    assert latest.index.tolist() == [101]  # P2 has no version by the as-at date
+    assert latest["child_views"].tolist() == ["current"]
+    assert latest["effective_start"].tolist() == [pd.Timestamp("2026-06-01")]
+    assert latest["effective_end"].isna().all()
+
+
+def test_latest_version_tie_on_plan_date_later_row_wins() -> None:
+    plans = plan_versions(
+        plan_id=["P1", "P1", "P1"],
+        plan_date=["2026-09-10", "2026-09-10", "2026-09-01"],
+        child_views=["first entered", "entered last", "earlier date"],
+    )
+    latest = latest_versions(plans, date(2026, 9, 30))
+    assert latest["child_views"].tolist() == ["entered last"]
+    assert latest.index.tolist() == [1]
+
+
+def test_latest_version_values_stand_when_versions_disagree() -> None:
+    plans = plan_versions(
+        plan_id=["P1", "P1", "P2", "P2"],
+        plan_date=["2026-03-01", "2026-09-05", "2026-02-01", "2026-09-20"],
+        start_date=["2026-02-20", "2026-03-15", "2026-01-01", None],
+        end_date=["2026-08-01", None, None, "2026-08-15"],
+    )
+    latest = latest_versions(plans, SEPT_2026.end_ts)
+    by_plan = latest.set_index("plan_id")
+    # P1: the earlier version said it ended in August; the latest reopens it.
+    assert by_plan.loc["P1", "effective_start"] == pd.Timestamp("2026-03-15")
+    assert pd.isna(by_plan.loc["P1", "effective_end"])
+    # P2: the latest version has no start_date → earliest plan_date; its end_date stands.
+    assert by_plan.loc["P2", "effective_start"] == pd.Timestamp("2026-02-01")
+    assert by_plan.loc["P2", "effective_end"] == pd.Timestamp("2026-08-15")
+    assert active_at(latest, SEPT_2026).tolist() == [True, False]
+
+
+def test_latest_versions_without_start_or_end_columns() -> None:
+    plans = plan_versions(plan_id=["P1", "P1"], plan_date=["2026-05-01", "2026-09-01"])
+    latest = latest_versions(plans, SEPT_2026.end_ts)
+    assert latest["effective_start"].tolist() == [pd.Timestamp("2026-05-01")]
+    assert active_at(latest, SEPT_2026).tolist() == [True]
+
+
+def test_latest_versions_of_empty_table() -> None:
+    plans = plan_versions(
+        plan_id=pd.Series([], dtype="str"), plan_date=pd.Series([], dtype="object")
+    )
+    latest = latest_versions(plans, SEPT_2026.end_ts)
+    assert latest.empty
+    assert {"effective_start", "effective_end"} <= set(latest.columns)
+    assert active_at(latest, SEPT_2026).empty
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "active"),
+    [
+        ("2026-09-30", None, True),  # starts on period end
+        ("2026-10-01", None, False),  # starts after the period
+        ("2026-01-01", "2026-09-01", True),  # ends on period start
+        ("2026-01-01", "2026-08-31", False),  # ended before the period
+        ("2026-01-01", "2027-01-01", True),
+    ],
+)
+def test_active_at_boundaries(start: str, end: str | None, active: bool) -> None:
+    latest = pd.DataFrame({"effective_start": dates(start), "effective_end": dates(end)})
+    assert active_at(latest, SEPT_2026).tolist() == [active]
