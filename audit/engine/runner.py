@@ -1,0 +1,220 @@
+"""Run rules over loaded tables and shape their results into the findings table.
+
+For each rule: check ``requires`` (SKIPPED with the reason when unmet), hand it read-only
+tables cut to what it declared, run it (ERROR with the reason if it raises or returns
+something malformed, while the others carry on), check its outcomes, and attach the team
+and worker a manager needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from audit.contract import SOURCE_ROW, UNALLOCATED_TEAM, table_spec
+from audit.rulekit import (
+    MET,
+    NOT_APPLICABLE,
+    NOT_MET,
+    OUTCOMES,
+    RESULT_COLUMNS,
+    AnyOf,
+    AuditContext,
+    Params,
+    Rule,
+    Tables,
+)
+
+FINDINGS_COLUMNS = (
+    "rule_code",
+    "rule_name",
+    "recommendation",
+    "subject_type",
+    "subject_id",
+    "child_id",
+    "worker_id",
+    "team",
+    "outcome",
+    "reason_code",
+    "detail",
+    "evidence_date",
+    "source_table",
+    "source_row",
+)
+
+RAN, SKIPPED, ERROR = "RAN", "SKIPPED", "ERROR"
+
+
+@dataclass
+class RuleStatus:
+    code: str
+    name: str
+    status: str
+    reason: str | None = None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    seconds: float = 0.0
+    subject_rows: int = 0  # rows of the rule's input tables, for throughput figures
+
+    @property
+    def compliance(self) -> float | None:
+        return compliance(self.counts[MET], self.counts[NOT_MET])
+
+
+def compliance(met: int, not_met: int) -> float | None:
+    """met / (met + not met); None when nothing was judged (never shown as 100 %)."""
+    return met / (met + not_met) if met + not_met else None
+
+
+# ---------------------------------------------------------------- requirements
+
+
+def _has(tables: Mapping[str, pd.DataFrame], ref: str) -> bool:
+    table, _, column = ref.partition(".")
+    return table in tables and (not column or column in tables[table].columns)
+
+
+def _missing_reason(ref: str, tables: Mapping[str, pd.DataFrame]) -> str:
+    table, _, column = ref.partition(".")
+    if table not in tables:
+        return f"the input has no {table} table"
+    return f"the {table} table has no {column} column"
+
+
+def unmet_requirement(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why the rule cannot run on these tables, or None when it can."""
+    for requirement in rule.requires:
+        if isinstance(requirement, AnyOf):
+            if not any(all(_has(tables, r) for r in option) for option in requirement.options):
+                return f"needs {requirement}; the input has none of these"
+        elif not _has(tables, requirement):
+            return f"needs {requirement}: {_missing_reason(requirement, tables)}"
+    return None
+
+
+def _declared(rule: Rule) -> dict[str, set[str]]:
+    refs: list[str] = list(rule.uses)
+    for requirement in rule.requires:
+        refs += (
+            [r for option in requirement.options for r in option]
+            if isinstance(requirement, AnyOf)
+            else [requirement]
+        )
+    declared: dict[str, set[str]] = {}
+    for ref in refs:
+        table, _, column = ref.partition(".")
+        declared.setdefault(table, set())
+        if column:
+            declared[table].add(column)
+    return declared
+
+
+def rule_tables(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> Tables:
+    """The declared tables, cut to declared columns plus identifiers and source rows."""
+    views: dict[str, pd.DataFrame] = {}
+    for table, columns in _declared(rule).items():
+        if table not in tables:
+            continue
+        spec = table_spec(table)
+        always = {spec.key, "child_id", "plan_id", SOURCE_ROW} - {None}
+        frame = tables[table]
+        keep = [c for c in frame.columns if c in columns or c in always]
+        views[table] = frame[keep]
+    return Tables(views)
+
+
+# ---------------------------------------------------------------- running
+
+
+def run_rule(
+    rule: Rule, params: Params, tables: Mapping[str, pd.DataFrame], context: AuditContext
+) -> tuple[pd.DataFrame | None, RuleStatus]:
+    status = RuleStatus(rule.code, rule.name, RAN)
+    reason = unmet_requirement(rule, tables)
+    if reason:
+        status.status, status.reason = SKIPPED, reason
+        return None, status
+    view = rule_tables(rule, tables)
+    status.subject_rows = sum(len(view[t]) for t in view)
+    started = time.perf_counter()
+    try:
+        result = rule.evaluate(view, params, context)
+        problem = _malformed(result)
+    except Exception as exc:  # a broken rule must not stop the others
+        result, problem = None, f"raised {type(exc).__name__}: {exc}"
+    status.seconds = time.perf_counter() - started
+    if problem:
+        status.status, status.reason = ERROR, problem
+        return None, status
+    assert result is not None
+    findings = attach_context(rule, result, tables)
+    status.counts = {o: int((findings["outcome"] == o).sum()) for o in OUTCOMES}
+    return findings, status
+
+
+def run_rules(
+    rules: Sequence[Rule],
+    params: Mapping[str, Params],
+    tables: Mapping[str, pd.DataFrame],
+    context: AuditContext,
+) -> tuple[pd.DataFrame, list[RuleStatus]]:
+    """Run every rule; findings of those that ran, and a status for each."""
+    parts: list[pd.DataFrame] = []
+    statuses: list[RuleStatus] = []
+    for rule in rules:
+        findings, status = run_rule(rule, params.get(rule.code) or rule.params(), tables, context)
+        statuses.append(status)
+        if findings is not None and len(findings):
+            parts.append(findings)
+    if not parts:
+        return empty_findings(), statuses
+    return pd.concat(parts, ignore_index=True), statuses
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in FINDINGS_COLUMNS})
+
+
+def _malformed(result: object) -> str | None:
+    """What is wrong with a rule's result, or None: malformed results are rule errors."""
+    if not isinstance(result, pd.DataFrame):
+        return f"returned {type(result).__name__}, not a table of outcomes"
+    missing = [c for c in RESULT_COLUMNS if c not in result.columns]
+    if missing:
+        return f"returned a table without {', '.join(missing)}"
+    outcome, reason = result["outcome"], result["reason_code"]
+    if (~outcome.isin(OUTCOMES).fillna(False)).any():
+        bad = sorted(set(outcome[~outcome.isin(OUTCOMES).fillna(False)].astype(str)))
+        return f"returned unknown outcomes: {', '.join(bad)}"
+    if (outcome.eq(MET) & reason.notna()).any():
+        return "returned a met outcome with a reason code"
+    if (outcome.isin([NOT_MET, NOT_APPLICABLE]) & reason.isna()).any():
+        return "returned a not met or not applicable outcome without a reason code"
+    if result["subject_id"].isna().any():
+        return "returned an outcome without a subject_id"
+    return None
+
+
+def attach_context(rule: Rule, result: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Add the rule's identity, the subject's team and, where blank, the child's worker."""
+    out = result.loc[:, list(RESULT_COLUMNS)].reset_index(drop=True)
+    children = tables["children"].drop_duplicates("child_id").set_index("child_id")
+    child_worker = (
+        out["child_id"].map(children["allocated_worker"])
+        if "allocated_worker" in children
+        else pd.Series(pd.NA, index=out.index)
+    )
+    out["worker_id"] = out["worker_id"].fillna(child_worker.astype("string"))
+    if rule.subject_type == "supervision" and "workers" in tables:
+        teams = tables["workers"].drop_duplicates("worker_id").set_index("worker_id")["team"]
+        team = out["worker_id"].map(teams)
+    else:
+        team = out["child_id"].map(children["allocated_team"])
+    out["team"] = team.astype("string").fillna(UNALLOCATED_TEAM)
+    out["rule_code"] = rule.code
+    out["rule_name"] = rule.name
+    out["recommendation"] = rule.recommendation
+    out["subject_type"] = rule.subject_type
+    return out.loc[:, list(FINDINGS_COLUMNS)]

@@ -1,0 +1,244 @@
+"""What a rule module imports: the rule declaration, its parameters and outcome helpers.
+
+A rule module (``rules/<area>/<CODE>_<name>.py``) holds a docstring for a practice lead,
+a frozen parameters class, and ``RULE = Rule(...)`` naming one vectorised ``evaluate``
+function. The engine finds ``RULE``, checks ``requires``, hands the rule read-only tables
+and attaches team and worker to what it returns. Shared logic lives in this package's
+modules (``text``, ``workdays``, ``scope``, ``plans``), never in another rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from audit.contract import SOURCE_ROW
+from audit.period import AuditPeriod
+from audit.rulekit.text import DEFAULT_PLACEHOLDERS, is_meaningful
+from audit.rulekit.workdays import WorkingDayCalendar
+
+MET = "met"
+NOT_MET = "not_met"
+NOT_APPLICABLE = "not_applicable"
+OUTCOMES = (MET, NOT_MET, NOT_APPLICABLE)
+
+# What evaluate() returns, one row per subject; the engine adds the rest of the findings
+# columns (rule, team, worker where blank).
+RESULT_COLUMNS = (
+    "subject_id",
+    "child_id",
+    "worker_id",
+    "outcome",
+    "reason_code",
+    "detail",
+    "evidence_date",
+    "source_table",
+    "source_row",
+)
+
+
+def param(default: Any, doc: str) -> Any:
+    """A parameter field: its default and the one line the rule reference shows."""
+    if isinstance(default, list | dict | set):
+        raise TypeError("parameter defaults must be immutable: use a tuple")
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Params:
+    """Base of every rule's parameters class (a frozen dataclass of typed fields)."""
+
+
+@dataclass(frozen=True)
+class NoParams(Params):
+    pass
+
+
+P = TypeVar("P", bound=Params)
+
+
+@dataclass(frozen=True, init=False)
+class AnyOf:
+    """A requirement met by any one of its options; an option is one or more columns."""
+
+    options: tuple[tuple[str, ...], ...]
+
+    def __init__(self, *options: str | tuple[str, ...]) -> None:
+        normalised = tuple((o,) if isinstance(o, str) else tuple(o) for o in options)
+        object.__setattr__(self, "options", normalised)
+
+    def __str__(self) -> str:
+        return " or ".join(" and ".join(option) for option in self.options)
+
+
+Requirement = str | AnyOf  # "table" or "table.column", or AnyOf(...)
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Everything about the audit run a rule may read; frozen so no rule can change it."""
+
+    period: AuditPeriod
+    calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
+    placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
+    min_words: int = 3
+
+    @property
+    def as_at(self) -> pd.Timestamp:
+        return self.period.end_ts
+
+    def meaningful(self, text: pd.Series) -> pd.Series:
+        """Meaningful text as RULES.md defines it, with this run's placeholders."""
+        return is_meaningful(text, self.placeholders, self.min_words)
+
+
+class Tables(Mapping[str, pd.DataFrame]):
+    """The tables a rule declared, read-only: each access is the engine's copy-on-write view.
+
+    Writing into a frame a rule gets never reaches the engine's tables or another rule.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        self._frames = dict(frames)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            raise KeyError(f"table '{name}' was not declared in requires/uses or is absent")
+        return self._frames[name].copy(deep=False)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether the input has the table (and column): for optional columns in ``uses``."""
+        frame = self._frames.get(table)
+        return frame is not None and (column is None or column in frame.columns)
+
+
+Evaluate = Callable[[Tables, Any, AuditContext], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One recording-quality standard, declared.
+
+    ``requires``: what must be present or the rule is SKIPPED. ``uses``: optional columns
+    the rule reads when present. Both are written ``table`` or ``table.column``.
+    """
+
+    code: str
+    name: str
+    recommendation: str
+    subject_type: str
+    requires: tuple[Requirement, ...]
+    evaluate: Evaluate
+    params: type[Params] = NoParams
+    uses: tuple[str, ...] = ()
+    doc: str = ""  # the module docstring; the registry fills it in
+    module: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    def param_docs(self) -> list[tuple[str, str, Any, str]]:
+        """(name, type, default, description) for each parameter."""
+        return [
+            (f.name, _type_name(f.type), f.default, f.metadata.get("doc", ""))
+            for f in dataclasses.fields(self.params)
+        ]
+
+
+def _type_name(annotation: Any) -> str:
+    return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+
+
+# ---------------------------------------------------------------- building outcomes
+
+
+@dataclass(frozen=True)
+class Case:
+    """Where ``when`` holds (and no earlier case did), the subject gets this outcome."""
+
+    when: pd.Series
+    outcome: str
+    reason_code: str | None = None
+    detail: str | pd.Series | None = None
+
+
+def judge(
+    subjects: pd.DataFrame,
+    *,
+    source_table: str | None,
+    subject_id: pd.Series,
+    cases: Sequence[Case],
+    otherwise: Case | None = None,
+    child_id: pd.Series | None = None,
+    worker_id: pd.Series | None = None,
+    evidence_date: pd.Series | None = None,
+) -> pd.DataFrame:
+    """One result row per subject: the first case that holds decides, else ``otherwise``.
+
+    ``otherwise`` defaults to met. All series share ``subjects``' index.
+    """
+    index = subjects.index
+    otherwise = otherwise or Case(pd.Series(True, index=index), MET)
+    outcome = pd.Series(pd.NA, index=index, dtype="string")
+    reason = pd.Series(pd.NA, index=index, dtype="string")
+    detail = pd.Series(pd.NA, index=index, dtype="string")
+    decided = pd.Series(False, index=index)
+    for case in (*cases, otherwise):
+        hit = case.when.reindex(index).fillna(False).astype(bool) & ~decided
+        if not hit.any():
+            continue
+        outcome[hit] = case.outcome
+        reason[hit] = case.reason_code
+        if case.detail is not None:
+            text = case.detail if isinstance(case.detail, pd.Series) else pd.Series(
+                case.detail, index=index
+            )
+            detail[hit] = text.reindex(index)[hit].astype("string")
+        decided |= hit
+    has_rows = SOURCE_ROW in subjects.columns and source_table is not None
+    return pd.DataFrame(
+        {
+            "subject_id": subject_id.astype("string"),
+            "child_id": _or_blank(child_id, index),
+            "worker_id": _or_blank(worker_id, index),
+            "outcome": outcome,
+            "reason_code": reason,
+            "detail": detail,
+            "evidence_date": (
+                pd.to_datetime(evidence_date)
+                if evidence_date is not None
+                else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+            ),
+            "source_table": source_table,
+            "source_row": subjects[SOURCE_ROW].astype("Int64")
+            if has_rows
+            else pd.Series(pd.NA, index=index, dtype="Int64"),
+        },
+        index=index,
+    )
+
+
+
+def _or_blank(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    if values is None:
+        return pd.Series(pd.NA, index=index, dtype="string")
+    return values.reindex(index).astype("string")
+
+
+def column_or_blank(frame: pd.DataFrame, column: str, dtype: str = "string") -> pd.Series:
+    """An optional column, or all-blank when the input does not have it."""
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=frame.index,
+                     dtype=dtype)

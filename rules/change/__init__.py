@@ -1,0 +1,1 @@
+"""Recommendation ix: assessments and plans updated after significant change."""

@@ -1,0 +1,1 @@
+"""Recommendation i: ethnicity, culture, religion and language recorded and considered."""

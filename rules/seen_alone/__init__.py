@@ -1,0 +1,1 @@
+"""Recommendation xi: children seen alone, and the record says so."""

@@ -1,0 +1,1 @@
+"""Recommendation iii: supervision with case and worker reflection."""

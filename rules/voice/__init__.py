@@ -1,0 +1,1 @@
+"""Recommendation ii: the child's views recorded and taken forward."""
