@@ -41,7 +41,71 @@ def build_parser() -> argparse.ArgumentParser:
         "--messy", action="store_true", help="also write a messy copy in OUT/messy/"
     )
     sample.set_defaults(handler=_sample)
+    run = commands.add_parser("run", help="audit an export for one month and write findings")
+    run.add_argument("input", type=Path, help="a workbook, or a folder of per-table files")
+    run.add_argument("--period", required=True, help="the audit month, YYYY-MM")
+    run.add_argument("--config", type=Path, help="audit.toml (default: ./audit.toml if present)")
+    run.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    run.set_defaults(handler=_run)
+
+    rules = commands.add_parser("rules", help="list the rules and their parameters")
+    rules.add_argument("--config", type=Path, help="audit.toml whose parameters to show")
+    rules.add_argument(
+        "--markdown",
+        nargs="?",
+        const=Path("docs/rules.md"),
+        type=Path,
+        metavar="FILE",
+        help="write the rule reference as Markdown (default docs/rules.md)",
+    )
+    rules.set_defaults(handler=_rules)
     return parser
+
+
+def _default_config(path: Path | None) -> Path | None:
+    if path is not None:
+        return path
+    local = Path("audit.toml")
+    return local if local.is_file() else None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from audit.period import AuditPeriod
+    from audit.run import audit, write_run
+
+    period = AuditPeriod.parse(args.period)
+    result = audit(args.input, period, _default_config(args.config))
+    folder = write_run(result, args.out)
+    for status in result.statuses:
+        if status.status == "RAN":
+            rate = status.compliance
+            shown = f"{rate:.0%}" if rate is not None else "n/a"
+            counts = status.counts
+            print(
+                f"{status.code} {status.name}: {shown} "
+                f"({counts['met']} met, {counts['not_met']} not met, "
+                f"{counts['not_applicable']} n/a)"
+            )
+        else:
+            print(f"{status.code} {status.name}: {status.status} - {status.reason}")
+    rejected = sum(t.rows_rejected for t in result.loaded.loads.values())
+    print(f"Rows rejected while loading: {rejected} (see data_quality.csv)")
+    print(f"Wrote {folder}/findings.csv, data_quality.csv and run.json")
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from audit.engine.docs import rules_markdown, rules_table
+    from audit.run import prepare
+
+    config, rules = prepare(_default_config(args.config))
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(rules_markdown(rules), encoding="utf-8")
+        print(f"Wrote {args.markdown} ({len(rules)} rules)")
+    else:
+        print(rules_table(rules, dict(config.rule_params)))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
