@@ -199,7 +199,12 @@ def _match_columns(spec: TableSpec, grid: Grid, headers: pd.Series) -> dict[str,
     }
     for name in spec.required_columns:
         if name not in positions:
-            found = [normalise.clean_header(h) for h in headers if _is_filled(h)]
+            taken = set(positions.values())
+            found = [
+                normalise.clean_header(h)
+                for pos, h in headers.items()
+                if _is_filled(h) and pos not in taken
+            ]
             close = difflib.get_close_matches(name.replace("_", " "), found, n=1, cutoff=0.4)
             hint = f"the closest header found is '{close[0]}'" if close else "no similar header"
             raise InputError(

@@ -70,8 +70,9 @@ def _discover_folder(folder: Path, limits: SafetyLimits) -> dict[str, tuple[Path
                 f"{folder}: both {found[key][0].name} and {file.name} hold the same table. "
                 "Keep one of them."
             )
-        check_input_file(file, limits)
         found[key] = (file, None)
+    for file, _ in found.values():
+        check_input_file(file, limits)
     return found
 
 

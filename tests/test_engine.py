@@ -1,0 +1,198 @@
+"""The engine around the rules: discovery, config validation, SKIPPED and ERROR."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit.engine.config import build_config, make_params
+from audit.engine.registry import RuleLoadError, discover_rules
+from audit.engine.runner import run_rule, run_rules
+from audit.errors import UsageError
+from audit.period import AuditPeriod
+from audit.rulekit import MET, NOT_MET, AuditContext, Case, Rule, judge
+from tests.rule_cases import load_case_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTEXT = AuditContext(AuditPeriod.parse("2026-09"))
+RULES = discover_rules()
+
+
+def _blank_ethnicity(tables, params, ctx):
+    children = tables["children"]
+    return judge(
+        children,
+        source_table="children",
+        subject_id=children["child_id"],
+        child_id=children["child_id"],
+        cases=[Case(children["ethnicity"].isna(), NOT_MET, "blank", "blank")],
+    )
+
+
+def _raises(tables, params, ctx):
+    raise ZeroDivisionError("division by zero")
+
+
+def test_builtin_rules_are_the_catalogue():
+    codes = {r.code for r in RULES}
+    assert {"IDN01"} <= codes
+    assert all(r.doc.strip() for r in RULES), "every rule needs its docstring"
+
+
+def test_the_engine_never_imports_a_rule_and_rules_never_import_rules():
+    for file in [*(ROOT / "audit").rglob("*.py"), *(ROOT / "rules").rglob("*.py")]:
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n == "rules" or n.startswith("rules.") for n in names), file
+
+
+def test_a_rule_whose_column_is_missing_is_skipped_with_the_reason():
+    rule = Rule("TST01", "test_rule", "i", "child", ("children.ethnicity",), _blank_ethnicity)
+    tables = load_case_tables({"children": [{"child_id": "C1"}]})
+    findings, status = run_rule(rule, rule.params(), tables, CONTEXT)
+    assert findings is None
+    assert status.status == "SKIPPED"
+    assert status.reason == "needs children.ethnicity: the children table has no ethnicity column"
+
+
+def test_a_rule_whose_table_is_absent_is_skipped_naming_the_table():
+    rule = Rule("TST01", "test_rule", "i", "visit", ("visits.seen_alone",), _blank_ethnicity)
+    tables = load_case_tables({"children": [{"child_id": "C1"}]})
+    _, status = run_rule(rule, rule.params(), tables, CONTEXT)
+    assert (status.status, status.reason) == (
+        "SKIPPED",
+        "needs visits.seen_alone: the input has no visits table",
+    )
+
+
+def test_a_rule_that_raises_is_an_error_and_the_others_still_run():
+    broken = Rule("TST01", "broken", "i", "child", ("children",), _raises)
+    working = Rule("TST02", "working", "i", "child", ("children.ethnicity",), _blank_ethnicity)
+    tables = load_case_tables({"children": [{"child_id": "C1", "ethnicity": None}]})
+    findings, statuses = run_rules([broken, working], {}, tables, CONTEXT)
+    assert [(s.code, s.status) for s in statuses] == [("TST01", "ERROR"), ("TST02", "RAN")]
+    assert statuses[0].reason == "raised ZeroDivisionError: division by zero"
+    assert findings["rule_code"].tolist() == ["TST02"]
+
+
+def test_a_rule_returning_a_met_with_a_reason_is_an_error():
+    def sloppy(tables, params, ctx):
+        c = tables["children"]
+        return judge(
+            c,
+            source_table="children",
+            subject_id=c["child_id"],
+            cases=[],
+            otherwise=Case(pd.Series(True, index=c.index), MET, "oops"),
+        )
+
+    rule = Rule("TST01", "sloppy", "i", "child", ("children",), sloppy)
+    _, status = run_rule(
+        rule, rule.params(), load_case_tables({"children": [{"child_id": "C1"}]}), CONTEXT
+    )
+    assert (status.status, status.reason) == ("ERROR", "returned a met outcome with a reason code")
+
+
+def test_rules_get_only_declared_columns_and_cannot_change_the_engines_tables():
+    seen = {}
+
+    def peek(tables, params, ctx):
+        children = tables["children"]
+        seen["columns"] = sorted(children.columns)
+        children.loc[:, "ethnicity"] = "XXXX"
+        return _blank_ethnicity(tables, params, ctx)
+
+    rule = Rule("TST01", "peek", "i", "child", ("children.ethnicity",), peek)
+    tables = load_case_tables(
+        {"children": [{"child_id": "C1", "ethnicity": "WBRI", "religion": "none"}]}
+    )
+    run_rule(rule, rule.params(), tables, CONTEXT)
+    assert seen["columns"] == ["child_id", "ethnicity", "source_row"]
+    assert tables["children"]["ethnicity"].tolist() == ["WBRI"]
+
+
+def test_team_comes_from_the_child_and_blank_worker_from_the_allocation():
+    rule = Rule("TST01", "t", "i", "child", ("children.ethnicity",), _blank_ethnicity)
+    tables = load_case_tables(
+        {
+            "children": [
+                {
+                    "child_id": "C1",
+                    "ethnicity": None,
+                    "allocated_team": "North",
+                    "allocated_worker": "W1",
+                },
+                {"child_id": "C2", "ethnicity": None, "allocated_team": None},
+            ]
+        }
+    )
+    findings, _ = run_rule(rule, rule.params(), tables, CONTEXT)
+    assert findings["team"].tolist() == ["North", "Unallocated"]
+    assert findings["worker_id"].fillna("(none)").tolist() == ["W1", "(none)"]
+
+
+def test_duplicate_rule_codes_are_a_loud_error(tmp_path):
+    (tmp_path / "mine.py").write_text(
+        "from audit.rulekit import Rule\n"
+        "RULE = Rule('IDN01', 'my_rule', 'i', 'child', ('children',), lambda t, p, c: None)\n"
+    )
+    with pytest.raises(RuleLoadError, match="two rules share the code 'IDN01'"):
+        discover_rules([tmp_path])
+
+
+def test_a_rule_file_that_fails_to_import_is_a_loud_error(tmp_path):
+    (tmp_path / "broken.py").write_text("import not_a_module_anywhere\n")
+    with pytest.raises(RuleLoadError, match="broken.py failed to import: ModuleNotFoundError"):
+        discover_rules([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"selct": ["IDN01"]}, "unknown key 'selct'. Valid keys: select, exclude"),
+        ({"select": ["IDN99"]}, "select: unknown rule 'IDN99'. Valid rules: "),
+        ({"rules": {"no_such_rule": {}}}, r"\[rules.no_such_rule\]: unknown rule"),
+        ({"rag": {"green": "high"}}, "rag.green must be a number"),
+        ({"rag": {"green": 0.7, "amber": 0.8}}, "amber <= green"),
+        ({"show_names": "yes"}, "show_names must be true or false"),
+        ({"text": {"min_words": 2.5}}, "text.min_words must be a whole number"),
+    ],
+)
+def test_config_errors_name_the_valid_choices(raw, message):
+    with pytest.raises(UsageError, match=message):
+        build_config(raw, None, RULES)
+
+
+def test_config_selects_rules_by_code_or_name_and_excludes():
+    config = build_config({"select": ["IDN01", "ethnicity_recorded"]}, None, RULES)
+    assert [r.code for r in config.selected(RULES)] == ["IDN01"]
+    config = build_config({"exclude": ["ethnicity_recorded"]}, None, RULES)
+    assert "IDN01" not in [r.code for r in config.selected(RULES)]
+
+
+def test_rule_parameters_are_type_checked_against_the_params_class():
+    from dataclasses import dataclass
+
+    from audit.rulekit import Params, param
+
+    @dataclass(frozen=True)
+    class P(Params):
+        days: int = param(90, "days")
+        kinds: tuple[str, ...] = param(("a",), "kinds")
+
+    rule = Rule("TST01", "t", "i", "child", ("children",), _raises, params=P)
+    assert make_params(rule, {"days": 30, "kinds": ["x", "y"]}) == P(30, ("x", "y"))
+    with pytest.raises(UsageError, match="t.days must be a whole number"):
+        make_params(rule, {"days": "thirty"})
+    with pytest.raises(
+        UsageError, match=r"\[rules.t\]: unknown key 'dayz'. Valid keys: days, kinds"
+    ):
+        make_params(rule, {"dayz": 1})

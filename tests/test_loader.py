@@ -1,0 +1,191 @@
+"""Loading real files: workbooks, folders of CSV/xlsx/parquet, and row accounting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from audit.errors import InputError
+from audit.loader import load
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+CHILDREN = [
+    ["child_id", "allocated_team", "ethnicity"],
+    ["C1", "North", "WBRI"],
+    ["C2", "South", "BAFR"],
+]
+
+
+def test_header_row_is_found_below_title_rows_and_rows_keep_spreadsheet_numbers(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "Children": [
+                ["Fictional Borough Council (synthetic)"],
+                [],
+                ["Child ID ", "Allocated Team"],
+                ["C1", "North"],
+                ["C2", None],
+            ],
+        },
+    )
+    loaded = load(path).loads["children"]
+    assert loaded.header_row == 3
+    assert loaded.frame["child_id"].tolist() == ["C1", "C2"]
+    assert loaded.frame["source_row"].tolist() == [4, 5]
+    assert loaded.frame["allocated_team"].tolist() == ["North", "Unallocated"]
+
+
+def test_excel_error_cells_become_blank_and_are_counted(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": [
+                ["child_id", "allocated_team", "ethnicity"],
+                ["C1", "North", "#N/A"],
+                ["C2", "North", "#REF!"],
+                ["C3", "North", "WBRI"],
+            ],
+        },
+    )
+    loaded = load(path).loads["children"]
+    assert loaded.frame["ethnicity"].isna().tolist() == [True, True, False]
+    assert loaded.findings["kind"].tolist() == ["excel_error", "excel_error"]
+    assert loaded.findings["source_row"].tolist() == [2, 3]
+
+
+def test_duplicate_keys_keep_the_first_and_reject_later_rows_naming_the_first(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": [*CHILDREN, ["C1", "East", "WBRI"]],
+        },
+    )
+    loaded = load(path).loads["children"]
+    assert loaded.frame["allocated_team"].tolist() == ["North", "South"]
+    assert loaded.rejected[["source_row", "kind"]].values.tolist() == [[4, "duplicate_key"]]
+    assert loaded.rejected["detail"].iloc[0] == "duplicates the child_id of row 2"
+
+
+def test_rows_of_linked_tables_with_unknown_children_are_rejected(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": CHILDREN,
+            "visits": [
+                ["visit_id", "child_id", "visit_date"],
+                ["V1", "C1", "01/09/2026"],
+                ["V2", "C9", "02/09/2026"],
+                ["V3", "C2", "31/02/2026"],
+                ["V4", None, "x"],
+            ],
+        },
+    )
+    loaded = load(path).loads["visits"]
+    assert loaded.frame["visit_id"].tolist() == ["V1"]
+    assert loaded.rows_read == loaded.rows_loaded + loaded.rows_rejected == 4
+    reasons = dict(zip(loaded.rejected["source_row"], loaded.rejected["kind"], strict=True))
+    # One reason per row, the first that applies in column order: child_id before visit_date.
+    assert reasons == {
+        3: "unknown_child",
+        4: "unparseable_required_date",
+        5: "missing_required_value",
+    }
+
+
+def test_unknown_child_on_supervision_is_a_finding_not_a_rejection(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": CHILDREN,
+            "supervisions": [
+                ["supervision_id", "supervision_date", "worker_id", "child_id"],
+                ["S1", dt.date(2026, 9, 1), "W1", "C9"],
+            ],
+        },
+    )
+    loaded = load(path).loads["supervisions"]
+    assert loaded.rows_loaded == 1
+    assert loaded.findings["kind"].tolist() == ["unknown_child"]
+
+
+def test_a_missing_required_column_names_the_column_sheet_and_closest_header(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": CHILDREN,
+            "visits": [["visit id", "child_id", "Visit Dte"]],
+        },
+    )
+    with pytest.raises(InputError) as err:
+        load(path)
+    message = str(err.value)
+    assert "'visit_date'" in message and "sheet visits" in message and "'Visit Dte'" in message
+
+
+def test_no_children_table_is_a_clear_error_listing_what_was_found(tmp_path):
+    path = workbook(tmp_path / "a.xlsx", {"Visits": [["visit_id"]], "Notes": [["x"]]})
+    with pytest.raises(InputError, match=r"no 'children' table.*Found: Visits, Notes"):
+        load(path)
+
+
+def test_folder_of_csv_in_each_encoding_and_parquet(tmp_path):
+    (tmp_path / "Children.csv").write_bytes(
+        "\ufeffchild_id,allocated_team,religion\n007,North,Café Church\n".encode()
+    )
+    (tmp_path / "visits.csv").write_bytes(
+        "visit_id,child_id,visit_date,seen_alone_commentary\n"
+        "V1,007,03/04/2026,Child’s room was tidy\n".encode("cp1252")
+    )
+    pd.DataFrame(
+        {
+            "event_id": ["E1"],
+            "child_id": ["007"],
+            "event_date": ["2026-04-03"],
+            "event_type": ["Placement Change"],
+        }
+    ).to_parquet(tmp_path / "events.parquet")
+    result = load(tmp_path)
+    assert result.loads["children"].encoding == "utf-8-sig"
+    assert result.tables["children"]["religion"].tolist() == ["Café Church"]
+    assert result.loads["visits"].encoding == "cp1252"
+    assert result.tables["visits"]["seen_alone_commentary"].tolist() == ["Child’s room was tidy"]
+    assert result.tables["visits"]["visit_date"].tolist() == [pd.Timestamp("2026-04-03")]
+    assert result.tables["events"]["event_type"].tolist() == ["placement_change"]
+    assert result.tables["children"]["child_id"].tolist() == ["007"]
+
+
+def test_two_files_for_one_table_are_refused(tmp_path):
+    (tmp_path / "children.csv").write_text("child_id,allocated_team\nC1,N\n")
+    workbook(tmp_path / "Children.xlsx", {"children": CHILDREN})
+    with pytest.raises(InputError, match="hold the same table"):
+        load(tmp_path)
+
+
+def test_sheets_outside_the_contract_are_listed_not_loaded(tmp_path):
+    path = workbook(tmp_path / "a.xlsx", {"children": CHILDREN, "Lookups": [["a"]]})
+    result = load(path)
+    assert result.unrecognised == ("Lookups",)
+    assert set(result.loads) == {"children"}
+
+
+def test_wholly_blank_rows_are_not_records(tmp_path):
+    path = workbook(tmp_path / "a.xlsx", {"children": [*CHILDREN, [None, None], ["C3", "N"]]})
+    loaded = load(path).loads["children"]
+    assert loaded.rows_read == 3
+    assert loaded.frame["source_row"].tolist() == [2, 3, 5]
