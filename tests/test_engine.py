@@ -150,7 +150,7 @@ def test_duplicate_rule_codes_are_a_loud_error(tmp_path):
 
 def test_a_rule_file_that_fails_to_import_is_a_loud_error(tmp_path):
     (tmp_path / "broken.py").write_text("import not_a_module_anywhere\n")
-    with pytest.raises(RuleLoadError, match="broken.py failed to import: ModuleNotFoundError"):
+    with pytest.raises(RuleLoadError, match=r"broken\.py failed to import: ModuleNotFoundError"):
         discover_rules([tmp_path])
 
 
@@ -190,7 +190,7 @@ def test_rule_parameters_are_type_checked_against_the_params_class():
 
     rule = Rule("TST01", "t", "i", "child", ("children",), _raises, params=P)
     assert make_params(rule, {"days": 30, "kinds": ["x", "y"]}) == P(30, ("x", "y"))
-    with pytest.raises(UsageError, match="t.days must be a whole number"):
+    with pytest.raises(UsageError, match=r"t\.days must be a whole number"):
         make_params(rule, {"days": "thirty"})
     with pytest.raises(
         UsageError, match=r"\[rules.t\]: unknown key 'dayz'. Valid keys: days, kinds"

@@ -41,8 +41,7 @@ from audit.rulekit import Params, Rule
 from audit.rulekit.text import DEFAULT_PLACEHOLDERS
 from audit.safety import SafetyLimits
 
-TOP_LEVEL_KEYS = ("select", "exclude", "show_names", "rule_dirs", "rag", "text", "limits",
-                  "rules")
+TOP_LEVEL_KEYS = ("select", "exclude", "show_names", "rule_dirs", "rag", "text", "limits", "rules")
 
 
 @dataclass(frozen=True)
@@ -124,9 +123,7 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
     limits_raw = raw.get("limits", {})
     limit_fields = {f.name: f for f in dataclasses.fields(SafetyLimits)}
     _no_unknown(limits_raw, tuple(limit_fields), "[limits]")
-    limits = SafetyLimits(
-        **{k: _typed(v, int, f"limits.{k}") for k, v in limits_raw.items()}
-    )
+    limits = SafetyLimits(**{k: _typed(v, int, f"limits.{k}") for k, v in limits_raw.items()})
 
     by_key = {r.name: r for r in rules} | {r.code: r for r in rules}
     rule_params: dict[str, Params] = {}
@@ -143,8 +140,9 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         rule_dirs=rule_dirs_of(raw, path),
         green=green,
         amber=amber,
-        placeholders=_typed(text.get("placeholders", DEFAULT_PLACEHOLDERS), tuple[str, ...],
-                            "text.placeholders"),
+        placeholders=_typed(
+            text.get("placeholders", DEFAULT_PLACEHOLDERS), tuple[str, ...], "text.placeholders"
+        ),
         min_words=_typed(text.get("min_words", 3), int, "text.min_words"),
         limits=limits,
         rule_params=rule_params,
@@ -186,8 +184,12 @@ def _typed(value: Any, expected: Any, where: str) -> Any:
     if isinstance(expected, type) and isinstance(value, expected):
         return value
     name = getattr(expected, "__name__", str(expected))
-    kind = {"int": "a whole number", "float": "a number", "bool": "true or false",
-            "str": "text"}.get(name, name)
+    kind = {
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "str": "text",
+    }.get(name, name)
     raise UsageError(f"{where} must be {kind}, got {value!r}")
 
 

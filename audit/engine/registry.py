@@ -27,8 +27,9 @@ class RuleLoadError(UsageError):
     """A rule could not be loaded, or clashes with another rule."""
 
 
-def discover_rules(rule_dirs: Sequence[Path] = (), *, builtin: bool = True,
-                   entry_point_packs: bool = True) -> list[Rule]:
+def discover_rules(
+    rule_dirs: Sequence[Path] = (), *, builtin: bool = True, entry_point_packs: bool = True
+) -> list[Rule]:
     found: list[Rule] = []
     if builtin:
         found += _from_package(BUILTIN_PACKAGE)

@@ -197,7 +197,9 @@ def _malformed(result: object) -> str | None:
     return None
 
 
-def attach_context(rule: Rule, result: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def attach_context(
+    rule: Rule, result: pd.DataFrame, tables: Mapping[str, pd.DataFrame]
+) -> pd.DataFrame:
     """Add the rule's identity, the subject's team and, where blank, the child's worker."""
     out = result.loc[:, list(RESULT_COLUMNS)].reset_index(drop=True)
     children = tables["children"].drop_duplicates("child_id").set_index("child_id")

@@ -201,8 +201,10 @@ def judge(
         outcome[hit] = case.outcome
         reason[hit] = case.reason_code
         if case.detail is not None:
-            text = case.detail if isinstance(case.detail, pd.Series) else pd.Series(
-                case.detail, index=index
+            text = (
+                case.detail
+                if isinstance(case.detail, pd.Series)
+                else pd.Series(case.detail, index=index)
             )
             detail[hit] = text.reindex(index)[hit].astype("string")
         decided |= hit
@@ -229,7 +231,6 @@ def judge(
     )
 
 
-
 def _or_blank(values: pd.Series | None, index: pd.Index) -> pd.Series:
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
@@ -240,5 +241,4 @@ def column_or_blank(frame: pd.DataFrame, column: str, dtype: str = "string") -> 
     """An optional column, or all-blank when the input does not have it."""
     if column in frame.columns:
         return frame[column]
-    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=frame.index,
-                     dtype=dtype)
+    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=frame.index, dtype=dtype)
