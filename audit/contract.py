@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -32,16 +33,13 @@ UNALLOCATED_TEAM = "Unallocated"
 SOURCE_ROW = "source_row"
 
 
-def _f(kind: str, *, unique: bool = False, nullable: bool = True) -> object:
+def _f(kind: str, *, unique: bool = False, nullable: bool = True) -> Any:
     return pa.Field(nullable=nullable, unique=unique, metadata={"kind": kind})
 
 
-def _r(kind: str, *, unique: bool = False) -> object:
+def _r(kind: str, *, unique: bool = False) -> Any:
     """A required column: present, and never blank in a loaded row."""
     return pa.Field(nullable=False, unique=unique, metadata={"kind": kind})
-
-
-Date = pd.Timestamp
 
 
 class _Table(pa.DataFrameModel):
@@ -52,7 +50,7 @@ class _Table(pa.DataFrameModel):
 
 class Children(_Table):
     child_id: Series[str] = _r("id", unique=True)
-    date_of_birth: Series[Date] | None = _f("date")
+    date_of_birth: Series[pd.Timestamp] | None = _f("date")
     sex: Series[str] | None = _f("code")
     ethnicity: Series[str] | None = _f("code")
     first_language: Series[str] | None = _f("code")
@@ -61,14 +59,14 @@ class Children(_Table):
     # Required as a column, but a blank cell means the child is unallocated, not a bad row.
     allocated_team: Series[str] = _r("text")
     allocated_worker: Series[str] | None = _f("id")
-    case_start_date: Series[Date] | None = _f("date")
-    case_end_date: Series[Date] | None = _f("date")
+    case_start_date: Series[pd.Timestamp] | None = _f("date")
+    case_end_date: Series[pd.Timestamp] | None = _f("date")
 
 
 class Visits(_Table):
     visit_id: Series[str] = _r("id", unique=True)
     child_id: Series[str] = _r("id")
-    visit_date: Series[Date] = _r("date")
+    visit_date: Series[pd.Timestamp] = _r("date")
     worker_id: Series[str] | None = _f("id")
     visit_type: Series[str] | None = _f("text")
     child_seen: Series[str] | None = _f("yn")
@@ -81,9 +79,9 @@ class Plans(_Table):
     plan_id: Series[str] = _r("id")
     child_id: Series[str] = _r("id")
     plan_type: Series[str] = _r("code")
-    plan_date: Series[Date] = _r("date")
-    start_date: Series[Date] | None = _f("date")
-    end_date: Series[Date] | None = _f("date")
+    plan_date: Series[pd.Timestamp] = _r("date")
+    start_date: Series[pd.Timestamp] | None = _f("date")
+    end_date: Series[pd.Timestamp] | None = _f("date")
     identity_considered: Series[str] | None = _f("yn")
     identity_notes: Series[str] | None = _f("text")
     child_views: Series[str] | None = _f("text")
@@ -94,22 +92,22 @@ class Assessments(_Table):
     assessment_id: Series[str] = _r("id", unique=True)
     child_id: Series[str] = _r("id")
     assessment_type: Series[str] = _r("lcode")
-    start_date: Series[Date] | None = _f("date")
-    completed_date: Series[Date] | None = _f("date")
+    start_date: Series[pd.Timestamp] | None = _f("date")
+    completed_date: Series[pd.Timestamp] | None = _f("date")
     worker_id: Series[str] | None = _f("id")
 
 
 class Events(_Table):
     event_id: Series[str] = _r("id", unique=True)
     child_id: Series[str] = _r("id")
-    event_date: Series[Date] = _r("date")
+    event_date: Series[pd.Timestamp] = _r("date")
     event_type: Series[str] = _r("lcode")
     description: Series[str] | None = _f("text")
 
 
 class Supervisions(_Table):
     supervision_id: Series[str] = _r("id", unique=True)
-    supervision_date: Series[Date] = _r("date")
+    supervision_date: Series[pd.Timestamp] = _r("date")
     worker_id: Series[str] = _r("id")
     supervisor_id: Series[str] | None = _f("id")
     # Informational: an unknown child here is a data-quality finding, not a rejection.
@@ -131,19 +129,19 @@ class Workers(_Table):
 class MissingEpisodes(_Table):
     episode_id: Series[str] = _r("id", unique=True)
     child_id: Series[str] = _r("id")
-    start_date: Series[Date] = _r("date")
-    end_date: Series[Date] | None = _f("date")
+    start_date: Series[pd.Timestamp] = _r("date")
+    end_date: Series[pd.Timestamp] | None = _f("date")
     rhi_offered: Series[str] | None = _f("yn")
-    rhi_offered_date: Series[Date] | None = _f("date")
+    rhi_offered_date: Series[pd.Timestamp] | None = _f("date")
     rhi_accepted: Series[str] | None = _f("yn")
-    rhi_date: Series[Date] | None = _f("date")
+    rhi_date: Series[pd.Timestamp] | None = _f("date")
 
 
 class Reviews(_Table):
     review_id: Series[str] = _r("id", unique=True)
     child_id: Series[str] = _r("id")
     review_type: Series[str] = _r("code")
-    review_date: Series[Date] = _r("date")
+    review_date: Series[pd.Timestamp] = _r("date")
     participation_code: Series[str] | None = _f("code")
     child_views: Series[str] | None = _f("text")
 

@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +99,7 @@ def read_grid(file: Path, sheet: str | None) -> Grid:
     return _read_sheet(file, sheet)
 
 
-def _frame(rows: list[list[object]], first_row: int = 1) -> pd.DataFrame:
+def _frame(rows: Sequence[Sequence[object]], first_row: int = 1) -> pd.DataFrame:
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame()
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
