@@ -30,7 +30,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
-	$(BIN)/python scripts/bench_load.py
+	$(BIN)/python scripts/bench.py
 
 # Regenerate the committed synthetic sample (deterministic: same seed, same files).
 sample: $(VENV)/.installed

@@ -151,6 +151,7 @@ def run_record(run: AuditRun) -> dict[str, Any]:
                 "not_applicable": s.counts[NOT_APPLICABLE],
                 "compliance": s.compliance,
                 "seconds": round(s.seconds, 4),
+                "input_rows": s.subject_rows,
             }
             for s in run.statuses
         ],
