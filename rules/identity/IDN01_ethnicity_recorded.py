@@ -23,7 +23,7 @@ Bad: `ethnicity` blank, `NOBT`, or `Mixed`. Good: `WBRI`, `BAFR`, `REFU`.
 """
 
 from audit.codes import ETHNICITY
-from audit.rulekit import NOT_MET, Case, Rule, Tables, AuditContext, NoParams, judge
+from audit.rulekit import NOT_MET, AuditContext, Case, NoParams, Rule, Tables, judge
 from audit.rulekit.scope import open_children
 
 

@@ -1,0 +1,1 @@
+"""Recommendation v: children missing from care offered a return interview."""

@@ -1,0 +1,181 @@
+"""Each statutory visit records whether the child was seen alone, and why not.
+
+*Standard*: Ofsted recommendation xi — regular commentary on children being seen alone
+during social worker visits. Care Planning, Placement and Case Review (England)
+Regulations 2010, reg 29: on each visit to a looked-after child the social worker speaks
+to the child in private unless the child refuses, it is inappropriate for the child's age
+and understanding, or the worker is unable to. Ofsted's Annex A asks whether the child was
+seen alone at the last visit.
+
+*Why it matters*: a child who is only ever seen with the adults around them may never be
+able to say what is happening to them. If the record does not say whether the child was
+seen alone, and why not, nobody can tell whether the child had that chance.
+
+*Met when*: on a statutory visit dated within the audit month where the child was seen,
+`seen_alone` is Y, or `seen_alone` is N with a `not_seen_alone_reason` that is a reg 29
+code (`refused`, `age`, `unable`; any case, surrounding spaces ignored) or meaningful free
+text (at least 3 words, not a placeholder such as `n/a`). When `require_commentary` is on
+(default off), a Y also needs meaningful `seen_alone_commentary`.
+
+*Not applicable*: `child_not_seen` — the visit records the child as not seen (child seen
+N): the visit took place but the child was not seen at all, which is a visiting question,
+not a seen-alone one.
+
+*Not met when*:
+- `seen_alone_not_recorded` — the seen-alone field is blank, unknown or a value that is
+  neither Y nor N (the detail shows it);
+- `no_reason_not_seen_alone` — not seen alone and no reg 29 code or meaningful reason;
+- `no_commentary` — seen alone, the require-commentary parameter is on, and there is no
+  meaningful commentary.
+
+*Missing data*: subjects are the statutory visits dated within the audit month to open
+children. A visit is statutory when `visit_type` is `statutory` (any case, trimmed; the
+list is the parameter `statutory_visit_types`), or every visit when the input has no
+`visit_type` column; a blank `visit_type` in a present column is not statutory. A blank
+`child_seen` counts as seen. Without a `seen_alone` column the rule is skipped.
+
+*Interpretation*: a `child_seen` value that is neither Y nor N counts as seen (only an
+explicit N takes the visit out). With `require_commentary` on and no
+`seen_alone_commentary` column in the input, every Y visit is `no_commentary` and the
+detail says the column is missing, so the gap is visible rather than passed.
+
+Bad: `seen_alone` blank; or N with reason `n/a`.
+Good: Y; N with reason `refused`; N with "Child was asleep when I arrived".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit.rulekit import (
+    MET,
+    NOT_APPLICABLE,
+    NOT_MET,
+    AuditContext,
+    Case,
+    Params,
+    Rule,
+    Tables,
+    column_or_blank,
+    judge,
+    param,
+)
+from audit.rulekit.scope import in_period, open_children
+
+
+@dataclass(frozen=True)
+class SeenAloneRecordedParams(Params):
+    require_commentary: bool = param(
+        False, "A child seen alone also needs meaningful seen_alone_commentary (local)"
+    )
+    reg29_reasons: tuple[str, ...] = param(
+        ("refused", "age", "unable"),
+        "not_seen_alone_reason codes that justify not seeing the child alone (reg 29)",
+    )
+    statutory_visit_types: tuple[str, ...] = param(
+        ("statutory",), "visit_type values (any case) that mark a statutory visit"
+    )
+
+
+def _folded(text: pd.Series) -> pd.Series:
+    """Trimmed and case-folded, for comparing codes typed by hand."""
+    return text.astype("string").str.strip().str.casefold()
+
+
+def _is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
+    wanted = {v.strip().casefold() for v in values}
+    return _folded(text).isin(wanted).fillna(False).astype(bool)
+
+
+def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext) -> pd.DataFrame:
+    visits = tables["visits"]
+    children = tables["children"]
+    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
+    in_scope = in_period(visits["visit_date"], ctx.period) & visits["child_id"].isin(
+        open_ids
+    ).fillna(False).astype(bool)
+    if tables.has("visits", "visit_type"):
+        in_scope &= _is_one_of(visits["visit_type"], params.statutory_visit_types)
+    subjects = visits[in_scope]
+
+    seen_alone = subjects["seen_alone"]
+    said_yes = seen_alone.eq("Y").fillna(False).astype(bool)
+    said_no = seen_alone.eq("N").fillna(False).astype(bool)
+    not_seen = column_or_blank(subjects, "child_seen").eq("N").fillna(False).astype(bool)
+
+    reason = column_or_blank(subjects, "not_seen_alone_reason")
+    reg29 = _is_one_of(reason, params.reg29_reasons)
+    free_text_reason = ctx.meaningful(reason)
+
+    has_commentary_column = tables.has("visits", "seen_alone_commentary")
+    commentary = column_or_blank(subjects, "seen_alone_commentary")
+    commentary_missing = pd.Series(params.require_commentary, index=subjects.index) & ~(
+        ctx.meaningful(commentary)
+    )
+
+    visit = "Visit on " + subjects["visit_date"].dt.strftime("%d/%m/%Y")
+    as_recorded = (" (recorded as '" + seen_alone.astype("string") + "')").fillna("")
+    codes = ", ".join(params.reg29_reasons)
+    given_reason = (
+        "; reason '" + reason.astype("string") + f"' is neither a reg 29 code ({codes}) "
+        "nor a meaningful explanation"
+    ).fillna(" and no reason recorded")
+    commentary_gap = (
+        ": seen alone, but there is no commentary on seeing the child alone"
+        if has_commentary_column
+        else ": seen alone, but the input has no seen_alone_commentary column"
+    )
+    met_detail = (
+        (visit + ": not seen alone, reg 29 reason '" + reason.astype("string") + "'")
+        .where(said_no & reg29)
+        .fillna((visit + ": not seen alone, reason recorded").where(said_no))
+        .fillna(visit + ": seen alone")
+    )
+
+    return judge(
+        subjects,
+        source_table="visits",
+        subject_id=subjects["visit_id"],
+        child_id=subjects["child_id"],
+        worker_id=column_or_blank(subjects, "worker_id"),
+        evidence_date=subjects["visit_date"],
+        cases=[
+            Case(not_seen, NOT_APPLICABLE, "child_not_seen", visit + ": child not seen"),
+            Case(
+                ~said_yes & ~said_no,
+                NOT_MET,
+                "seen_alone_not_recorded",
+                visit + ": seen alone not recorded" + as_recorded,
+            ),
+            Case(
+                said_no & ~reg29 & ~free_text_reason,
+                NOT_MET,
+                "no_reason_not_seen_alone",
+                visit + ": not seen alone" + given_reason,
+            ),
+            Case(said_yes & commentary_missing, NOT_MET, "no_commentary", visit + commentary_gap),
+        ],
+        otherwise=Case(pd.Series(True, index=subjects.index), MET, None, met_detail),
+    )
+
+
+RULE = Rule(
+    code="SEE01",
+    name="seen_alone_recorded",
+    recommendation="xi",
+    subject_type="visit",
+    requires=("visits.seen_alone", "visits.visit_date"),
+    uses=(
+        "visits.visit_type",
+        "visits.child_seen",
+        "visits.not_seen_alone_reason",
+        "visits.seen_alone_commentary",
+        "visits.worker_id",
+        "children.case_start_date",
+        "children.case_end_date",
+    ),
+    params=SeenAloneRecordedParams,
+    evaluate=evaluate,
+)

@@ -1,0 +1,166 @@
+"""Each child seen on a statutory visit this month was seen alone at least once.
+
+*Standard*: Ofsted recommendation xi — children are seen alone during social worker
+visits, and the record says so. Care Planning, Placement and Case Review (England)
+Regulations 2010, reg 29: the social worker speaks to a looked-after child in private on
+each visit unless the child refuses, it is inappropriate for the child's age and
+understanding, or the worker is unable to. For children on child protection plans the
+plan says when the child will be seen alone (Working Together to Safeguard Children 2023).
+
+*Why it matters*: one visit without private time can be justified; a whole month of
+visits where the child was never seen alone, without a reg 29 reason, means the child had
+no safe chance to say what is happening to them.
+
+*Met when*: at least one statutory visit in the audit month where the child was seen has
+`seen_alone` Y.
+
+*Not applicable*: `justified_not_alone` — every such visit has `seen_alone` N with a reg 29
+reason code (`refused`, `age`, `unable`; any case, trimmed). Free text, even one that
+mentions a refusal, does not justify it here (SEE01 judges free-text reasons per visit).
+
+*Not met when*:
+- `not_seen_alone_in_period` — none of the month's visits recorded the child seen alone
+  (N without a reg 29 code, blank or unknown); the detail gives the number of visits and
+  the latest visit date.
+
+*Missing data*: subjects are the open children with at least one statutory visit dated
+within the audit month where the child was seen. A visit is statutory when `visit_type` is
+`statutory` (any case, trimmed; parameter `statutory_visit_types`), or every visit when
+the input has no `visit_type` column; a blank `visit_type` in a present column is not
+statutory. A blank `child_seen` counts as seen; visits with `child_seen` N are left out.
+A blank or unknown `seen_alone` counts as not seen alone. A child with no such visit is
+not a subject here (visiting frequency is a separate check). Without a `seen_alone`
+column the rule is skipped. The evidence date is the latest such visit.
+
+Bad: two visits this month, `seen_alone` N (no reason) and blank.
+Good: two visits, one with `seen_alone` Y; or every visit N with reason `refused`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit.rulekit import (
+    MET,
+    NOT_APPLICABLE,
+    NOT_MET,
+    AuditContext,
+    Case,
+    Params,
+    Rule,
+    Tables,
+    column_or_blank,
+    judge,
+    param,
+)
+from audit.rulekit.scope import in_period, open_children
+
+
+@dataclass(frozen=True)
+class SeenAloneRegularlyParams(Params):
+    reg29_reasons: tuple[str, ...] = param(
+        ("refused", "age", "unable"),
+        "not_seen_alone_reason codes that justify not seeing the child alone (reg 29)",
+    )
+    statutory_visit_types: tuple[str, ...] = param(
+        ("statutory",), "visit_type values (any case) that mark a statutory visit"
+    )
+
+
+def _is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
+    """Trimmed, case-insensitive membership; blank is never a member."""
+    wanted = {v.strip().casefold() for v in values}
+    folded = text.astype("string").str.strip().str.casefold()
+    return folded.isin(wanted).fillna(False).astype(bool)
+
+
+def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext) -> pd.DataFrame:
+    visits = tables["visits"]
+    children = tables["children"]
+    open_kids = children[open_children(children, ctx.period)]
+
+    in_scope = (
+        in_period(visits["visit_date"], ctx.period)
+        & visits["child_id"].isin(open_kids["child_id"]).fillna(False).astype(bool)
+        & ~column_or_blank(visits, "child_seen").eq("N").fillna(False).astype(bool)
+    )
+    if tables.has("visits", "visit_type"):
+        in_scope &= _is_one_of(visits["visit_type"], params.statutory_visit_types)
+    seen = visits[in_scope]
+
+    per_visit = pd.DataFrame(
+        {
+            "child_id": seen["child_id"],
+            "visit_date": seen["visit_date"],
+            "alone": seen["seen_alone"].eq("Y").fillna(False).astype(bool),
+            "justified": seen["seen_alone"].eq("N").fillna(False).astype(bool)
+            & _is_one_of(column_or_blank(seen, "not_seen_alone_reason"), params.reg29_reasons),
+        }
+    )
+    per_child = per_visit.groupby("child_id").agg(
+        visits=("visit_date", "size"),
+        alone=("alone", "sum"),
+        all_justified=("justified", "all"),
+        latest=("visit_date", "max"),
+    )
+
+    subjects = open_kids[open_kids["child_id"].isin(per_child.index)]
+    stats = per_child.reindex(subjects["child_id"]).set_axis(subjects.index)
+    count = stats["visits"].astype(int)
+    visit_word = pd.Series(np.where(count == 1, " visit", " visits"), index=subjects.index)
+    counted = (
+        count.astype(str) + " statutory" + visit_word + " in " + ctx.period.start.strftime("%B %Y")
+    )
+    latest = stats["latest"].dt.strftime("%d/%m/%Y")
+
+    return judge(
+        subjects,
+        source_table="children",
+        subject_id=subjects["child_id"],
+        child_id=subjects["child_id"],
+        evidence_date=stats["latest"],
+        cases=[
+            Case(
+                stats["alone"].eq(0) & stats["all_justified"],
+                NOT_APPLICABLE,
+                "justified_not_alone",
+                counted + " (latest " + latest + "): not seen alone, each with a reg 29 reason",
+            ),
+            Case(
+                stats["alone"].eq(0),
+                NOT_MET,
+                "not_seen_alone_in_period",
+                counted
+                + " where the child was seen (latest "
+                + latest
+                + "): none recorded the child seen alone",
+            ),
+        ],
+        otherwise=Case(
+            pd.Series(True, index=subjects.index),
+            MET,
+            None,
+            "Seen alone on " + stats["alone"].astype(int).astype(str) + " of " + counted,
+        ),
+    )
+
+
+RULE = Rule(
+    code="SEE02",
+    name="seen_alone_regularly",
+    recommendation="xi",
+    subject_type="child",
+    requires=("visits.seen_alone", "visits.visit_date"),
+    uses=(
+        "visits.visit_type",
+        "visits.child_seen",
+        "visits.not_seen_alone_reason",
+        "children.case_start_date",
+        "children.case_end_date",
+    ),
+    params=SeenAloneRegularlyParams,
+    evaluate=evaluate,
+)

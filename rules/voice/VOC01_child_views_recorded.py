@@ -1,0 +1,167 @@
+"""The child's views recorded, freshly, in every active plan.
+
+*Standard*: Ofsted recommendation ii — records show how the child's views are taken
+forward in planning; Children Act 1989 s.22(4)-(5) and s.17(4A) (ascertain the child's
+wishes and feelings and give them due consideration); Care Planning Regulations 2010
+reg 5(e) (the care plan records the child's wishes and feelings).
+
+*Why it matters*: a plan written without the child's views, or with last year's views
+pasted in, plans for a child nobody has listened to lately.
+
+*Met when*: the latest version of the plan (at the end of the audit month) has meaningful
+`child_views` text and, when `flag_copied_views` is on (default), those views are not
+word-for-word the same as the views in an earlier version of the same plan dated at least
+`copied_after_days` (default 90, a local standard) calendar days before it. "The same"
+ignores case, surrounding white space and the number of spaces between words;
+punctuation counts.
+
+*Not met when*:
+- `views_not_recorded` — the views are blank or not meaningful text (a placeholder such
+  as `no views` or `as before`, or too few words; the detail shows it);
+- `views_copied_forward` — the views repeat an older version's word for word (the detail
+  names the earliest such version's date).
+
+*Missing data*: subjects are the latest version, on or before the end of the audit month,
+of each plan of any type active in the month (started by the month end, not ended before
+the month start), for children open in the month. Without a `child_views` column the rule
+is skipped.
+
+*Interpretation*: every earlier version of the plan dated on or before (latest version's
+date − `copied_after_days`) is compared, not only the one just before; versions dated
+closer than that may repeat the views (a plan reviewed twice in a month need not be
+rewritten). The version being judged is never compared with itself, even when
+`copied_after_days` is 0.
+
+Bad: "No views" or a September plan whose views are the March plan's, word for word.
+Good: "Jay (9) told me on 02/09 he wants to see his nan every weekend and hates the
+new bus to school."
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit.codes import PLAN_TYPE
+from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
+from audit.rulekit.plans import active_at, latest_versions
+from audit.rulekit.scope import open_children
+from audit.rulekit.text import comparable_text
+
+
+@dataclass(frozen=True)
+class ChildViewsParams(Params):
+    flag_copied_views: bool = param(
+        True, "treat views copied word for word from an older version as not met"
+    )
+    copied_after_days: int = param(
+        90, "an earlier version at least this many calendar days older counts as a copy source"
+    )
+
+
+def _active_latest_plans(tables: Tables, ctx: AuditContext) -> pd.DataFrame:
+    """The latest version of each plan active in the period, for open children."""
+    latest = latest_versions(tables["plans"], ctx.as_at)
+    children = tables["children"]
+    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
+    in_scope = active_at(latest, ctx.period) & latest["child_id"].isin(open_ids).fillna(False)
+    return latest[in_scope]
+
+
+def _plan_label(plans: pd.DataFrame) -> pd.Series:
+    """E.g. "Child protection plan dated 03/09/2026"."""
+    kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
+    return kind + " dated " + plans["plan_date"].dt.strftime("%d/%m/%Y").astype("string")
+
+
+def _one_line(text: pd.Series) -> pd.Series:
+    return text.astype("string").str.replace(r"\s+", " ", regex=True)
+
+
+def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.Series:
+    """For each subject plan, the date of the earliest older version with the same views.
+
+    NaT where there is none. Older = dated at least ``days`` calendar days before the
+    subject version; the subject version itself is never its own source.
+    """
+    subjects = pd.DataFrame(
+        {
+            "plan_id": plans["plan_id"].to_numpy(),
+            "subject": plans.index.to_numpy(),
+            "date": plans["plan_date"].to_numpy(),
+            "views": comparable_text(plans["child_views"]).to_numpy(),
+        }
+    )
+    earlier = pd.DataFrame(
+        {
+            "plan_id": versions["plan_id"].to_numpy(),
+            "version": versions.index.to_numpy(),
+            "version_date": versions["plan_date"].to_numpy(),
+            "version_views": comparable_text(versions["child_views"]).to_numpy(),
+        }
+    )
+    pairs = subjects.merge(earlier, on="plan_id")
+    copies = pairs[
+        (pairs["version_date"] <= pairs["date"] - pd.Timedelta(days=days))
+        & (pairs["version"] != pairs["subject"])
+        & (pairs["version_views"] == pairs["views"])
+    ]
+    first = copies.groupby("subject")["version_date"].min()
+    return pd.Series(first, dtype="datetime64[ns]").reindex(plans.index)
+
+
+def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext):
+    plans = _active_latest_plans(tables, ctx)
+    label = _plan_label(plans)
+    views = plans["child_views"]
+    if params.flag_copied_views:
+        source_date = _copied_from(plans, tables["plans"], params.copied_after_days)
+    else:
+        source_date = pd.Series(pd.NaT, index=plans.index, dtype="datetime64[ns]")
+    return judge(
+        plans,
+        source_table="plans",
+        subject_id=plans["plan_id"],
+        child_id=plans["child_id"],
+        evidence_date=plans["plan_date"],
+        cases=[
+            Case(
+                views.isna(),
+                NOT_MET,
+                "views_not_recorded",
+                label + ": the child's views are not recorded",
+            ),
+            Case(
+                ~ctx.meaningful(views),
+                NOT_MET,
+                "views_not_recorded",
+                label + ": the child's views say only '" + _one_line(views) + "'",
+            ),
+            Case(
+                source_date.notna(),
+                NOT_MET,
+                "views_copied_forward",
+                label
+                + ": the child's views are word for word those of the version dated "
+                + source_date.dt.strftime("%d/%m/%Y").astype("string"),
+            ),
+        ],
+    )
+
+
+RULE = Rule(
+    code="VOC01",
+    name="child_views_recorded",
+    recommendation="ii",
+    subject_type="plan",
+    requires=("plans.child_views", "plans.plan_type", "plans.plan_date"),
+    uses=(
+        "plans.start_date",
+        "plans.end_date",
+        "children.case_start_date",
+        "children.case_end_date",
+    ),
+    params=ChildViewsParams,
+    evaluate=evaluate,
+)

@@ -1,0 +1,178 @@
+"""The child's views reached each review.
+
+*Standard*: Ofsted recommendation ii — records show how the child's views are taken
+forward in planning and acted upon; Children Act 1989 s.22(4)-(5) and s.17(4A) (ascertain
+the child's wishes and feelings and give them due consideration). Participation is
+recorded with the SSDA903 review participation codes PN0-PN7.
+
+*Why it matters*: a review that goes ahead without the child's voice plans around the
+child rather than with them. PN4 and PN7 say in the authority's own return that the
+child's views did not reach the review; PN0 is only an answer for a child under 4.
+
+*Met when*: the review's `participation_code` is one of `conveyed_codes` (default PN1,
+PN2, PN3, PN5, PN6), or is PN0 for a child under `pn0_under_age` (default 4) on the review
+date.
+
+*Not met when*:
+- `views_not_conveyed` — a code in the not-conveyed list (default PN4: attends without
+  contributing; PN7: absent and views not conveyed);
+- `pn0_aged_4_or_over` — PN0 recorded for a child aged 4 (the PN0 age limit) or over on
+  the review date (the detail gives the age);
+- `pn0_age_unknown` — PN0 recorded and the child's date of birth is not recorded;
+- `participation_not_recorded` — no participation code, or a value that is not one of
+  the codes above (the detail shows it).
+
+*Missing data*: subjects are the reviews dated in the audit month for open children. Age
+is in whole years on the review date: a child is 4 on their 4th birthday, and a child born
+on 29 February has their birthday on 1 March in a year that is not a leap year. Without a
+`date_of_birth` column every PN0 is `pn0_age_unknown`. Without a `participation_code`
+column the rule is skipped.
+
+*Interpretation*: a date of birth after the review date (a pre-birth conference) gives an
+age under 4, so PN0 is met. A code in neither list (e.g. one a council removed from
+`conveyed_codes`) is `participation_not_recorded`.
+
+Bad: PN7, PN4, or PN0 for a 9-year-old. Good: PN1, PN6, or PN0 for a 2-year-old.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit.codes import PARTICIPATION
+from audit.rulekit import MET, NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
+from audit.rulekit.scope import in_period, open_children
+
+_DAY = "%d/%m/%Y"
+PN0 = "PN0"
+
+
+@dataclass(frozen=True)
+class ReviewParticipationParams(Params):
+    conveyed_codes: tuple[str, ...] = param(
+        ("PN1", "PN2", "PN3", "PN5", "PN6"),
+        "Participation codes showing the child's views reached the review",
+    )
+    not_conveyed_codes: tuple[str, ...] = param(
+        ("PN4", "PN7"), "Participation codes showing the child's views did not reach the review"
+    )
+    pn0_under_age: int = param(4, "PN0 (under 4 at the review) is met for a child under this age")
+
+
+def _age_in_years(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Whole years from ``birth`` to ``on``: the birthday itself counts; <NA> when unknown.
+
+    Comparing (month, day) pairs puts a 29 February birthday after 28 February, so in a
+    year without 29 February the birthday is reached on 1 March.
+    """
+    years = on.dt.year - birth.dt.year
+    before_birthday = (on.dt.month < birth.dt.month) | (
+        (on.dt.month == birth.dt.month) & (on.dt.day < birth.dt.day)
+    )
+    return (years - before_birthday.astype("Int64")).astype("Int64")
+
+
+def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContext) -> pd.DataFrame:
+    children = tables["children"]
+    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
+
+    reviews = tables["reviews"]
+    chosen = reviews["child_id"].isin(open_ids).fillna(False) & in_period(
+        reviews["review_date"], ctx.period
+    )
+    subjects = reviews[chosen]
+    review_date = pd.to_datetime(subjects["review_date"])
+    recorded = subjects["participation_code"].astype("string")
+    code = recorded.str.strip().str.upper()
+
+    if "date_of_birth" in children.columns:
+        birth_by_child = pd.to_datetime(
+            children.drop_duplicates("child_id").set_index("child_id")["date_of_birth"]
+        )
+        birth = pd.to_datetime(subjects["child_id"].map(birth_by_child))
+    else:
+        birth = pd.Series(pd.NaT, index=subjects.index, dtype="datetime64[ns]")
+    age = _age_in_years(birth, review_date)
+
+    conveyed = [c.strip().upper() for c in params.conveyed_codes]
+    not_conveyed = [c.strip().upper() for c in params.not_conveyed_codes]
+    is_pn0 = code.eq(PN0).fillna(False)
+    described = (" (" + code.map(PARTICIPATION).astype("string") + ")").fillna("")
+    what = "Review on " + review_date.dt.strftime(_DAY) + ": "
+    return judge(
+        subjects,
+        source_table="reviews",
+        subject_id=subjects["review_id"],
+        child_id=subjects["child_id"],
+        evidence_date=review_date,
+        cases=[
+            Case(
+                code.isin(not_conveyed),
+                NOT_MET,
+                "views_not_conveyed",
+                what + code + described + ": the child's views did not reach the review",
+            ),
+            Case(code.isin(conveyed), MET, None, what + code + described),
+            Case(
+                is_pn0 & (birth > review_date),
+                MET,
+                None,
+                what + "PN0, child born " + birth.dt.strftime(_DAY) + ", after the review",
+            ),
+            Case(
+                is_pn0 & age.lt(params.pn0_under_age),
+                MET,
+                None,
+                what + "PN0, child aged " + age.astype("string") + " at the review",
+            ),
+            Case(
+                is_pn0 & age.ge(params.pn0_under_age),
+                NOT_MET,
+                "pn0_aged_4_or_over",
+                what
+                + "PN0 (under "
+                + str(params.pn0_under_age)
+                + ") recorded but the child was "
+                + age.astype("string")
+                + " at the review",
+            ),
+            Case(
+                is_pn0,
+                NOT_MET,
+                "pn0_age_unknown",
+                what
+                + "PN0 (under "
+                + str(params.pn0_under_age)
+                + ") recorded but the child's date of birth is not recorded",
+            ),
+            Case(
+                code.isna(),
+                NOT_MET,
+                "participation_not_recorded",
+                what + "the child's participation is not recorded",
+            ),
+        ],
+        otherwise=Case(
+            pd.Series(True, index=subjects.index),
+            NOT_MET,
+            "participation_not_recorded",
+            what
+            + "participation recorded as '"
+            + recorded
+            + "', not a recognised participation code",
+        ),
+    )
+
+
+RULE = Rule(
+    code="VOC03",
+    name="review_participation",
+    recommendation="ii",
+    subject_type="review",
+    requires=("reviews.review_date", "reviews.participation_code"),
+    uses=("children.date_of_birth", "children.case_start_date", "children.case_end_date"),
+    params=ReviewParticipationParams,
+    evaluate=evaluate,
+)
