@@ -120,7 +120,7 @@ def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) 
     headers = grid.cells.loc[header_row]
     positions = _match_columns(spec, grid, headers)
     body = grid.cells.loc[header_row + 1 :]
-    body = body[body.map(_is_filled).any(axis=1)]  # a wholly empty row is not a record
+    body = body[(body.notna() & body.ne("")).any(axis=1)]  # an empty row is not a record
 
     frame = pd.DataFrame(index=body.index)
     issues = _Issues(spec.name, grid.source)
@@ -268,6 +268,9 @@ def _normalise_column(
 ) -> tuple[pd.Series, pd.Series]:
     """The column's normalised values, and the raw text of cells the column cannot accept
     (unparseable dates in a required date column: those rows are rejected)."""
+    no_problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if column.kind == "date" and (dates := normalise.dates_if_all_cells(raw)) is not None:
+        return dates, no_problem
     text = normalise.cells_to_text(raw)
     errors = normalise.excel_errors(text)
     if not column.required:
@@ -280,7 +283,6 @@ def _normalise_column(
             "Excel error value; treated as blank",
         )
     text = text.mask(errors)
-    no_problem = pd.Series(pd.NA, index=raw.index, dtype="string")
 
     if column.kind == "date":
         values, bad = normalise.as_date(raw.mask(errors), text)

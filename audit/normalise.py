@@ -100,7 +100,9 @@ def cells_to_text(raw: pd.Series) -> pd.Series:
 
     Whole numbers lose Excel's ``.0`` so an identifier typed as a number reads as written.
     """
-    text = raw.map(_cell_text).astype("string").str.strip()
+    # Most columns hold only text cells (blanks read as ""): skip the per-cell conversion.
+    all_text = pd.api.types.infer_dtype(raw, skipna=False) in ("string", "empty")
+    text = (raw if all_text else raw.map(_cell_text)).astype("string").str.strip()
     return text.mask(text == "")
 
 
@@ -118,9 +120,11 @@ def as_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def as_id(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Identifiers stay text; ``1234.0`` (a number written out by another tool) is ``1234``."""
-    return text.str.replace(_TRAILING_POINT_ZERO, r"\1", regex=True), pd.Series(
-        False, index=text.index
-    )
+    ids = text.copy()
+    point_zero = text.str.endswith(".0").fillna(False).astype(bool)
+    if point_zero.any():
+        ids[point_zero] = text[point_zero].str.replace(_TRAILING_POINT_ZERO, r"\1", regex=True)
+    return ids, pd.Series(False, index=text.index)
 
 
 def as_yes_no(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -167,6 +171,17 @@ def as_lower_code(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Lower-case codes such as ``placement_change``: ``Placement Change`` matches too."""
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
     return bare.str.replace(r"[\s\-]+", "_", regex=True), pd.Series(False, index=text.index)
+
+
+def dates_if_all_cells(raw: pd.Series) -> pd.Series | None:
+    """The column as dates when every filled cell is a date cell, else None.
+
+    The common case for a workbook, done in one vectorised step without text conversion.
+    """
+    filled = raw.where(raw.notna() & raw.ne(""))
+    if pd.api.types.infer_dtype(filled, skipna=True) not in ("date", "datetime", "empty"):
+        return None
+    return pd.to_datetime(filled).dt.normalize().astype("datetime64[ns]")
 
 
 def as_date(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, pd.Series]:
