@@ -88,7 +88,11 @@ def unmet_requirement(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> str | N
     for requirement in rule.requires:
         if isinstance(requirement, AnyOf):
             if not any(all(_has(tables, r) for r in option) for option in requirement.options):
-                return f"needs {requirement}; the input has none of these"
+                named = {r.partition(".")[0] for o in requirement.options for r in o}
+                absent = sorted(t for t in named if t not in tables)
+                if len(absent) == len(named):
+                    return f"needs {requirement}: the input has no {' or '.join(absent)} table"
+                return f"needs {requirement}: the input has none of these"
         elif not _has(tables, requirement):
             return f"needs {requirement}: {_missing_reason(requirement, tables)}"
     return None

@@ -72,7 +72,15 @@ class AnyOf:
         object.__setattr__(self, "options", normalised)
 
     def __str__(self) -> str:
-        return " or ".join(" and ".join(option) for option in self.options)
+        return " or ".join(_columns_text(option) for option in self.options)
+
+
+def _columns_text(refs: tuple[str, ...]) -> str:
+    """``visits.a`` alone, or ``visits.{a, b}`` for several columns of one table."""
+    tables = {r.partition(".")[0] for r in refs}
+    if len(refs) > 1 and len(tables) == 1:
+        return f"{tables.pop()}.{{{', '.join(r.partition('.')[2] for r in refs)}}}"
+    return " and ".join(refs)
 
 
 Requirement = str | AnyOf  # "table" or "table.column", or AnyOf(...)
