@@ -3,12 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from audit import __version__
 from audit.errors import CaseAuditError, UsageError
+
+log = logging.getLogger("caseaudit")
+log.addHandler(logging.NullHandler())  # stderr gets our one-line message, not a log record
+
+
+class RunLocked(CaseAuditError):
+    """Another scheduled run holds the lock on the output folder."""
+
+
+@contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """One run at a time per output folder, so two scheduled runs can never overlap."""
+    from filelock import FileLock, Timeout
+
+    from audit.output import private_dir
+
+    lock_path = private_dir(out) / ".caseaudit.lock"
+    try:
+        with FileLock(lock_path, timeout=0):
+            yield
+    except Timeout as exc:
+        raise RunLocked(
+            f"another caseaudit run is using {out} (lock file {lock_path}); try again when it ends"
+        ) from exc
+
+
+def _setup_log(path: Path | None) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="caseaudit", description=__doc__)
     parser.add_argument("--version", action="version", version=f"caseaudit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    parser.add_argument("--log", type=Path, help="also append progress and errors to this file")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="load an export and report what was read")
@@ -43,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(handler=_sample)
     run = commands.add_parser("run", help="audit an export for one month and write findings")
     run.add_argument("input", type=Path, help="a workbook, or a folder of per-table files")
-    run.add_argument("--period", required=True, help="the audit month, YYYY-MM")
+    run.add_argument(
+        "--period", required=True, help="the audit month: YYYY-MM, last-month or this-month"
+    )
     run.add_argument("--config", type=Path, help="audit.toml (default: ./audit.toml if present)")
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
     run.set_defaults(handler=_run)
@@ -73,9 +113,12 @@ def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod
     from audit.run import audit, write_run
 
-    period = AuditPeriod.parse(args.period)
-    result = audit(args.input, period, _default_config(args.config))
-    folder = write_run(result, args.out)
+    period = AuditPeriod.from_argument(args.period, date.today())
+    log.info("audit of %s for %s started", args.input, period.label)
+    with run_lock(args.out):
+        result = audit(args.input, period, _default_config(args.config))
+        folder = write_run(result, args.out)
+    log.info("audit of %s for %s written to %s", args.input, period.label, folder)
     for status in result.statuses:
         if status.status == "RAN":
             rate = status.compliance
@@ -141,8 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        _setup_log(args.log)
         return int(args.handler(args))
     except CaseAuditError as exc:
+        log.error("%s", exc)
         if debug:
             raise
         print(f"caseaudit: error: {exc}", file=sys.stderr)
@@ -151,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("caseaudit: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        log.exception("internal error")
         if debug:
             raise
         print(

@@ -71,6 +71,13 @@ class AuditPeriod:
             return current.previous()
         raise UsageError(f"relative period must be 'last-month' or 'this-month'; got {which!r}")
 
+    @classmethod
+    def from_argument(cls, value: str, today: date) -> AuditPeriod:
+        """A ``--period`` value: ``YYYY-MM``, or ``last-month`` / ``this-month`` for schedules."""
+        if value.strip().lower() in ("last-month", "this-month"):
+            return cls.relative(value, today)
+        return cls.parse(value)
+
     def previous(self) -> AuditPeriod:
         """The calendar month before this one (January → December of the year before)."""
         if self.start.month == 1:

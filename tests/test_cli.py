@@ -156,3 +156,46 @@ def test_debug_shows_the_traceback(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode != 0 and "Traceback" in done.stderr
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_one_holds_the_lock(export, tmp_path):
+    from filelock import FileLock
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    with FileLock(out / ".caseaudit.lock"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "audit.cli",
+                "run",
+                str(export),
+                "--period",
+                "2026-09",
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1
+    assert "another caseaudit run is using" in done.stderr
+    assert not (out / "2026-09").exists()
+
+
+def test_last_month_period_and_log_file(export, tmp_path):
+    from datetime import date
+
+    from audit.period import AuditPeriod
+
+    log = tmp_path / "logs" / "caseaudit.log"
+    out = tmp_path / "reports"
+    assert (
+        main(["--log", str(log), "run", str(export), "--period", "last-month", "--out", str(out)])
+        == 0
+    )
+    expected = AuditPeriod.relative("last-month", date.today()).label
+    assert (out / expected / "findings.csv").exists()
+    assert f"for {expected} written to" in log.read_text()
