@@ -17,6 +17,11 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+def neutralise_text(value: str) -> str:
+    """``value`` as text that cannot be read as a formula (a leading apostrophe if risky)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells cannot be read as formulas."""
     out = frame.copy()

@@ -1,0 +1,470 @@
+"""The audit history: every month's figures in one SQLite file, for trends and the send log.
+
+One file, owner-only, whose schema the tool creates and migrates itself. Each audited month
+is recorded whole or not at all: re-running a month replaces its rows in one transaction,
+and a run that fails or is killed part-way leaves the history exactly as it was (SQLite's
+rollback journal undoes a half-written transaction the next time the file is opened).
+
+Tables (schema version 1):
+
+- ``runs``: one row per audited month: when it ran, the input files' checksums, a hash of
+  the configuration in force, whether every rule ran, and the caseaudit version.
+- ``results``: per month, team and rule that ran: met / not met / not applicable counts.
+  Compliance and RAG are computed when read, with the thresholds the caller passes in.
+- ``rule_status``: per month and rule: RAN, SKIPPED or ERROR, and why. A rule that did not
+  run has no ``results`` rows, so its trend shows a gap, never a zero.
+- ``deliveries``: the e-mail send log, one row per attempt; kept when a month is re-run.
+- ``schema_version``: one row per migration applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from audit import __version__
+from audit.engine.runner import ERROR, RAN, SKIPPED, compliance
+from audit.errors import CaseAuditError
+from audit.output import DIR_MODE, FILE_MODE
+from audit.period import AuditPeriod
+from audit.reports.model import Score, rag
+from audit.run import AuditRun, input_files, team_compliance
+
+# What a run's row says about its rules.
+RUN_COMPLETE = "complete"  # every selected rule ran
+RUN_INCOMPLETE = "incomplete"  # some rule was skipped (its data was missing), none failed
+RUN_ERROR = "error"  # some rule raised or returned something malformed
+
+SENT, FAILED = "sent", "failed"
+OVERVIEW = "overview"  # the report_key of the organisation overview; teams use their slug
+
+# Each migration is applied once, in order, in its own transaction; its position (from 1)
+# is the schema version it produces. Append new migrations; never edit a released one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE schema_version (
+            version INTEGER PRIMARY KEY,
+            applied_at TEXT NOT NULL,
+            caseaudit_version TEXT NOT NULL
+        ) STRICT""",
+        f"""CREATE TABLE runs (
+            period TEXT PRIMARY KEY CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+            run_at TEXT NOT NULL,
+            inputs TEXT NOT NULL CHECK (json_valid(inputs)),
+            config_hash TEXT NOT NULL CHECK (length(config_hash) = 64),
+            status TEXT NOT NULL
+                CHECK (status IN ('{RUN_COMPLETE}', '{RUN_INCOMPLETE}', '{RUN_ERROR}')),
+            caseaudit_version TEXT NOT NULL
+        ) STRICT""",
+        """CREATE TABLE results (
+            period TEXT NOT NULL REFERENCES runs (period) ON DELETE CASCADE,
+            team TEXT NOT NULL,
+            rule_code TEXT NOT NULL,
+            met INTEGER NOT NULL CHECK (met >= 0),
+            not_met INTEGER NOT NULL CHECK (not_met >= 0),
+            not_applicable INTEGER NOT NULL CHECK (not_applicable >= 0),
+            PRIMARY KEY (period, team, rule_code)
+        ) STRICT""",
+        "CREATE INDEX results_by_team ON results (team, rule_code, period)",
+        f"""CREATE TABLE rule_status (
+            period TEXT NOT NULL REFERENCES runs (period) ON DELETE CASCADE,
+            rule_code TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('{RAN}', '{SKIPPED}', '{ERROR}')),
+            reason TEXT,
+            PRIMARY KEY (period, rule_code)
+        ) STRICT""",
+        f"""CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            period TEXT NOT NULL,
+            report_key TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            message_id TEXT,
+            sent_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('{SENT}', '{FAILED}')),
+            error TEXT
+        ) STRICT""",
+        "CREATE INDEX deliveries_by_report ON deliveries (period, report_key, recipient)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# A second run waiting for the first to finish writing: long enough for any real record().
+_BUSY_TIMEOUT_SECONDS = 30.0
+
+
+class HistoryError(CaseAuditError):
+    """The history file cannot be opened, is from a newer caseaudit, or cannot be written."""
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of a trend; ``score`` is None when the month has no audited data."""
+
+    period: str
+    score: Score | None
+
+
+class History:
+    """An open history file. Use :meth:`open`, ideally as a context manager."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._conn = connection
+        self.path = path
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path) -> History:
+        """Open (creating if need be) the history at ``path`` and bring its schema up to date.
+
+        A missing folder is created owner-only (0700) and the file is owner-only (0600).
+        """
+        path = Path(path)
+        try:
+            _make_private_dirs(path.parent)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            os.close(fd)
+            os.chmod(path, FILE_MODE)  # an existing file keeps a wider mode otherwise
+            connection = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"cannot open the history file {path}: {exc}") from exc
+        history = cls(connection, path)
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            history._migrate()
+        except BaseException as exc:
+            connection.close()
+            if isinstance(exc, sqlite3.Error):
+                raise HistoryError(f"cannot use the history file {path}: {exc}") from exc
+            raise
+        return history
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._version()
+
+    def _version(self) -> int:
+        has_table = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if not has_table:
+            return 0
+        row = self._conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        return int(row.fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self._version()
+        if version == 0 and self._conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+            raise HistoryError(
+                f"{self.path} is an SQLite file but not a caseaudit history; "
+                "choose another history path"
+            )
+        self._refuse_newer(version)
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction():
+                # Another process may have migrated while this one waited for the lock.
+                current = self._version()
+                self._refuse_newer(current)
+                if current >= target:
+                    continue
+                for statement in MIGRATIONS[target - 1]:
+                    self._conn.execute(statement)
+                self._conn.execute(
+                    "INSERT INTO schema_version (version, applied_at, caseaudit_version) "
+                    "VALUES (?, ?, ?)",
+                    (target, _now(), __version__),
+                )
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"the history file {self.path} has schema version {version}, written by a "
+                f"newer caseaudit (this one knows up to {SCHEMA_VERSION}); upgrade caseaudit"
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT; anything raised (even KeyboardInterrupt) rolls back."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------ recording a month
+
+    def record(self, run: AuditRun) -> None:
+        """Record the month, replacing whatever the history held for it, all or nothing."""
+        period = run.period.label
+        run_row = (
+            period,
+            run.started.isoformat(timespec="seconds"),
+            json.dumps(_inputs(run), ensure_ascii=False),
+            config_hash(run),
+            run_status(run),
+            __version__,
+        )
+        result_rows = [
+            (period, team, code, c["met"], c["not_met"], c["not_applicable"])
+            for team, rules in team_compliance(run.findings).items()
+            for code, c in rules.items()
+        ]
+        status_rows = [(period, s.code, s.status, s.reason) for s in run.statuses]
+        try:
+            with self._transaction():
+                for table in ("results", "rule_status", "runs"):
+                    self._conn.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
+                self._conn.execute(
+                    "INSERT INTO runs (period, run_at, inputs, config_hash, status, "
+                    "caseaudit_version) VALUES (?, ?, ?, ?, ?, ?)",
+                    run_row,
+                )
+                self._conn.executemany(
+                    "INSERT INTO results (period, team, rule_code, met, not_met, "
+                    "not_applicable) VALUES (?, ?, ?, ?, ?, ?)",
+                    result_rows,
+                )
+                self._conn.executemany(
+                    "INSERT INTO rule_status (period, rule_code, status, reason) "
+                    "VALUES (?, ?, ?, ?)",
+                    status_rows,
+                )
+        except sqlite3.Error as exc:
+            raise HistoryError(
+                f"could not record {period} in the history file {self.path}; "
+                f"the history is unchanged: {exc}"
+            ) from exc
+
+    # ------------------------------------------------------------ reading
+
+    def periods(self) -> list[str]:
+        """The audited months, oldest first."""
+        return [p for (p,) in self._conn.execute("SELECT period FROM runs ORDER BY period")]
+
+    def team_trend(
+        self,
+        team: str,
+        rule_code: str,
+        end: AuditPeriod | str,
+        months: int = 6,
+        *,
+        green: float,
+        amber: float,
+    ) -> list[TrendPoint]:
+        """The ``months`` calendar months ending at ``end``, oldest first.
+
+        A month that was not audited, in which the rule did not run, or in which the team had
+        nothing for the rule is a gap (score None), never a zero.
+        """
+        window = _window(end, months)
+        rows = self._conn.execute(
+            "SELECT period, met, not_met, not_applicable FROM results "
+            "WHERE team = ? AND rule_code = ? AND period BETWEEN ? AND ?",
+            (team, rule_code, window[0], window[-1]),
+        )
+        found = {p: _score(m, n, na, green, amber) for p, m, n, na in rows}
+        return [TrendPoint(p, found.get(p)) for p in window]
+
+    def org_trend(
+        self,
+        recommendation_codes: Mapping[str, str],
+        end: AuditPeriod | str,
+        months: int = 6,
+        *,
+        green: float,
+        amber: float,
+    ) -> dict[str, list[TrendPoint]]:
+        """Per recommendation, the organisation's trend over all teams.
+
+        ``recommendation_codes`` maps rule code to recommendation; each month sums met and
+        not met over the recommendation's rules that ran. Recommendations come out in the
+        order they first appear in the mapping.
+        """
+        window = _window(end, months)
+        rows = self._conn.execute(
+            "SELECT period, rule_code, SUM(met), SUM(not_met), SUM(not_applicable) "
+            "FROM results WHERE period BETWEEN ? AND ? GROUP BY period, rule_code",
+            (window[0], window[-1]),
+        )
+        totals: dict[tuple[str, str], tuple[int, int, int]] = {}
+        for period, code, met, not_met, na in rows:
+            recommendation = recommendation_codes.get(code)
+            if recommendation is None:
+                continue
+            m, n, a = totals.get((recommendation, period), (0, 0, 0))
+            totals[(recommendation, period)] = (m + met, n + not_met, a + na)
+        trends: dict[str, list[TrendPoint]] = {}
+        for recommendation in dict.fromkeys(recommendation_codes.values()):
+            points = []
+            for period in window:
+                counts = totals.get((recommendation, period))
+                score = _score(*counts, green, amber) if counts else None
+                points.append(TrendPoint(period, score))
+            trends[recommendation] = points
+        return trends
+
+    def previous_score(
+        self,
+        team: str,
+        rule_code: str,
+        period: AuditPeriod | str,
+        *,
+        green: float,
+        amber: float,
+    ) -> TrendPoint | None:
+        """The team's score in the latest audited month before ``period``.
+
+        None when no earlier month was audited; a point with score None when that month was
+        audited but the team had nothing for the rule. The point names its month, so a
+        report can say "since July" rather than assume the month before was audited.
+        """
+        label = _label(period)
+        previous = self._conn.execute(
+            "SELECT MAX(period) FROM runs WHERE period < ?", (label,)
+        ).fetchone()[0]
+        if previous is None:
+            return None
+        row = self._conn.execute(
+            "SELECT met, not_met, not_applicable FROM results "
+            "WHERE period = ? AND team = ? AND rule_code = ?",
+            (previous, team, rule_code),
+        ).fetchone()
+        if row is None:
+            return TrendPoint(previous, None)
+        met, not_met, not_applicable = row
+        return TrendPoint(previous, _score(met, not_met, not_applicable, green, amber))
+
+    def rule_statuses(self, period: AuditPeriod | str) -> dict[str, tuple[str, str | None]]:
+        """Rule code -> (RAN / SKIPPED / ERROR, reason) for an audited month."""
+        rows = self._conn.execute(
+            "SELECT rule_code, status, reason FROM rule_status WHERE period = ? ORDER BY rule_code",
+            (_label(period),),
+        )
+        return {code: (status, reason) for code, status, reason in rows}
+
+    # ------------------------------------------------------------ the send log
+
+    def record_delivery(
+        self,
+        period: AuditPeriod | str,
+        report_key: str,
+        recipient: str,
+        message_id: str | None,
+        status: str,
+        error: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> None:
+        """Log one send attempt (``sent`` or ``failed``); every attempt is kept."""
+        if status not in (SENT, FAILED):
+            raise ValueError(f"delivery status must be {SENT!r} or {FAILED!r}, got {status!r}")
+        at = (sent_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        try:
+            with self._transaction():
+                self._conn.execute(
+                    "INSERT INTO deliveries (period, report_key, recipient, message_id, "
+                    "sent_at, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (_label(period), report_key, recipient, message_id, at, status, error),
+                )
+        except sqlite3.Error as exc:
+            raise HistoryError(
+                f"could not log the delivery in the history file {self.path}: {exc}"
+            ) from exc
+
+    def was_delivered(self, period: AuditPeriod | str, report_key: str, recipient: str) -> bool:
+        """Whether this month's report has been sent to this recipient (exact address)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM deliveries WHERE period = ? AND report_key = ? AND recipient = ? "
+            "AND status = ? LIMIT 1",
+            (_label(period), report_key, recipient, SENT),
+        ).fetchone()
+        return row is not None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def config_hash(run: AuditRun) -> str:
+    """sha256 of the canonical JSON of the configuration in force.
+
+    The config file's own path is left out: moving ``audit.toml`` does not change what was
+    audited, and the hash is there to tell whether two months are comparable.
+    """
+    effective = dict(run.config.effective(run.rules))
+    effective.pop("config_file", None)
+    canonical = json.dumps(
+        effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def run_status(run: AuditRun) -> str:
+    statuses = {s.status for s in run.statuses}
+    if ERROR in statuses:
+        return RUN_ERROR
+    return RUN_INCOMPLETE if SKIPPED in statuses else RUN_COMPLETE
+
+
+def _inputs(run: AuditRun) -> list[dict[str, Any]]:
+    return [
+        {"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"]}
+        for f in input_files(run.loaded)
+    ]
+
+
+def _score(met: int, not_met: int, not_applicable: int, green: float, amber: float) -> Score:
+    rate = compliance(met, not_met)
+    return Score(met, not_met, not_applicable, rate, rag(rate, green, amber))
+
+
+def _label(period: AuditPeriod | str) -> str:
+    return period.label if isinstance(period, AuditPeriod) else AuditPeriod.parse(period).label
+
+
+def _window(end: AuditPeriod | str, months: int) -> list[str]:
+    """The labels of the ``months`` calendar months ending at ``end``, oldest first."""
+    if months < 1:
+        raise ValueError(f"a trend needs at least one month, got {months}")
+    current = end if isinstance(end, AuditPeriod) else AuditPeriod.parse(end)
+    labels = [current.label]
+    for _ in range(months - 1):
+        current = current.previous()
+        labels.append(current.label)
+    return labels[::-1]
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents owner-only; existing folders are left be."""
+    missing: Sequence[Path] = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=DIR_MODE, exist_ok=True)
+        os.chmod(path, DIR_MODE)  # mkdir's mode is filtered by the umask
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
