@@ -18,8 +18,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/caseaudit check sample_cases/authority.xlsx --csv reports/data_quality.csv
 	$(BIN)/caseaudit check sample_cases/messy --csv reports/messy_data_quality.csv
+	for month in 2026-08 2026-09 2026-10; do \
+		$(BIN)/caseaudit run sample_cases/authority.xlsx --period $$month \
+			--config sample_cases/demo.toml || exit $$?; \
+	done
+	$(BIN)/caseaudit send --period 2026-10 --config sample_cases/demo.toml --dry-run
+	@echo "Open reports/2026-10/index.html; emails for checking are in reports/outbox/2026-10/"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

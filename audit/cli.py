@@ -9,9 +9,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit import __version__
 from audit.errors import CaseAuditError, UsageError
+
+if TYPE_CHECKING:
+    from audit.engine.config import AuditConfig
+    from audit.history import History
+    from audit.reports.model import Overview
 
 log = logging.getLogger("caseaudit")
 log.addHandler(logging.NullHandler())  # stderr gets our one-line message, not a log record
@@ -30,7 +36,7 @@ def run_lock(out: Path) -> Iterator[None]:
 
     lock_path = private_dir(out) / ".caseaudit.lock"
     try:
-        with FileLock(lock_path, timeout=0):
+        with FileLock(lock_path, timeout=0, mode=0o600):
             yield
     except Timeout as exc:
         raise RunLocked(
@@ -86,7 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--config", type=Path, help="audit.toml (default: ./audit.toml if present)")
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    run.add_argument("--email", action="store_true", help="then email each team its report")
+    _delivery_options(run)
     run.set_defaults(handler=_run)
+
+    send = commands.add_parser("send", help="email a written month's reports to each team")
+    send.add_argument(
+        "--period", required=True, help="the audit month: YYYY-MM, last-month or this-month"
+    )
+    send.add_argument("--config", type=Path, help="audit.toml with the [email] section")
+    send.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder")
+    _delivery_options(send)
+    send.set_defaults(handler=_send)
 
     rules = commands.add_parser("rules", help="list the rules and their parameters")
     rules.add_argument("--config", type=Path, help="audit.toml whose parameters to show")
@@ -109,6 +126,21 @@ def _default_config(path: Path | None) -> Path | None:
     return local if local.is_file() else None
 
 
+def _delivery_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--dry-run", action="store_true", help="write .eml files to the outbox; send nothing"
+    )
+    command.add_argument(
+        "--resend", action="store_true", help="send again what was already delivered"
+    )
+
+
+def _open_history(config: AuditConfig, out: Path) -> History | None:
+    from audit.history import History
+
+    return History.open(config.history_file(out)) if config.history_enabled else None
+
+
 def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod
     from audit.run import audit, write_run
@@ -117,7 +149,18 @@ def _run(args: argparse.Namespace) -> int:
     log.info("audit of %s for %s started", args.input, period.label)
     with run_lock(args.out):
         result = audit(args.input, period, _default_config(args.config))
-        folder = write_run(result, args.out)
+        if args.email and result.config.email is None:
+            raise UsageError("--email needs an [email] section in the config file")
+        history = _open_history(result.config, args.out)
+        try:
+            folder = write_run(result, args.out, history)
+            delivered = 0
+            if args.email:
+                assert result.overview is not None and result.config.email is not None
+                delivered = _deliver(result.config, result.overview, folder, history, args)
+        finally:
+            if history is not None:
+                history.close()
     log.info("audit of %s for %s written to %s", args.input, period.label, folder)
     for status in result.statuses:
         if status.status == "RAN":
@@ -133,8 +176,73 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{status.code} {status.name}: {status.status} - {status.reason}")
     rejected = sum(t.rows_rejected for t in result.loaded.loads.values())
     print(f"Rows rejected while loading: {rejected} (see data_quality.csv)")
-    print(f"Wrote {folder}/findings.csv, data_quality.csv and run.json")
-    return 0
+    print(f"Wrote {folder}: index.html, teams/, findings.csv, data_quality.csv and run.json")
+    return delivered
+
+
+def _send(args: argparse.Namespace) -> int:
+    from audit.period import AuditPeriod
+    from audit.reports.store import OVERVIEW_FILE, load_overview
+    from audit.run import prepare
+
+    period = AuditPeriod.from_argument(args.period, date.today())
+    config, _rules = prepare(_default_config(args.config))
+    if config.email is None:
+        raise UsageError("caseaudit send needs an [email] section in the config file")
+    folder = args.out / period.label
+    if not (folder / OVERVIEW_FILE).is_file():
+        raise UsageError(f"no reports for {period.label} in {args.out}: run the audit first")
+    with run_lock(args.out):
+        history = _open_history(config, args.out)
+        try:
+            return _deliver(config, load_overview(folder), folder, history, args)
+        finally:
+            if history is not None:
+                history.close()
+
+
+def _deliver(
+    config: AuditConfig,
+    overview: Overview,
+    folder: Path,
+    history: History | None,
+    args: argparse.Namespace,
+) -> int:
+    """Email the month; prints one line per delivery; exit code 4 when any failed."""
+    from audit.mail import deliver, month_messages
+
+    assert config.email is not None
+    if history is None and not args.dry_run:
+        raise UsageError("sending needs the history (its send log stops repeats): enable it")
+    messages, without = month_messages(config.email, overview, folder)
+    report = deliver(
+        config.email,
+        messages,
+        period=overview.period,
+        log=history or _NO_LOG,
+        resend=args.resend,
+        dry_run=args.dry_run,
+    )
+    for line in report.lines():
+        print(line)
+    if without:
+        print("Teams with no recipients (listed in the QA leads' message): " + ", ".join(without))
+    if report.exit_code:
+        log.error("email delivery for %s: %d failed", overview.period, len(report.failed))
+    return report.exit_code
+
+
+class _NoLog:
+    """A dry run sends nothing, so it neither reads nor writes the send log."""
+
+    def was_delivered(self, period: str, report_key: str, recipient: str) -> bool:
+        return False
+
+    def record_delivery(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_NO_LOG = _NoLog()
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -25,7 +25,6 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -36,7 +35,7 @@ from audit.engine.runner import ERROR, RAN, SKIPPED, compliance
 from audit.errors import CaseAuditError
 from audit.output import DIR_MODE, FILE_MODE
 from audit.period import AuditPeriod
-from audit.reports.model import Score, rag
+from audit.reports.model import Score, TrendPoint, rag
 from audit.run import AuditRun, input_files, team_compliance
 
 # What a run's row says about its rules.
@@ -103,14 +102,6 @@ _BUSY_TIMEOUT_SECONDS = 30.0
 
 class HistoryError(CaseAuditError):
     """The history file cannot be opened, is from a newer caseaudit, or cannot be written."""
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One month of a trend; ``score`` is None when the month has no audited data."""
-
-    period: str
-    score: Score | None
 
 
 class History:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -33,6 +33,10 @@ from audit.output import open_private, private_dir, write_csv
 from audit.period import AuditPeriod
 from audit.reader import SPREADSHEET_SUFFIXES
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, AuditContext, Rule
+
+if TYPE_CHECKING:
+    from audit.history import History
+    from audit.reports.model import Overview
 
 
 @dataclass
@@ -47,6 +51,7 @@ class AuditRun:
     statuses: list[RuleStatus]
     timings: dict[str, float] = field(default_factory=dict)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    overview: Overview | None = None  # the reports' content, once written
 
 
 @contextmanager
@@ -79,29 +84,46 @@ def audit(input_path: Path, period: AuditPeriod, config_path: Path | None = None
 # ---------------------------------------------------------------- writing
 
 
-def write_run(run: AuditRun, out_root: Path) -> Path:
-    """Write the month's files atomically; returns the month's folder."""
+def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> Path:
+    """Write the month's files atomically, then record the month in the history.
+
+    Trends in the reports come from the history's earlier months plus this run. The month
+    is recorded only once every file is in place, so a failed run leaves the history as it
+    was. Returns the month's folder.
+    """
+    from audit.reports import write_reports
+    from audit.reports.store import save_overview
+
     private_dir(out_root)
     final = out_root / run.period.label
     staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}-", dir=out_root))
     try:
-        started = time.perf_counter()
-        write_findings(run.findings, staging / "findings.csv")
-        write_csv(run.loaded.issues(), staging / "data_quality.csv")
-        run.timings["write"] = round(time.perf_counter() - started, 4)
+        with _timed(run.timings, "write"):
+            write_findings(run.findings, staging / "findings.csv")
+            write_csv(run.loaded.issues(), staging / "data_quality.csv")
+        with _timed(run.timings, "reports"):
+            run.overview = write_reports(run, staging, history)
+            save_overview(run.overview, staging)
         _write_json(run_record(run), staging / "run.json")
         os.chmod(staging, 0o700)
-        if final.exists():
-            old = final.with_name(f".{final.name}-old-{os.getpid()}")
-            final.rename(old)
-            staging.rename(final)
-            shutil.rmtree(old)
-        else:
-            staging.rename(final)
+        _replace(final, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if history is not None:
+        history.record(run)
     return final
+
+
+def _replace(final: Path, staging: Path) -> None:
+    """Move the finished month into place; a previous run of the month goes only then."""
+    if not final.exists():
+        staging.rename(final)
+        return
+    old = final.with_name(f".{final.name}-old-{os.getpid()}")
+    final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old)
 
 
 def write_findings(findings: pd.DataFrame, path: Path) -> None:

@@ -24,6 +24,15 @@ Example::
 
     [rules.seen_alone_recorded]                 # parameters, keyed by rule name
     require_commentary = true
+
+    [history]
+    path = "reports/history.sqlite"             # default: history.sqlite in the output folder
+    enabled = true
+
+    [email]                                     # see audit/mail.py for every key
+    host = "smtp.example.org"
+    sender = "case-audit@example.org"
+    qa_leads = ["qa-lead@example.org"]
 """
 
 from __future__ import annotations
@@ -37,11 +46,23 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import UsageError
+from audit.mail import EmailSettings
 from audit.rulekit import Params, Rule
 from audit.rulekit.text import DEFAULT_PLACEHOLDERS
 from audit.safety import SafetyLimits
 
-TOP_LEVEL_KEYS = ("select", "exclude", "show_names", "rule_dirs", "rag", "text", "limits", "rules")
+TOP_LEVEL_KEYS = (
+    "select",
+    "exclude",
+    "show_names",
+    "rule_dirs",
+    "rag",
+    "text",
+    "limits",
+    "rules",
+    "history",
+    "email",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,12 @@ class AuditConfig:
     min_words: int = 3
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     rule_params: Mapping[str, Params] = field(default_factory=dict)  # by rule code
+    history_enabled: bool = True
+    history_path: Path | None = None  # None: history.sqlite in the output folder
+    email: EmailSettings | None = None
+
+    def history_file(self, out: Path) -> Path:
+        return self.history_path or out / "history.sqlite"
 
     def params_for(self, rule: Rule) -> Params:
         return self.rule_params.get(rule.code) or rule.params()
@@ -77,6 +104,12 @@ class AuditConfig:
             "text": {"placeholders": list(self.placeholders), "min_words": self.min_words},
             "limits": dataclasses.asdict(self.limits),
             "rules": {r.name: _jsonable(dataclasses.asdict(self.params_for(r))) for r in rules},
+            "history": {
+                "enabled": self.history_enabled,
+                "path": str(self.history_path) if self.history_path else None,
+            },
+            # Addresses and server, never a password (it only ever lives in the environment).
+            "email": _email_summary(self.email),
         }
 
 
@@ -132,6 +165,13 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
             raise UsageError(f"[rules.{key}]: unknown rule. Valid rules: {choices}")
         rule_params[by_key[key].code] = make_params(by_key[key], values)
 
+    history = raw.get("history", {})
+    _no_unknown(history, ("path", "enabled"), "[history]")
+    base = path.parent if path else Path.cwd()
+    history_path = (
+        base / _typed(history["path"], str, "history.path") if "path" in history else None
+    )
+
     return AuditConfig(
         source=path,
         select=rule_list("select") if "select" in raw else None,
@@ -146,6 +186,9 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         min_words=_typed(text.get("min_words", 3), int, "text.min_words"),
         limits=limits,
         rule_params=rule_params,
+        history_enabled=_typed(history.get("enabled", True), bool, "history.enabled"),
+        history_path=history_path,
+        email=EmailSettings.from_config(raw, base) if "email" in raw else None,
     )
 
 
@@ -191,6 +234,19 @@ def _typed(value: Any, expected: Any, where: str) -> Any:
         "str": "text",
     }.get(name, name)
     raise UsageError(f"{where} must be {kind}, got {value!r}")
+
+
+def _email_summary(email: EmailSettings | None) -> dict[str, Any] | None:
+    if email is None:
+        return None
+    return {
+        "host": email.host,
+        "port": email.port,
+        "security": email.security,
+        "sender": email.sender,
+        "qa_leads": list(email.qa_leads),
+        "teams": {team: list(to) for team, to in email.teams.items()},
+    }
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,10 @@ from audit.engine.runner import RAN, compliance
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET
 
 if TYPE_CHECKING:
+    from audit.history import History
     from audit.run import AuditRun
+
+TREND_MONTHS = 6
 
 # The Ofsted recommendations the rules implement (2011 inspection, "Areas for improvement").
 RECOMMENDATIONS: dict[str, str] = {
@@ -70,6 +73,14 @@ class Score:
 
 
 @dataclass(frozen=True)
+class TrendPoint:
+    """One audited month of a trend; ``score`` None means no data that month (a gap)."""
+
+    period: str
+    score: Score | None
+
+
+@dataclass(frozen=True)
 class RuleInfo:
     code: str
     name: str
@@ -109,6 +120,7 @@ class DataQualityRow:
     kind: str
     column: str
     detail: str
+    value: str = ""  # the cell as written, so a manager can see what was wrong
 
 
 @dataclass
@@ -122,6 +134,10 @@ class TeamReport:
     workers: list[tuple[str, dict[str, Score]]]
     actions: list[ChildActions]
     data_quality: list[DataQualityRow]
+    # Per rule: the last audited months ending with this one, oldest first, gaps as None.
+    trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
+    # Per rule: (the month compared with, compliance change in percentage points) or None.
+    changes: dict[str, tuple[str, float] | None] = field(default_factory=dict)
 
     @property
     def action_count(self) -> int:
@@ -142,6 +158,8 @@ class Overview:
     show_names: bool
     version: str = __version__
     generated: str = ""
+    # Per recommendation, the whole organisation, oldest first, gaps as None.
+    org_trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     recommendations: dict[str, str] = field(default_factory=lambda: dict(RECOMMENDATIONS))
 
     def rule(self, code: str) -> RuleInfo:
@@ -163,7 +181,38 @@ class Overview:
 # ---------------------------------------------------------------- building
 
 
-def build_overview(run: AuditRun) -> Overview:
+def build_overview(run: AuditRun, history: History | None = None) -> Overview:
+    """The reports' content; with a history, each team's and the organisation's trends."""
+    overview = _build_overview(run)
+    if history is not None:
+        add_trends(overview, history)
+    return overview
+
+
+def add_trends(overview: Overview, history: History) -> None:
+    """Earlier months from the history, this month from the run in hand."""
+    from audit.period import AuditPeriod
+
+    previous = AuditPeriod.parse(overview.period).previous()
+    thresholds = {"green": overview.green, "amber": overview.amber}
+    for team in overview.teams:
+        for code, score in team.scores.items():
+            earlier = history.team_trend(team.team, code, previous, TREND_MONTHS - 1, **thresholds)
+            team.trends[code] = [TrendPoint(p.period, p.score) for p in earlier] + [
+                TrendPoint(overview.period, score)
+            ]
+            before = history.previous_score(team.team, code, overview.period, **thresholds)
+            if before is not None and before.score is not None and score.compliance is not None:
+                change = score.compliance - (before.score.compliance or 0.0)
+                if before.score.compliance is not None:
+                    team.changes[code] = (before.period, round(change * 100, 1))
+    rec_of = {r.code: r.recommendation for r in overview.rules}
+    earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, **thresholds)
+    for rec, score in overview.recommendation_totals.items():
+        overview.org_trends[rec] = [*earlier_org.get(rec, []), TrendPoint(overview.period, score)]
+
+
+def _build_overview(run: AuditRun) -> Overview:
     green, amber = run.config.green, run.config.amber
     findings = run.findings
     rules = [_rule_info(run, status) for status in run.statuses]
@@ -390,6 +439,7 @@ def _team_data_quality(
                         str(finding.kind),
                         str(finding.column),
                         str(finding.detail),
+                        "" if pd.isna(finding.value) else str(finding.value),
                     )
                 )
     return rows

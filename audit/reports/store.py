@@ -1,0 +1,79 @@
+"""Keep a month's report content beside its files, so ``caseaudit send`` can email the
+month later without re-running the audit (whose input may have changed since)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from audit.output import open_private
+from audit.reports.model import (
+    Action,
+    ChildActions,
+    DataQualityRow,
+    Overview,
+    RuleInfo,
+    Score,
+    TeamReport,
+    TrendPoint,
+)
+
+OVERVIEW_FILE = "overview.json"
+
+
+def save_overview(overview: Overview, folder: Path) -> Path:
+    path = folder / OVERVIEW_FILE
+    with open_private(path, "w", encoding="utf-8") as fh:
+        json.dump(dataclasses.asdict(overview), fh, default=str)
+    return path
+
+
+def load_overview(folder: Path) -> Overview:
+    data = json.loads((folder / OVERVIEW_FILE).read_text(encoding="utf-8"))
+    return Overview(
+        **{
+            **data,
+            "teams": [_team(t) for t in data["teams"]],
+            "rules": [_rule(r) for r in data["rules"]],
+            "rule_totals": _scores(data["rule_totals"]),
+            "recommendation_totals": _scores(data["recommendation_totals"]),
+            "rejection_reasons": [tuple(r) for r in data["rejection_reasons"]],
+            "org_trends": _trends(data["org_trends"]),
+        }
+    )
+
+
+def _scores(raw: dict[str, Any]) -> dict[str, Score]:
+    return {key: Score(**value) for key, value in raw.items()}
+
+
+def _trends(raw: dict[str, Any]) -> dict[str, list[TrendPoint]]:
+    return {
+        key: [TrendPoint(p["period"], Score(**p["score"]) if p["score"] else None) for p in points]
+        for key, points in raw.items()
+    }
+
+
+def _rule(raw: dict[str, Any]) -> RuleInfo:
+    return RuleInfo(**{**raw, "params": tuple(tuple(p) for p in raw["params"])})
+
+
+def _team(raw: dict[str, Any]) -> TeamReport:
+    return TeamReport(
+        **{
+            **raw,
+            "scores": _scores(raw["scores"]),
+            "recommendation_scores": _scores(raw["recommendation_scores"]),
+            "overall": Score(**raw["overall"]),
+            "workers": [(name, _scores(scores)) for name, scores in raw["workers"]],
+            "actions": [
+                ChildActions(c["child"], tuple(Action(**a) for a in c["actions"]))
+                for c in raw["actions"]
+            ],
+            "data_quality": [DataQualityRow(**d) for d in raw["data_quality"]],
+            "trends": _trends(raw["trends"]),
+            "changes": {k: tuple(v) if v else None for k, v in raw["changes"].items()},
+        }
+    )
