@@ -31,6 +31,7 @@ UNALLOCATED_TEAM = "Unallocated"
 # Columns every loaded table carries besides the contract's, so a finding can point back to
 # the spreadsheet row a manager can open.
 SOURCE_ROW = "source_row"
+SOURCE_SHEET = "source_sheet"  # the sheet or file the row came from ("visits", "List 7")
 
 
 def _f(kind: str, *, unique: bool = False, nullable: bool = True) -> Any:

@@ -21,6 +21,7 @@ from audit.contract import (
     MODELS,
     REQUIRED_TABLES,
     SOURCE_ROW,
+    SOURCE_SHEET,
     UNALLOCATED_TEAM,
     ColumnSpec,
     TableSpec,
@@ -33,7 +34,17 @@ from audit.safety import SafetyLimits
 
 HEADER_SEARCH_ROWS = 30
 
-ISSUE_COLUMNS = ["table", "source", "source_row", "action", "kind", "column", "value", "detail"]
+ISSUE_COLUMNS = [
+    "table",
+    "source",
+    "sheet",
+    "source_row",
+    "action",
+    "kind",
+    "column",
+    "value",
+    "detail",
+]
 
 # Why a row is rejected, in the order they are checked: a row gets the first that applies.
 REJECT_MISSING = "missing_required_value"
@@ -123,7 +134,8 @@ def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) 
     body = body[(body.notna() & body.ne("")).any(axis=1)]  # an empty row is not a record
 
     frame = pd.DataFrame(index=body.index)
-    issues = _Issues(spec.name, grid.source)
+    sheets, rows = grid.provenance(body.index)
+    issues = _Issues(spec.name, grid, sheets, rows)
     bad_dates: dict[str, pd.Series] = {}  # raw text of required dates that did not parse
     for column in spec.columns:
         if column.name in positions:
@@ -140,7 +152,9 @@ def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) 
         _flag_unknown_children(kept, child_ids, issues)
 
     kept = kept.copy()
-    kept[SOURCE_ROW] = kept.index.astype("int64")
+    kept[SOURCE_ROW] = rows[kept.index]
+    kept[SOURCE_SHEET] = sheets[kept.index]
+    kept_index = set(kept.index)
     kept = kept.reset_index(drop=True)
     _validate(spec.name, kept)
     matched_positions = set(positions.values())
@@ -150,7 +164,7 @@ def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) 
         frame=kept,
         rows_read=len(body),
         rejected=issues.frame("rejected"),
-        findings=issues.frame("kept", only_rows=set(kept[SOURCE_ROW])),
+        findings=issues.frame("kept", only_rows=kept_index),
         header_row=int(header_row),
         absent_columns=tuple(c.name for c in spec.columns if c.name not in positions),
         ignored_headers=tuple(
@@ -218,11 +232,11 @@ def _match_columns(spec: TableSpec, grid: Grid, headers: pd.Series) -> dict[str,
 
 
 class _Issues:
-    """Collects rejections and findings for one table as plain records."""
+    """Collects rejections and findings for one table, each citing its sheet and row."""
 
-    def __init__(self, table: str, source: str) -> None:
-        self.table, self.source = table, source
-        self.records: list[dict[str, object]] = []
+    def __init__(self, table: str, grid: Grid, sheets: pd.Series, rows: pd.Series) -> None:
+        self.table, self.grid, self.sheets, self.rows = table, grid, sheets, rows
+        self.chunks: list[pd.DataFrame] = []
 
     def add(
         self,
@@ -238,29 +252,41 @@ class _Issues:
             return
         hit = rows[rows].index
         details = detail[hit] if isinstance(detail, pd.Series) else pd.Series(detail, index=hit)
-        chunk = pd.DataFrame(
-            {
-                "table": self.table,
-                "source": self.source,
-                "source_row": hit.astype("int64"),
-                "action": action,
-                "kind": kind,
-                "column": column,
-                "value": values.reindex(hit).astype("string"),
-                "detail": details.astype("string"),
-            }
+        sheets = self.sheets[hit]
+        # A derived table cites each row's own sheet; a plain one its file and sheet.
+        source = (
+            self.grid.source
+            if self.grid.row_sheets is None
+            else f"{self.grid.source}, sheet " + sheets
         )
-        self.records.append(chunk)  # type: ignore[arg-type]
+        self.chunks.append(
+            pd.DataFrame(
+                {
+                    "position": hit,
+                    "table": self.table,
+                    "source": source,
+                    "sheet": sheets,
+                    "source_row": self.rows[hit],
+                    "action": action,
+                    "kind": kind,
+                    "column": column,
+                    "value": values.reindex(hit).astype("string"),
+                    "detail": details.astype("string"),
+                },
+                index=hit,
+            )
+        )
 
-    def frame(self, action: str, only_rows: set[int] | None = None) -> pd.DataFrame:
-        chunks = [c for c in self.records if isinstance(c, pd.DataFrame)]
-        if not chunks:
+    def frame(self, action: str, only_rows: set[object] | None = None) -> pd.DataFrame:
+        """Issues of one action; ``only_rows`` keeps those on the given rows of the grid."""
+        if not self.chunks:
             return pd.DataFrame(columns=ISSUE_COLUMNS)
-        out = pd.concat(chunks, ignore_index=True)
+        out = pd.concat(self.chunks, ignore_index=True)
         out = out[out["action"] == action]
         if only_rows is not None:
-            out = out[out["source_row"].isin(only_rows)]
-        return out.sort_values(["source_row", "column"], kind="stable").reset_index(drop=True)
+            out = out[out["position"].isin(only_rows)]
+        out = out.sort_values(["position", "column"], kind="stable")
+        return out.loc[:, ISSUE_COLUMNS].reset_index(drop=True)
 
 
 def _normalise_column(
@@ -348,7 +374,10 @@ def _reject_rows(
 
     if spec.key:
         key = frame[spec.key].where(~rejected)
-        first_row = pd.Series(frame.index, index=frame.index).groupby(key).transform("first")
+        row_text = "row " + issues.rows.astype("string")
+        if issues.grid.row_sheets is not None:
+            row_text = issues.sheets + " " + row_text
+        first = row_text.groupby(key).transform("first")
         dup = key.duplicated(keep="first") & ~rejected
         issues.add(
             "rejected",
@@ -356,7 +385,7 @@ def _reject_rows(
             spec.key,
             dup,
             key,
-            "duplicates the " + spec.key + " of row " + first_row.astype("Int64").astype("string"),
+            f"duplicates the {spec.key} of " + first,
         )
         rejected |= dup
 

@@ -31,11 +31,33 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 
 @dataclass(frozen=True)
 class Grid:
-    """The raw cells of one sheet or file."""
+    """The raw cells of one sheet or file, or a table an input profile derived from several.
+
+    ``cells`` has a unique index; by default it is the 1-based spreadsheet row number and
+    every row comes from ``sheet``. A derived grid (e.g. children from Annex A Lists 6-9)
+    says per row where the row came from in ``row_sheets`` and ``row_numbers``.
+    """
 
     source: str  # what a person would open: "authority.xlsx, sheet visits" or "visits.csv"
-    cells: pd.DataFrame  # object dtype, columns 0..n-1, index = 1-based row number
+    cells: pd.DataFrame  # object dtype, columns 0..n-1
     encoding: str | None = None  # for CSV: the encoding it was read with
+    sheet: str = ""  # the short name a finding cites: "visits", "visits.csv", "List 7"
+    row_numbers: pd.Series | None = None  # spreadsheet row per cells row, when not the index
+    row_sheets: pd.Series | None = None  # sheet per cells row, when rows come from several
+
+    def provenance(self, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+        """(sheet, spreadsheet row) for the given rows of ``cells``."""
+        rows = (
+            self.row_numbers.reindex(index)
+            if self.row_numbers is not None
+            else pd.Series(index, index=index)
+        )
+        sheets = (
+            self.row_sheets.reindex(index)
+            if self.row_sheets is not None
+            else pd.Series(self.sheet or self.source, index=index)
+        )
+        return sheets.astype("string"), rows.astype("int64")
 
 
 def table_key(name: str) -> str:
@@ -111,10 +133,10 @@ def _read_sheet(file: Path, sheet: str | None) -> Grid:
         name = sheet if sheet is not None else wb.sheet_names[0]
         label = f"{file.name}, sheet {name}" if sheet is not None else file.name
         if _sheet_has_error_cells(file, wb.sheet_names.index(name)):
-            return Grid(label, _read_sheet_openpyxl(file, name))
+            return Grid(label, _read_sheet_openpyxl(file, name), sheet=name)
         # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return Grid(label, _frame(rows))
+    return Grid(label, _frame(rows), sheet=name if sheet is not None else file.name)
 
 
 def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:
@@ -172,7 +194,7 @@ def _read_csv(file: Path) -> Grid:
     data = file.read_bytes()
     text, encoding = _decode(data)
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    return Grid(file.name, _frame(rows), encoding)
+    return Grid(file.name, _frame(rows), encoding, sheet=file.name)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -194,7 +216,7 @@ def _read_parquet(file: Path) -> Grid:
         ) from exc
     # A parquet file has its header in the schema: put it back as the grid's first row.
     rows = [list(frame.columns), *frame.astype(object).itertuples(index=False, name=None)]
-    return Grid(file.name, _frame([list(r) for r in rows]))
+    return Grid(file.name, _frame([list(r) for r in rows]), sheet=file.name)
 
 
 def iter_grids(

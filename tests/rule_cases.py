@@ -56,7 +56,7 @@ def grid_from_records(table: str, records: list[dict[str, Any]]) -> Grid:
     rows = [header, *[[r.get(k) for k in header] for r in records]]
     cells = pd.DataFrame(rows, dtype=object)
     cells.index = pd.RangeIndex(1, len(rows) + 1)
-    return Grid(f"case table {table}", cells)
+    return Grid(f"case table {table}", cells, sheet=table)
 
 
 def load_case_tables(tables: dict[str, list[dict[str, Any]]]) -> dict[str, pd.DataFrame]:

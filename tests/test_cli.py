@@ -65,7 +65,10 @@ def test_run_writes_the_three_files_with_findings_columns_in_order(export, tmp_p
     assert sorted(p.name for p in month.iterdir()) == [
         "data_quality.csv",
         "findings.csv",
+        "index.html",
+        "overview.json",
         "run.json",
+        "teams",
     ]
     assert stat.S_IMODE(month.stat().st_mode) == 0o700
     with (month / "findings.csv").open(encoding="utf-8") as fh:

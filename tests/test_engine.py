@@ -115,7 +115,7 @@ def test_rules_get_only_declared_columns_and_cannot_change_the_engines_tables():
         {"children": [{"child_id": "C1", "ethnicity": "WBRI", "religion": "none"}]}
     )
     run_rule(rule, rule.params(), tables, CONTEXT)
-    assert seen["columns"] == ["child_id", "ethnicity", "source_row"]
+    assert seen["columns"] == ["child_id", "ethnicity", "source_row", "source_sheet"]
     assert tables["children"]["ethnicity"].tolist() == ["WBRI"]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from audit.contract import SOURCE_ROW, UNALLOCATED_TEAM, table_spec
+from audit.contract import SOURCE_ROW, SOURCE_SHEET, UNALLOCATED_TEAM, table_spec
 from audit.rulekit import (
     MET,
     NOT_APPLICABLE,
@@ -122,7 +122,7 @@ def rule_tables(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> Tables:
         if table not in tables:
             continue
         spec = table_spec(table)
-        always = {spec.key, "child_id", "plan_id", SOURCE_ROW} - {None}
+        always = {spec.key, "child_id", "plan_id", SOURCE_ROW, SOURCE_SHEET} - {None}
         frame = tables[table]
         keep = [c for c in frame.columns if c in columns or c in always]
         views[table] = frame[keep]

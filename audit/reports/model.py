@@ -408,29 +408,31 @@ def _worker_names(run: AuditRun) -> dict[str, str]:
     return dict(zip(named["worker_id"], named["worker_name"], strict=True))
 
 
-def _row_teams(run: AuditRun) -> dict[tuple[str, int], str]:
-    """(table, spreadsheet row) -> the team of the row's child, for kept rows."""
+def _row_teams(run: AuditRun) -> dict[tuple[str, str, int], str]:
+    """(table, sheet, spreadsheet row) -> the team of the row's child, for kept rows."""
     tables = run.loaded.tables
     child_team = tables["children"].set_index("child_id")["allocated_team"]
-    out: dict[tuple[str, int], str] = {}
+    out: dict[tuple[str, str, int], str] = {}
     for name, frame in tables.items():
         if "child_id" not in frame:
             continue
         teams = frame["child_id"].map(child_team)
-        for row, team in zip(frame["source_row"], teams, strict=True):
+        keys = zip(frame["source_sheet"], frame["source_row"], teams, strict=True)
+        for sheet, row, team in keys:
             if pd.notna(team):
-                out[(name, int(row))] = str(team)
+                out[(name, str(sheet), int(row))] = str(team)
     return out
 
 
 def _team_data_quality(
-    run: AuditRun, team: str, row_team: dict[tuple[str, int], str]
+    run: AuditRun, team: str, row_team: dict[tuple[str, str, int], str]
 ) -> list[DataQualityRow]:
     """Kept-row findings on this team's children; rejected rows go to the overview only."""
     rows = []
     for load in run.loaded.loads.values():
         for finding in load.findings.itertuples():
-            if row_team.get((load.table, int(finding.source_row))) == team:
+            key = (load.table, str(finding.sheet), int(finding.source_row))
+            if row_team.get(key) == team:
                 rows.append(
                     DataQualityRow(
                         load.table,

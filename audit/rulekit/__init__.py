@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from audit.contract import SOURCE_ROW
+from audit.contract import SOURCE_ROW, SOURCE_SHEET
 from audit.period import AuditPeriod
 from audit.rulekit.text import DEFAULT_PLACEHOLDERS, is_meaningful
 from audit.rulekit.workdays import WorkingDayCalendar
@@ -217,6 +217,13 @@ def judge(
             detail[hit] = text.reindex(index)[hit].astype("string")
         decided |= hit
     has_rows = SOURCE_ROW in subjects.columns and source_table is not None
+    # Cite the sheet each row really came from ("List 7", "Case Notes - Visits"), so a
+    # manager can open it; the contract table's name only when the sheet is unknown.
+    table = (
+        subjects[SOURCE_SHEET].astype("string").fillna(source_table)
+        if has_rows and SOURCE_SHEET in subjects.columns
+        else source_table
+    )
     return pd.DataFrame(
         {
             "subject_id": subject_id.astype("string"),
@@ -230,7 +237,7 @@ def judge(
                 if evidence_date is not None
                 else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
             ),
-            "source_table": source_table,
+            "source_table": table,
             "source_row": subjects[SOURCE_ROW].astype("Int64")
             if has_rows
             else pd.Series(pd.NA, index=index, dtype="Int64"),
