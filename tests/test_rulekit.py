@@ -1,4 +1,4 @@
-"""Shared rule building blocks: period, working days, meaningful text, scope and plans.
+"""Shared rule building blocks: period, working days, meaningful text, scope, plans, visits.
 
 Each test pins an outcome a QA lead would notice if it changed.
 """
@@ -12,14 +12,16 @@ import pytest
 
 from audit.errors import UsageError
 from audit.period import AuditPeriod
-from audit.rulekit.plans import active_at, latest_versions
+from audit.rulekit.plans import active_at, active_latest_plans, latest_versions, plan_label
 from audit.rulekit.scope import in_period, open_children
 from audit.rulekit.text import (
     DEFAULT_PLACEHOLDERS,
     comparable_text,
     contains_any_phrase,
     is_meaningful,
+    one_line,
 )
+from audit.rulekit.visits import child_was_seen, is_one_of, reg29_reason, statutory_visits
 from audit.rulekit.workdays import WorkingDayCalendar
 
 SEPT_2026 = AuditPeriod.parse("2026-09")
@@ -259,6 +261,12 @@ def test_comparable_text_folds_case_and_white_space_keeps_punctuation() -> None:
     assert not (got == got).iloc[2]  # two missing views are never "the same"
 
 
+def test_one_line_folds_white_space_runs_but_does_not_trim() -> None:
+    got = one_line(text("n/a\n\n  see\tabove", " as\u00a0before\u2028", None))
+    assert got.tolist()[:2] == ["n/a see above", " as before "]
+    assert pd.isna(got.iloc[2])
+
+
 @pytest.mark.parametrize(
     ("value", "matched"),
     [
@@ -409,3 +417,78 @@ def test_latest_versions_of_empty_table() -> None:
 def test_active_at_boundaries(start: str, end: str | None, active: bool) -> None:
     latest = pd.DataFrame({"effective_start": dates(start), "effective_end": dates(end)})
     assert active_at(latest, SEPT_2026).tolist() == [active]
+
+
+def test_active_latest_plans_keeps_active_plans_of_open_children_only() -> None:
+    plans = plan_versions(
+        plan_id=["P1", "P1", "ENDED", "CLOSED", "FUTURE", "NOBODY"],
+        child_id=["c1", "c1", "c1", "c2", "c1", "ghost"],
+        plan_date=["2026-03-01", "2026-09-05", "2026-02-01", "2026-09-01", "2026-10-01",
+                   "2026-09-01"],
+        end_date=[None, None, "2026-08-31", None, None, None],
+    )  # fmt: skip
+    plans.index = [10, 11, 12, 13, 14, 15]
+    children = pd.DataFrame(
+        {"child_id": text("c1", "c2"), "case_end_date": dates(None, "2026-08-31")}
+    )
+    got = active_latest_plans(plans, children, SEPT_2026)
+    # P1's latest version only; ENDED ended before the period; CLOSED's child closed in
+    # August; FUTURE has no version by the as-at date; NOBODY's child is not in children.
+    assert got.index.tolist() == [11]
+    assert got["effective_start"].tolist() == [pd.Timestamp("2026-03-01")]
+
+
+def test_active_latest_plans_of_empty_tables() -> None:
+    plans = plan_versions(
+        plan_id=pd.Series([], dtype="str"),
+        child_id=pd.Series([], dtype="str"),
+        plan_date=pd.Series([], dtype="object"),
+    )
+    children = pd.DataFrame({"child_id": text()})
+    assert active_latest_plans(plans, children, SEPT_2026).empty
+
+
+def test_plan_label_names_the_type_and_date_and_falls_back_to_the_code() -> None:
+    plans = plan_versions(
+        plan_type=["CP", "CLA", "XYZ"], plan_date=["2026-09-03", "2026-09-30", "2026-01-15"]
+    )
+    assert plan_label(plans).tolist() == [
+        "Child protection plan dated 03/09/2026",
+        "Care plan dated 30/09/2026",
+        "XYZ plan dated 15/01/2026",
+    ]
+
+
+# --- Visits ------------------------------------------------------------------------------
+
+
+def test_is_one_of_trims_and_ignores_case_and_missing_is_never_a_member() -> None:
+    got = is_one_of(text(" Refused ", "AGE", "refused at first", "", None), ("refused", "age"))
+    assert got.tolist() == [True, True, False, False, False]
+    assert got.dtype == bool
+
+
+def test_statutory_visits_blank_type_in_a_present_column_is_not_statutory() -> None:
+    visits = pd.DataFrame({"visit_type": text("statutory", " STATUTORY ", "", None, "other")})
+    assert statutory_visits(visits, ("statutory",)).tolist() == [True, True, False, False, False]
+
+
+def test_statutory_visits_without_the_column_are_all_statutory() -> None:
+    visits = pd.DataFrame({"visit_id": text("v1", "v2")}, index=[3, 7])
+    got = statutory_visits(visits, ("statutory",))
+    assert got.tolist() == [True, True]
+    assert got.index.tolist() == [3, 7]
+    assert got.dtype == bool
+
+
+def test_child_was_seen_unless_child_seen_is_exactly_n() -> None:
+    visits = pd.DataFrame({"child_seen": text("Y", "N", None, "n", "x")})
+    # Only an explicit N takes a visit out; blank and unrecognised values count as seen.
+    assert child_was_seen(visits).tolist() == [True, False, True, True, True]
+    assert child_was_seen(pd.DataFrame({"visit_id": text("v1")})).tolist() == [True]
+
+
+def test_reg29_reason_codes_only_not_free_text_about_a_refusal() -> None:
+    reasons = text("refused", " Unable", "age", "Child refused to speak alone", None)
+    codes = ("refused", "age", "unable")
+    assert reg29_reason(reasons, codes).tolist() == [True, True, True, False, False]

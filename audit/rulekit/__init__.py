@@ -4,7 +4,7 @@ A rule module (``rules/<area>/<CODE>_<name>.py``) holds a docstring for a practi
 a frozen parameters class, and ``RULE = Rule(...)`` naming one vectorised ``evaluate``
 function. The engine finds ``RULE``, checks ``requires``, hands the rule read-only tables
 and attaches team and worker to what it returns. Shared logic lives in this package's
-modules (``text``, ``workdays``, ``scope``, ``plans``), never in another rule.
+modules (``text``, ``workdays``, ``scope``, ``plans``, ``visits``), never in another rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Plan versions: the latest version at the as-at date, and whether a plan is active.
+"""Plan versions: the latest version at the as-at date, whether a plan is active, labels.
 
 RULES.md, "Shared definitions": the latest version of a plan at the as-at date is the row
 of that ``plan_id`` with the greatest ``plan_date`` on or before ``period_end``. A plan is
@@ -15,7 +15,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from audit.codes import PLAN_TYPE
 from audit.period import AuditPeriod
+from audit.rulekit.scope import open_children
 
 EFFECTIVE_START = "effective_start"
 EFFECTIVE_END = "effective_end"
@@ -83,6 +85,38 @@ def active_at(latest: pd.DataFrame, period: AuditPeriod) -> pd.Series:
     started = start < period.end_ts + pd.Timedelta(days=1)  # NaT → False
     not_ended = end.isna() | (end >= period.start_ts)
     return (started & not_ended).astype(bool)
+
+
+def active_latest_plans(
+    plans: pd.DataFrame, children: pd.DataFrame, period: AuditPeriod
+) -> pd.DataFrame:
+    """The latest version (at the period end) of each plan active in the period whose child
+    is an open child: the subjects of the plan rules.
+
+    Rows as :func:`latest_versions` gives them (original index, input order, with
+    ``effective_start`` and ``effective_end``), cut to active plans of open children.
+
+    Reads ``plans.plan_id``, ``plans.child_id``, ``plans.plan_date`` and, when present,
+    ``plans.start_date`` and ``plans.end_date``; ``children.child_id`` and, when present,
+    ``children.case_start_date`` and ``children.case_end_date``. The engine hands a rule only
+    the columns it declared (plus identifiers such as ``plan_id`` and ``child_id``), so a rule
+    calling this must declare ``plans.plan_date`` in ``requires`` and the optional date
+    columns in ``uses``: an undeclared ``end_date`` would silently count as open.
+    """
+    latest = latest_versions(plans, period.end_ts)
+    open_ids = children.loc[open_children(children, period), "child_id"]
+    return latest[active_at(latest, period) & latest["child_id"].isin(open_ids)]
+
+
+def plan_label(plans: pd.DataFrame) -> pd.Series:
+    """How a detail names a plan version, e.g. "Child protection plan dated 03/09/2026".
+
+    The type's description comes from ``audit.codes.PLAN_TYPE``; a code not in it reads
+    "<code> plan". Reads ``plan_type`` and ``plan_date`` (datetimes), which a rule must
+    declare. A ``string`` Series on ``plans``' index; missing where either column is blank.
+    """
+    kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
+    return kind + " dated " + plans["plan_date"].dt.strftime("%d/%m/%Y").astype("string")
 
 
 def _column_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:

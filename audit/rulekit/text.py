@@ -1,4 +1,4 @@
-"""Judging free text: "meaningful text", copied text, and phrase look-ups.
+"""Judging free text: "meaningful text", copied text, phrase look-ups, quoting text.
 
 RULES.md, "Shared definitions", *Meaningful text*: after trimming, not blank, not a
 placeholder, and at least ``min_words`` words, a word being a run of characters between
@@ -108,6 +108,14 @@ def comparable_text(text: pd.Series) -> pd.Series:
     missing values with ``==`` gives False: absent views are never "copied".
     """
     return _squash(text).str.casefold().astype("str")
+
+
+def one_line(text: pd.Series) -> pd.Series:
+    """The text with every run of white space (newlines included) made one space, for
+    quoting a value inside a one-line detail. Not trimmed, so the quote shows what was typed
+    (``" n/a "`` stays ``" n/a "``). A ``string`` Series; missing stays missing.
+    """
+    return _as_python_strings(text).str.replace(_WHITESPACE_RUN, " ", regex=True).astype("string")
 
 
 def contains_any_phrase(text: pd.Series, phrases: Sequence[str]) -> pd.Series:

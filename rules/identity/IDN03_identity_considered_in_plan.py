@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from audit.codes import PLAN_TYPE
 from audit.rulekit import (
     MET,
     NOT_MET,
@@ -52,8 +51,8 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.plans import active_at, latest_versions
-from audit.rulekit.scope import open_children
+from audit.rulekit.plans import active_latest_plans, plan_label
+from audit.rulekit.text import one_line
 
 
 @dataclass(frozen=True)
@@ -63,30 +62,11 @@ class IdentityPlanParams(Params):
     )
 
 
-def _active_latest_plans(tables: Tables, ctx: AuditContext) -> pd.DataFrame:
-    """The latest version of each plan active in the period, for open children."""
-    latest = latest_versions(tables["plans"], ctx.as_at)
-    children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
-    in_scope = active_at(latest, ctx.period) & latest["child_id"].isin(open_ids).fillna(False)
-    return latest[in_scope]
-
-
-def _plan_label(plans: pd.DataFrame) -> pd.Series:
-    """E.g. "Child protection plan dated 03/09/2026"."""
-    kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
-    return kind + " dated " + plans["plan_date"].dt.strftime("%d/%m/%Y").astype("string")
-
-
-def _one_line(text: pd.Series) -> pd.Series:
-    return text.astype("string").str.replace(r"\s+", " ", regex=True)
-
-
 def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
-    plans = _active_latest_plans(tables, ctx)
+    plans = active_latest_plans(tables["plans"], tables["children"], ctx.period)
     wanted = {t.strip().upper() for t in params.plan_types}
     plans = plans[plans["plan_type"].isin(wanted).fillna(False)]
-    label = _plan_label(plans)
+    label = plan_label(plans)
     considered = (
         plans["identity_considered"]
         if tables.has("plans", "identity_considered")
@@ -109,7 +89,7 @@ def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
                 ~ctx.meaningful(notes),
                 NOT_MET,
                 "identity_not_evidenced",
-                label + ": identity notes say only '" + _one_line(notes) + "'" + ticked_hint,
+                label + ": identity notes say only '" + one_line(notes) + "'" + ticked_hint,
             ),
         ]
     else:
@@ -131,7 +111,7 @@ def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
                 pd.Series(True, index=plans.index),
                 NOT_MET,
                 "identity_not_considered",
-                label + ": identity considered recorded as '" + _one_line(considered) + "'",
+                label + ": identity considered recorded as '" + one_line(considered) + "'",
             ),
         ]
 

@@ -63,6 +63,7 @@ from audit.rulekit import (
     param,
 )
 from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.visits import child_was_seen, reg29_reason, statutory_visits
 
 
 @dataclass(frozen=True)
@@ -79,34 +80,24 @@ class SeenAloneRecordedParams(Params):
     )
 
 
-def _folded(text: pd.Series) -> pd.Series:
-    """Trimmed and case-folded, for comparing codes typed by hand."""
-    return text.astype("string").str.strip().str.casefold()
-
-
-def _is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
-    wanted = {v.strip().casefold() for v in values}
-    return _folded(text).isin(wanted).fillna(False).astype(bool)
-
-
 def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext) -> pd.DataFrame:
     visits = tables["visits"]
     children = tables["children"]
     open_ids = children.loc[open_children(children, ctx.period), "child_id"]
-    in_scope = in_period(visits["visit_date"], ctx.period) & visits["child_id"].isin(
-        open_ids
-    ).fillna(False).astype(bool)
-    if tables.has("visits", "visit_type"):
-        in_scope &= _is_one_of(visits["visit_type"], params.statutory_visit_types)
+    in_scope = (
+        in_period(visits["visit_date"], ctx.period)
+        & visits["child_id"].isin(open_ids)
+        & statutory_visits(visits, params.statutory_visit_types)
+    )
     subjects = visits[in_scope]
 
     seen_alone = subjects["seen_alone"]
     said_yes = seen_alone.eq("Y").fillna(False).astype(bool)
     said_no = seen_alone.eq("N").fillna(False).astype(bool)
-    not_seen = column_or_blank(subjects, "child_seen").eq("N").fillna(False).astype(bool)
+    not_seen = ~child_was_seen(subjects)
 
     reason = column_or_blank(subjects, "not_seen_alone_reason")
-    reg29 = _is_one_of(reason, params.reg29_reasons)
+    reg29 = reg29_reason(reason, params.reg29_reasons)
     free_text_reason = ctx.meaningful(reason)
 
     has_commentary_column = tables.has("visits", "seen_alone_commentary")

@@ -57,6 +57,7 @@ from audit.rulekit import (
     param,
 )
 from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.visits import child_was_seen, reg29_reason, statutory_visits
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,6 @@ class SeenAloneRegularlyParams(Params):
     )
 
 
-def _is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
-    """Trimmed, case-insensitive membership; blank is never a member."""
-    wanted = {v.strip().casefold() for v in values}
-    folded = text.astype("string").str.strip().str.casefold()
-    return folded.isin(wanted).fillna(False).astype(bool)
-
-
 def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext) -> pd.DataFrame:
     visits = tables["visits"]
     children = tables["children"]
@@ -84,11 +78,10 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
 
     in_scope = (
         in_period(visits["visit_date"], ctx.period)
-        & visits["child_id"].isin(open_kids["child_id"]).fillna(False).astype(bool)
-        & ~column_or_blank(visits, "child_seen").eq("N").fillna(False).astype(bool)
+        & visits["child_id"].isin(open_kids["child_id"])
+        & statutory_visits(visits, params.statutory_visit_types)
+        & child_was_seen(visits)
     )
-    if tables.has("visits", "visit_type"):
-        in_scope &= _is_one_of(visits["visit_type"], params.statutory_visit_types)
     seen = visits[in_scope]
 
     per_visit = pd.DataFrame(
@@ -97,7 +90,7 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
             "visit_date": seen["visit_date"],
             "alone": seen["seen_alone"].eq("Y").fillna(False).astype(bool),
             "justified": seen["seen_alone"].eq("N").fillna(False).astype(bool)
-            & _is_one_of(column_or_blank(seen, "not_seen_alone_reason"), params.reg29_reasons),
+            & reg29_reason(column_or_blank(seen, "not_seen_alone_reason"), params.reg29_reasons),
         }
     )
     per_child = per_visit.groupby("child_id").agg(

@@ -43,11 +43,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from audit.codes import PLAN_TYPE
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.plans import active_at, latest_versions
-from audit.rulekit.scope import open_children
-from audit.rulekit.text import comparable_text
+from audit.rulekit.plans import active_latest_plans, plan_label
+from audit.rulekit.text import comparable_text, one_line
 
 
 @dataclass(frozen=True)
@@ -58,25 +56,6 @@ class ChildViewsParams(Params):
     copied_after_days: int = param(
         90, "an earlier version at least this many calendar days older counts as a copy source"
     )
-
-
-def _active_latest_plans(tables: Tables, ctx: AuditContext) -> pd.DataFrame:
-    """The latest version of each plan active in the period, for open children."""
-    latest = latest_versions(tables["plans"], ctx.as_at)
-    children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
-    in_scope = active_at(latest, ctx.period) & latest["child_id"].isin(open_ids).fillna(False)
-    return latest[in_scope]
-
-
-def _plan_label(plans: pd.DataFrame) -> pd.Series:
-    """E.g. "Child protection plan dated 03/09/2026"."""
-    kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
-    return kind + " dated " + plans["plan_date"].dt.strftime("%d/%m/%Y").astype("string")
-
-
-def _one_line(text: pd.Series) -> pd.Series:
-    return text.astype("string").str.replace(r"\s+", " ", regex=True)
 
 
 def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.Series:
@@ -112,8 +91,8 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
 
 
 def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext):
-    plans = _active_latest_plans(tables, ctx)
-    label = _plan_label(plans)
+    plans = active_latest_plans(tables["plans"], tables["children"], ctx.period)
+    label = plan_label(plans)
     views = plans["child_views"]
     if params.flag_copied_views:
         source_date = _copied_from(plans, tables["plans"], params.copied_after_days)
@@ -136,7 +115,7 @@ def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext):
                 ~ctx.meaningful(views),
                 NOT_MET,
                 "views_not_recorded",
-                label + ": the child's views say only '" + _one_line(views) + "'",
+                label + ": the child's views say only '" + one_line(views) + "'",
             ),
             Case(
                 source_date.notna(),

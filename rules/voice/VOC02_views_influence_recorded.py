@@ -31,9 +31,6 @@ moved to Saturdays so it no longer clashes with football, as Sam asked."
 
 from __future__ import annotations
 
-import pandas as pd
-
-from audit.codes import PLAN_TYPE
 from audit.rulekit import (
     NOT_APPLICABLE,
     NOT_MET,
@@ -44,32 +41,13 @@ from audit.rulekit import (
     Tables,
     judge,
 )
-from audit.rulekit.plans import active_at, latest_versions
-from audit.rulekit.scope import open_children
-
-
-def _active_latest_plans(tables: Tables, ctx: AuditContext) -> pd.DataFrame:
-    """The latest version of each plan active in the period, for open children."""
-    latest = latest_versions(tables["plans"], ctx.as_at)
-    children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
-    in_scope = active_at(latest, ctx.period) & latest["child_id"].isin(open_ids).fillna(False)
-    return latest[in_scope]
-
-
-def _plan_label(plans: pd.DataFrame) -> pd.Series:
-    """E.g. "Child protection plan dated 03/09/2026"."""
-    kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
-    return kind + " dated " + plans["plan_date"].dt.strftime("%d/%m/%Y").astype("string")
-
-
-def _one_line(text: pd.Series) -> pd.Series:
-    return text.astype("string").str.replace(r"\s+", " ", regex=True)
+from audit.rulekit.plans import active_latest_plans, plan_label
+from audit.rulekit.text import one_line
 
 
 def evaluate(tables: Tables, params: NoParams, ctx: AuditContext):
-    plans = _active_latest_plans(tables, ctx)
-    label = _plan_label(plans)
+    plans = active_latest_plans(tables["plans"], tables["children"], ctx.period)
+    label = plan_label(plans)
     influence = plans["views_influence"]
     return judge(
         plans,
@@ -96,7 +74,7 @@ def evaluate(tables: Tables, params: NoParams, ctx: AuditContext):
                 "influence_not_recorded",
                 label
                 + ": how the child's views shaped the plan says only '"
-                + _one_line(influence)
+                + one_line(influence)
                 + "'",
             ),
         ],

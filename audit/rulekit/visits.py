@@ -1,0 +1,50 @@
+"""Visits: which are statutory, whether the child was seen, and reg 29 reasons.
+
+RULES.md, "Shared definitions": a *statutory visit* has ``visit_type`` equal to one of the
+statutory types (default ``statutory``; any case, trimmed), or is every visit when the input
+has no ``visit_type`` column; a blank ``visit_type`` in a present column is not statutory.
+``child_seen`` blank counts as seen. A *reg 29 reason* is a ``not_seen_alone_reason`` equal
+to one of the codes (default ``refused``, ``age``, ``unable``; any case, trimmed); anything
+else non-blank is free text, even if it mentions a refusal.
+
+All functions return a plain ``bool`` Series on the input's index. A rule reading
+``visit_type`` or ``child_seen`` through these must declare them in ``uses``: the engine
+hands a rule only the columns it declared, and an undeclared column reads as absent.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
+    """True where the value, trimmed, equals one of ``values`` ignoring case.
+
+    For codes typed by hand: ``" Refused "`` is one of ``("refused",)``. Missing is never
+    one of them, nor is a value that merely contains one ("refused at first").
+    """
+    wanted = {v.strip().casefold() for v in values}
+    folded = text.astype("string").str.strip().str.casefold()
+    return folded.isin(wanted).fillna(False).astype(bool)
+
+
+def statutory_visits(visits: pd.DataFrame, visit_types: tuple[str, ...]) -> pd.Series:
+    """True for statutory visits: ``visit_type`` one of ``visit_types`` (see
+    :func:`is_one_of`), or every visit when the frame has no ``visit_type`` column."""
+    if "visit_type" not in visits.columns:
+        return pd.Series(True, index=visits.index, dtype=bool)
+    return is_one_of(visits["visit_type"], visit_types)
+
+
+def child_was_seen(visits: pd.DataFrame) -> pd.Series:
+    """True unless ``child_seen`` is exactly ``N``: blank, Y, or any other value counts as
+    seen (only an explicit N takes a visit out), as does every visit without the column."""
+    if "child_seen" not in visits.columns:
+        return pd.Series(True, index=visits.index, dtype=bool)
+    return ~visits["child_seen"].eq("N").fillna(False).astype(bool)
+
+
+def reg29_reason(reasons: pd.Series, codes: tuple[str, ...]) -> pd.Series:
+    """True where the not-seen-alone reason is one of the reg 29 ``codes`` (see
+    :func:`is_one_of`); free text, even one mentioning a refusal, is not."""
+    return is_one_of(reasons, codes)
