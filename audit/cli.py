@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("reports/data_quality.csv"),
         help="where to write rejected rows and data-quality findings",
     )
+    check.add_argument("--config", type=Path, help="audit.toml (for a mapped export)")
+    _profile_option(check)
     check.set_defaults(handler=_check)
 
     sample = commands.add_parser("sample", help="generate a fictional authority's case records")
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--config", type=Path, help="audit.toml (default: ./audit.toml if present)")
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    _profile_option(run)
     run.add_argument("--email", action="store_true", help="then email each team its report")
     _delivery_options(run)
     run.set_defaults(handler=_run)
@@ -126,6 +129,14 @@ def _default_config(path: Path | None) -> Path | None:
     return local if local.is_file() else None
 
 
+def _profile_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--profile",
+        choices=("auto", "canonical", "annex-a", "ssd"),
+        help="how to read the input (default: the config's profile, else auto)",
+    )
+
+
 def _delivery_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--dry-run", action="store_true", help="write .eml files to the outbox; send nothing"
@@ -148,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
     period = AuditPeriod.from_argument(args.period, date.today())
     log.info("audit of %s for %s started", args.input, period.label)
     with run_lock(args.out):
-        result = audit(args.input, period, _default_config(args.config))
+        result = audit(args.input, period, _default_config(args.config), args.profile)
         if args.email and result.config.email is None:
             raise UsageError("--email needs an [email] section in the config file")
         history = _open_history(result.config, args.out)
@@ -263,8 +274,12 @@ def _check(args: argparse.Namespace) -> int:
     from audit.load_summary import format_load_summary
     from audit.loader import load
     from audit.output import write_csv
+    from audit.run import prepare
 
-    result = load(args.input)
+    config, _rules = prepare(_default_config(args.config))
+    result = load(
+        args.input, config.limits, profile=args.profile or config.profile, mapping=config.mapping
+    )
     print(format_load_summary(result))
     path = write_csv(result.issues(), args.csv)
     print(f"Wrote {len(result.issues())} rejected rows and findings to {path}")

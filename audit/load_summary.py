@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from audit.loader import LoadResult
 
+PROFILE_NAMES = {
+    "canonical": "caseaudit tables",
+    "annex-a": "Ofsted Annex A",
+    "ssd": "the DfE Standard Safeguarding Dataset",
+}
+
 
 def format_load_summary(result: LoadResult) -> str:
     header = ("table", "source", "read", "loaded", "rejected", "findings")
@@ -27,7 +33,12 @@ def format_load_summary(result: LoadResult) -> str:
         ]
         return "  ".join(text).rstrip()
 
-    out = [f"Loaded {result.input_path}", line(header), *(line(r) for r in rows)]
+    out = [
+        f"Loaded {result.input_path} as {PROFILE_NAMES.get(result.profile, result.profile)}",
+        *(f"  note: {note}" for note in result.notes),
+        line(header),
+        *(line(r) for r in rows),
+    ]
     issues = result.issues()
     for action, title in (
         ("rejected", "Rejected rows by reason"),
@@ -48,6 +59,14 @@ def format_load_summary(result: LoadResult) -> str:
             "Optional columns not in the input (rules that need them will be skipped):",
             *absent,
         ]
+    unmapped = issues[issues["kind"] == "unmapped_value"]
+    if len(unmapped):
+        out.append("Most common values that map to no code (map them in audit.toml [values]):")
+        top = unmapped.groupby(["table", "column", "value"]).size().sort_values(ascending=False)
+        out += [f"  {t}.{c}: '{v}' x{n}" for (t, c, v), n in top.head(10).items()]
+    if result.absent:
+        out.append("Not in this source (rules that need it will be skipped):")
+        out += [f"  {what}: {why}" for what, why in result.absent.items()]
     if result.unrecognised:
         out.append("Ignored (not a contract table): " + ", ".join(result.unrecognised))
     return "\n".join(out)

@@ -10,7 +10,9 @@ finding. The result is checked against the pandera model before anyone sees it.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +20,6 @@ import pandera.pandas as pa
 
 from audit import normalise
 from audit.contract import (
-    MODELS,
-    REQUIRED_TABLES,
     SOURCE_ROW,
     SOURCE_SHEET,
     UNALLOCATED_TEAM,
@@ -29,7 +29,8 @@ from audit.contract import (
     table_spec,
 )
 from audit.errors import InputError
-from audit.reader import Grid, discover, read_grid, table_key
+from audit.profiles.mapping import SourceMapping
+from audit.reader import Grid, discover
 from audit.safety import SafetyLimits
 
 HEADER_SEARCH_ROWS = 30
@@ -87,6 +88,10 @@ class LoadResult:
     input_path: Path
     loads: dict[str, TableLoad]
     unrecognised: tuple[str, ...] = field(default=())  # sheets or files that are no table
+    profile: str = "canonical"  # how the source was read: canonical, annex-a, ssd
+    absent: dict[str, str] = field(default_factory=dict)  # "table[.column]" -> why absent
+    fed_by: dict[str, str] = field(default_factory=dict)  # table -> what fed it
+    notes: tuple[str, ...] = ()
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -101,35 +106,61 @@ class LoadResult:
         return pd.concat(parts, ignore_index=True)
 
 
-def load(path: Path, limits: SafetyLimits | None = None) -> LoadResult:
-    """Load a workbook (a sheet per table) or a folder (a file per table)."""
+def load(
+    path: Path,
+    limits: SafetyLimits | None = None,
+    *,
+    profile: str = "auto",
+    mapping: SourceMapping | None = None,
+    as_at: date | None = None,
+) -> LoadResult:
+    """Load a workbook (a sheet per table) or a folder (a file per table).
+
+    ``profile`` says how to read it: ``canonical`` (the contract's own tables, optionally
+    renamed by ``mapping``), ``annex-a``, ``ssd``, or ``auto`` to recognise the source.
+    ``as_at`` is the audit's as-at date, for sources that hold history (the SSD).
+    """
+    from audit.profiles import build_source
+
     limits = limits or SafetyLimits()
-    found = discover(path, limits)
-    by_table = {table_key(name): name for name in MODELS}
-    matched = {by_table[key]: where for key, where in found.items() if key in by_table}
-    unrecognised = tuple(
-        sheet or file.name for key, (file, sheet) in found.items() if key not in by_table
-    )
-    for required in REQUIRED_TABLES:
-        if required not in matched:
-            seen = ", ".join(sheet or file.name for file, sheet in found.values()) or "none"
-            raise InputError(
-                f"{path}: no '{required}' table (a sheet or file named {required}). Found: {seen}."
-            )
+    mapping = mapping or SourceMapping()
+    source = build_source(path, discover(path, limits), profile, mapping, as_at)
     loads: dict[str, TableLoad] = {}
     # Children first: other tables are checked against the loaded child IDs.
-    for name in sorted(matched, key=lambda t: t != "children"):
-        file, sheet = matched[name]
-        grid = read_grid(file, sheet)
+    for name in sorted(source.data.grids, key=lambda t: t != "children"):
         children = loads["children"].frame["child_id"] if "children" in loads else None
-        loads[name] = load_table(table_spec(name), grid, children)
-    return LoadResult(path, loads, unrecognised)
+        loads[name] = load_table(
+            table_spec(name),
+            source.data.grids[name],
+            children,
+            aliases=mapping.columns.get(name, {}),
+            values=mapping.values.get(name, {}),
+        )
+    return LoadResult(
+        path,
+        loads,
+        source.unrecognised,
+        profile=source.data.profile,
+        absent=dict(source.data.absent),
+        fed_by=dict(source.data.fed_by),
+        notes=source.data.notes,
+    )
 
 
-def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) -> TableLoad:
-    header_row = _find_header_row(spec, grid)
+def load_table(
+    spec: TableSpec,
+    grid: Grid,
+    child_ids: pd.Series | None = None,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+) -> TableLoad:
+    """Load one table. ``aliases`` maps contract columns to the export's own headers;
+    ``values`` maps, per column, the export's own values to the ones to read instead."""
+    aliases = aliases or {}
+    header_row = _find_header_row(spec, grid, aliases)
     headers = grid.cells.loc[header_row]
-    positions = _match_columns(spec, grid, headers)
+    positions = _match_columns(spec, grid, headers, aliases)
     body = grid.cells.loc[header_row + 1 :]
     body = body[(body.notna() & body.ne("")).any(axis=1)]  # an empty row is not a record
 
@@ -139,8 +170,11 @@ def load_table(spec: TableSpec, grid: Grid, child_ids: pd.Series | None = None) 
     bad_dates: dict[str, pd.Series] = {}  # raw text of required dates that did not parse
     for column in spec.columns:
         if column.name in positions:
-            values, unusable = _normalise_column(column, body[positions[column.name]], issues)
-            frame[column.name] = values
+            raw = body[positions[column.name]]
+            if values and column.name in values:
+                raw = _map_values(raw, values[column.name])
+            normalised, unusable = _normalise_column(column, raw, issues)
+            frame[column.name] = normalised
             if unusable.notna().any():
                 bad_dates[column.name] = unusable
     if "allocated_team" in frame:
@@ -183,9 +217,24 @@ def _is_filled(value: object) -> bool:
     return not (value is None or value == "" or (isinstance(value, float) and value != value))
 
 
-def _find_header_row(spec: TableSpec, grid: Grid) -> int:
+def _map_values(raw: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """The export's own values replaced by the configured ones (trimmed, any case)."""
+    lookup = {key.strip().casefold(): value for key, value in mapping.items()}
+    text = normalise.cells_to_text(raw)
+    mapped = text.str.casefold().map(lookup)
+    return raw.mask(mapped.notna(), mapped).astype(object)
+
+
+def _header_keys(spec: TableSpec, aliases: Mapping[str, str]) -> dict[str, str]:
+    """Header key -> contract column: the column's own name, and its configured header."""
+    keys = {normalise.header_key(c): c for c in spec.column_names}
+    keys.update({normalise.header_key(header): c for c, header in aliases.items()})
+    return keys
+
+
+def _find_header_row(spec: TableSpec, grid: Grid, aliases: Mapping[str, str]) -> int:
     """The first of the top rows that names the most contract columns."""
-    wanted = {normalise.header_key(c) for c in spec.column_names}
+    wanted = set(_header_keys(spec, aliases))
     best_row, best = None, 0
     for row_number, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows():
         hits = len({normalise.header_key(v) for v in row if _is_filled(v)} & wanted)
@@ -195,23 +244,29 @@ def _find_header_row(spec: TableSpec, grid: Grid) -> int:
         raise InputError(
             f"{grid.source}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
             f"(looked for columns such as {', '.join(spec.required_columns)}). "
-            "Check that this is the right sheet and that its header row is present."
+            "Check that this is the right sheet, or map its headers in audit.toml "
+            f"[mapping.{spec.name}]."
         )
     return int(best_row)
 
 
-def _match_columns(spec: TableSpec, grid: Grid, headers: pd.Series) -> dict[str, int]:
+def _match_columns(
+    spec: TableSpec, grid: Grid, headers: pd.Series, aliases: Mapping[str, str]
+) -> dict[str, int]:
     by_key: dict[str, int] = {}
     for position, header in headers.items():
         key = normalise.header_key(header)
         if key and key not in by_key:  # the first of two same-named columns wins
             by_key[key] = int(position)
-    positions = {
-        c.name: by_key[normalise.header_key(c.name)]
-        for c in spec.columns
-        if normalise.header_key(c.name) in by_key
-    }
-    for name in spec.required_columns:
+    positions: dict[str, int] = {}
+    for column in spec.columns:
+        # A configured header wins over a column that happens to carry the contract's name.
+        for name in (aliases.get(column.name), column.name):
+            if name is not None and normalise.header_key(name) in by_key:
+                positions[column.name] = by_key[normalise.header_key(name)]
+                break
+    missing = [name for name in spec.required_columns if name not in positions]
+    for name in missing:
         if name not in positions:
             taken = set(positions.values())
             found = [
@@ -221,9 +276,12 @@ def _match_columns(spec: TableSpec, grid: Grid, headers: pd.Series) -> dict[str,
             ]
             close = difflib.get_close_matches(name.replace("_", " "), found, n=1, cutoff=0.4)
             hint = f"the closest header found is '{close[0]}'" if close else "no similar header"
+            also = [m for m in missing if m != name]
+            more = f" Also missing: {', '.join(also)}." if also else ""
             raise InputError(
                 f"{grid.source}: required column '{name}' is missing ({hint}). "
-                f"Rename that column to '{name}' or map it in the config."
+                f"Rename that column to '{name}' or map it in the config under "
+                f"[mapping.{spec.name}].{more}"
             )
     return positions
 

@@ -132,11 +132,13 @@ def _read_sheet(file: Path, sheet: str | None) -> Grid:
     with python_calamine.CalamineWorkbook.from_path(str(file)) as wb:
         name = sheet if sheet is not None else wb.sheet_names[0]
         label = f"{file.name}, sheet {name}" if sheet is not None else file.name
+        # A file per table is cited by its file name; a sheet of a workbook by its name.
+        cited = name if sheet is not None else file.name
         if _sheet_has_error_cells(file, wb.sheet_names.index(name)):
-            return Grid(label, _read_sheet_openpyxl(file, name), sheet=name)
+            return Grid(label, _read_sheet_openpyxl(file, name), sheet=cited)
         # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return Grid(label, _frame(rows), sheet=name if sheet is not None else file.name)
+    return Grid(label, _frame(rows), sheet=cited)
 
 
 def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:

@@ -69,15 +69,29 @@ def prepare(config_path: Path | None) -> tuple[AuditConfig, list[Rule]]:
     return config, config.selected(rules)
 
 
-def audit(input_path: Path, period: AuditPeriod, config_path: Path | None = None) -> AuditRun:
+def audit(
+    input_path: Path,
+    period: AuditPeriod,
+    config_path: Path | None = None,
+    profile: str | None = None,
+) -> AuditRun:
+    """Load the input and run the selected rules for one month (nothing written)."""
     timings: dict[str, float] = {}
     with _timed(timings, "config"):
         config, rules = prepare(config_path)
     with _timed(timings, "load"):
-        loaded = load(input_path, config.limits)
+        loaded = load(
+            input_path,
+            config.limits,
+            profile=profile or config.profile,
+            mapping=config.mapping,
+            as_at=period.as_at,
+        )
     context = AuditContext(period, placeholders=config.placeholders, min_words=config.min_words)
     with _timed(timings, "rules"):
-        findings, statuses = run_rules(rules, config.rule_params, loaded.tables, context)
+        findings, statuses = run_rules(
+            rules, config.rule_params, loaded.tables, context, loaded.absent
+        )
     return AuditRun(period, config, rules, loaded, findings, statuses, timings)
 
 
@@ -151,6 +165,8 @@ def run_record(run: AuditRun) -> dict[str, Any]:
             "as_at": run.period.as_at.isoformat(),
         },
         "inputs": input_files(run.loaded),
+        "profile": run.loaded.profile,
+        "profile_notes": list(run.loaded.notes),
         "tables": {
             name: {
                 "source": t.source,
@@ -174,6 +190,7 @@ def run_record(run: AuditRun) -> dict[str, Any]:
                 "compliance": s.compliance,
                 "seconds": round(s.seconds, 4),
                 "input_rows": s.subject_rows,
+                "fed_by": fed_by(s, run.loaded),
             }
             for s in run.statuses
         ],
@@ -182,6 +199,11 @@ def run_record(run: AuditRun) -> dict[str, Any]:
         "versions": versions(),
         "config": run.config.effective(run.rules),
     }
+
+
+def fed_by(status: RuleStatus, loaded: LoadResult) -> list[str]:
+    """Where the data a rule read came from (empty for a rule that did not run)."""
+    return [loaded.fed_by.get(t, loaded.loads[t].source) for t in status.tables]
 
 
 def team_compliance(findings: pd.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:

@@ -47,6 +47,8 @@ from typing import Any
 
 from audit.errors import UsageError
 from audit.mail import EmailSettings
+from audit.profiles import PROFILES
+from audit.profiles.mapping import SourceMapping
 from audit.rulekit import Params, Rule
 from audit.rulekit.text import DEFAULT_PLACEHOLDERS
 from audit.safety import SafetyLimits
@@ -62,6 +64,10 @@ TOP_LEVEL_KEYS = (
     "rules",
     "history",
     "email",
+    "profile",
+    "tables",
+    "mapping",
+    "values",
 )
 
 
@@ -78,6 +84,8 @@ class AuditConfig:
     min_words: int = 3
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     rule_params: Mapping[str, Params] = field(default_factory=dict)  # by rule code
+    profile: str = "auto"  # how to read the input: auto, canonical, annex-a, ssd
+    mapping: SourceMapping = field(default_factory=SourceMapping)  # a council's own export
     history_enabled: bool = True
     history_path: Path | None = None  # None: history.sqlite in the output folder
     email: EmailSettings | None = None
@@ -104,6 +112,12 @@ class AuditConfig:
             "text": {"placeholders": list(self.placeholders), "min_words": self.min_words},
             "limits": dataclasses.asdict(self.limits),
             "rules": {r.name: _jsonable(dataclasses.asdict(self.params_for(r))) for r in rules},
+            "profile": self.profile,
+            "tables": dict(self.mapping.tables),
+            "mapping": {t: dict(c) for t, c in self.mapping.columns.items()},
+            "values": {
+                t: {c: dict(v) for c, v in cols.items()} for t, cols in self.mapping.values.items()
+            },
             "history": {
                 "enabled": self.history_enabled,
                 "path": str(self.history_path) if self.history_path else None,
@@ -186,6 +200,8 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         min_words=_typed(text.get("min_words", 3), int, "text.min_words"),
         limits=limits,
         rule_params=rule_params,
+        profile=_profile(raw.get("profile", "auto")),
+        mapping=SourceMapping.from_config(raw),
         history_enabled=_typed(history.get("enabled", True), bool, "history.enabled"),
         history_path=history_path,
         email=EmailSettings.from_config(raw, base) if "email" in raw else None,
@@ -234,6 +250,12 @@ def _typed(value: Any, expected: Any, where: str) -> Any:
         "str": "text",
     }.get(name, name)
     raise UsageError(f"{where} must be {kind}, got {value!r}")
+
+
+def _profile(value: Any) -> str:
+    if value not in PROFILES:
+        raise UsageError(f"profile must be one of {', '.join(PROFILES)}; got {value!r}")
+    return str(value)
 
 
 def _email_summary(email: EmailSettings | None) -> dict[str, Any] | None:

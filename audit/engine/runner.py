@@ -57,6 +57,7 @@ class RuleStatus:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     seconds: float = 0.0
     subject_rows: int = 0  # rows of the rule's input tables, for throughput figures
+    tables: list[str] = field(default_factory=list)  # the input tables the rule read
 
     @property
     def compliance(self) -> float | None:
@@ -76,25 +77,35 @@ def _has(tables: Mapping[str, pd.DataFrame], ref: str) -> bool:
     return table in tables and (not column or column in tables[table].columns)
 
 
-def _missing_reason(ref: str, tables: Mapping[str, pd.DataFrame]) -> str:
+def _missing_reason(ref: str, tables: Mapping[str, pd.DataFrame], absent: Mapping[str, str]) -> str:
     table, _, column = ref.partition(".")
+    # The input profile knows why its source lacks something ("Annex A has no …").
+    if ref in absent or table in absent:
+        return absent.get(ref) or absent[table]
     if table not in tables:
         return f"the input has no {table} table"
     return f"the {table} table has no {column} column"
 
 
-def unmet_requirement(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> str | None:
+def unmet_requirement(
+    rule: Rule, tables: Mapping[str, pd.DataFrame], absent: Mapping[str, str] | None = None
+) -> str | None:
     """Why the rule cannot run on these tables, or None when it can."""
+    absent = absent or {}
     for requirement in rule.requires:
         if isinstance(requirement, AnyOf):
             if not any(all(_has(tables, r) for r in option) for option in requirement.options):
-                named = {r.partition(".")[0] for o in requirement.options for r in o}
-                absent = sorted(t for t in named if t not in tables)
-                if len(absent) == len(named):
-                    return f"needs {requirement}: the input has no {' or '.join(absent)} table"
+                refs = [r for o in requirement.options for r in o]
+                reasons = [absent.get(r) or absent.get(r.partition(".")[0]) for r in refs]
+                if all(reasons):
+                    return f"needs {requirement}: " + "; ".join(dict.fromkeys(reasons))  # type: ignore[arg-type]
+                named = {r.partition(".")[0] for r in refs}
+                missing = sorted(t for t in named if t not in tables)
+                if len(missing) == len(named):
+                    return f"needs {requirement}: the input has no {' or '.join(missing)} table"
                 return f"needs {requirement}: the input has none of these"
         elif not _has(tables, requirement):
-            return f"needs {requirement}: {_missing_reason(requirement, tables)}"
+            return f"needs {requirement}: {_missing_reason(requirement, tables, absent)}"
     return None
 
 
@@ -133,15 +144,20 @@ def rule_tables(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> Tables:
 
 
 def run_rule(
-    rule: Rule, params: Params, tables: Mapping[str, pd.DataFrame], context: AuditContext
+    rule: Rule,
+    params: Params,
+    tables: Mapping[str, pd.DataFrame],
+    context: AuditContext,
+    absent: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame | None, RuleStatus]:
     status = RuleStatus(rule.code, rule.name, RAN)
-    reason = unmet_requirement(rule, tables)
+    reason = unmet_requirement(rule, tables, absent)
     if reason:
         status.status, status.reason = SKIPPED, reason
         return None, status
     view = rule_tables(rule, tables)
     status.subject_rows = sum(len(view[t]) for t in view)
+    status.tables = sorted(view)
     started = time.perf_counter()
     try:
         result = rule.evaluate(view, params, context)
@@ -163,12 +179,18 @@ def run_rules(
     params: Mapping[str, Params],
     tables: Mapping[str, pd.DataFrame],
     context: AuditContext,
+    absent: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[RuleStatus]]:
-    """Run every rule; findings of those that ran, and a status for each."""
+    """Run every rule; findings of those that ran, and a status for each.
+
+    ``absent`` gives the input profile's reasons for what its source cannot provide, so a
+    skipped rule says "Annex A has no first-language field" rather than a column name.
+    """
     parts: list[pd.DataFrame] = []
     statuses: list[RuleStatus] = []
     for rule in rules:
-        findings, status = run_rule(rule, params.get(rule.code) or rule.params(), tables, context)
+        rule_params = params.get(rule.code) or rule.params()
+        findings, status = run_rule(rule, rule_params, tables, context, absent)
         statuses.append(status)
         if findings is not None and len(findings):
             parts.append(findings)

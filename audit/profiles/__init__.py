@@ -1,0 +1,119 @@
+"""Input profiles: read what councils already have as the contract's tables.
+
+``canonical`` is the contract's own layout (optionally renamed in config), ``annex-a`` is
+Ofsted's Annex A workbook, ``ssd`` the DfE Standard Safeguarding Dataset. ``auto``
+recognises the source by its sheet or file names and says which it chose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from audit.contract import MODELS, REQUIRED_TABLES
+from audit.errors import InputError, UsageError
+from audit.profiles.base import SourceData
+from audit.profiles.mapping import SourceMapping
+from audit.reader import read_grid, table_key
+
+PROFILES = ("auto", "canonical", "annex-a", "ssd")
+
+Found = dict[str, tuple[Path, str | None]]  # sheet or file key -> (file, sheet name or None)
+
+
+@dataclass(frozen=True)
+class Source:
+    data: SourceData
+    unrecognised: tuple[str, ...]  # sheets or files the profile did not use
+
+
+def _name(file: Path, sheet: str | None) -> str:
+    return sheet if sheet is not None else file.stem
+
+
+def build_source(
+    path: Path, found: Found, profile: str, mapping: SourceMapping, as_at: date | None
+) -> Source:
+    if profile not in PROFILES:
+        raise UsageError(f"--profile must be one of {', '.join(PROFILES)}; got '{profile}'")
+    chosen = profile if profile != "auto" else recognise(path, found, mapping)
+    if chosen == "annex-a":
+        from audit.profiles import annex_a
+
+        grids = {_name(f, s): read_grid(f, s) for f, s in found.values()}
+        data = annex_a.build(grids, path.name)
+    elif chosen == "ssd":
+        from audit.profiles import ssd
+
+        grids = {_name(f, s).lower(): read_grid(f, s) for f, s in found.values()}
+        data = ssd.build(grids, path.name, as_at)
+    else:
+        data = _canonical(path, found, mapping)
+    used = {g.sheet for g in data.grids.values()} | {
+        str(s) for g in data.grids.values() if g.row_sheets is not None for s in g.row_sheets
+    }
+    unrecognised = tuple(
+        _name(f, s) if s is not None else f.name
+        for f, s in found.values()
+        if (s if s is not None else f.name) not in used
+    )
+    return Source(data, unrecognised)
+
+
+def recognise(path: Path, found: Found, mapping: SourceMapping) -> str:
+    """Which profile fits the source; an unknown or ambiguous source is a clear error."""
+    names = [_name(f, s) for f, s in found.values()]
+    if not mapping.is_empty:
+        return "canonical"  # a council mapped its own export: that is what this is
+    from audit.profiles import annex_a, ssd
+
+    fits = [
+        name
+        for name, test in (
+            ("annex-a", annex_a.recognise),
+            ("ssd", ssd.recognise),
+            ("canonical", _has_contract_tables),
+        )
+        if test(names)
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    shown = ", ".join(names) or "nothing"
+    if not fits:
+        raise InputError(
+            f"{path}: not recognised as case records. Found: {shown}. Expected a 'children' "
+            "sheet or file (caseaudit's own layout), Annex A lists ('List 6' … 'List 9') or "
+            "SSD tables ('ssd_person' …). Map your export's names in audit.toml [tables], "
+            "or choose with --profile."
+        )
+    raise InputError(
+        f"{path}: looks like more than one kind of source ({', '.join(fits)}). Found: {shown}. "
+        "Choose one with --profile."
+    )
+
+
+def _has_contract_tables(names: list[str]) -> bool:
+    return any(table_key(n) == table_key(t) for n in names for t in REQUIRED_TABLES)
+
+
+def _canonical(path: Path, found: Found, mapping: SourceMapping) -> SourceData:
+    """The contract's own tables, each from the sheet or file of its name (or mapped name)."""
+    wanted = {table_key(t): t for t in MODELS}
+    wanted.update({table_key(name): t for t, name in mapping.tables.items()})
+    grids = {}
+    for key, (file, sheet) in found.items():
+        table = wanted.get(key)
+        if table is not None and table not in grids:
+            grids[table] = read_grid(file, sheet)
+    for required in REQUIRED_TABLES:
+        if required not in grids:
+            seen = ", ".join(_name(f, s) for f, s in found.values()) or "none"
+            hint = mapping.tables.get(required)
+            named = f" (mapped to '{hint}')" if hint else f" (a sheet or file named {required})"
+            raise InputError(f"{path}: no '{required}' table{named}. Found: {seen}.")
+    return SourceData(
+        profile="canonical",
+        grids=grids,
+        fed_by={t: g.source for t, g in grids.items()},
+    )

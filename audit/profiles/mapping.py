@@ -1,0 +1,80 @@
+"""A council's own export, mapped once in ``audit.toml`` and reused every month.
+
+    [tables]                        # contract table = the export's sheet or file name
+    visits = "Case Notes - Visits"
+
+    [mapping.visits]                # contract column = the export's header
+    visit_date = "Date of Visit"
+
+    [values.visits.seen_alone]      # the export's value = the value to read instead
+    "Child seen alone" = "Y"
+
+Names and values are matched as headers are: case, spaces, '-' and '_' ignored for names;
+values trimmed and case-folded. Every table and column is checked against the contract at
+start-up, so a typo is an error naming the valid choices, never a silently unmapped column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from audit.contract import MODELS, table_spec
+from audit.errors import UsageError
+
+
+@dataclass(frozen=True)
+class SourceMapping:
+    tables: Mapping[str, str] = field(default_factory=dict)  # contract table -> sheet/file
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> col -> hdr
+    values: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.tables or self.columns or self.values)
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any]) -> SourceMapping:
+        tables = _strings(raw.get("tables", {}), "[tables]")
+        for table in tables:
+            _known_table(table, "[tables]")
+        columns: dict[str, dict[str, str]] = {}
+        for table, mapping in _table(raw.get("mapping", {}), "[mapping]").items():
+            _known_table(table, f"[mapping.{table}]")
+            columns[table] = _strings(mapping, f"[mapping.{table}]")
+            for column in columns[table]:
+                _known_column(table, column, f"[mapping.{table}]")
+        values: dict[str, dict[str, dict[str, str]]] = {}
+        for table, by_column in _table(raw.get("values", {}), "[values]").items():
+            _known_table(table, f"[values.{table}]")
+            values[table] = {}
+            for column, mapping in _table(by_column, f"[values.{table}]").items():
+                _known_column(table, column, f"[values.{table}.{column}]")
+                values[table][column] = _strings(mapping, f"[values.{table}.{column}]")
+        return cls(tables, columns, values)
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{where} must be a table")
+    return dict(value)
+
+
+def _strings(value: Any, where: str) -> dict[str, str]:
+    table = _table(value, where)
+    for key, text in table.items():
+        if not isinstance(text, str):
+            raise UsageError(f"{where}: '{key}' must be text, got {text!r}")
+    return table
+
+
+def _known_table(table: str, where: str) -> None:
+    if table not in MODELS:
+        raise UsageError(f"{where}: unknown table '{table}'. Valid tables: {', '.join(MODELS)}")
+
+
+def _known_column(table: str, column: str, where: str) -> None:
+    names = table_spec(table).column_names
+    if column not in names:
+        raise UsageError(f"{where}: unknown column '{column}'. Valid columns: {', '.join(names)}")
