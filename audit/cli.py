@@ -44,6 +44,16 @@ def run_lock(out: Path) -> Iterator[None]:
         ) from exc
 
 
+def first_working_day(day: date) -> date:
+    """The first working day (England and Wales) of ``day``'s month."""
+    from datetime import timedelta
+
+    from audit.rulekit.workdays import WorkingDayCalendar
+
+    last_of_previous = day.replace(day=1) - timedelta(days=1)
+    return WorkingDayCalendar().add_working_days_to(last_of_previous, 1)
+
+
 def _setup_log(path: Path | None) -> None:
     if path is None:
         return
@@ -96,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
     _profile_option(run)
     run.add_argument("--email", action="store_true", help="then email each team its report")
+    run.add_argument(
+        "--only-on-first-working-day",
+        action="store_true",
+        help="do nothing unless today is the month's first working day (for schedulers)",
+    )
     _delivery_options(run)
     run.set_defaults(handler=_run)
 
@@ -156,7 +171,11 @@ def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod
     from audit.run import audit, write_run
 
-    period = AuditPeriod.from_argument(args.period, date.today())
+    today = date.today()
+    if args.only_on_first_working_day and today != first_working_day(today):
+        print(f"{today:%d/%m/%Y} is not the first working day of the month: nothing to do")
+        return 0
+    period = AuditPeriod.from_argument(args.period, today)
     log.info("audit of %s for %s started", args.input, period.label)
     with run_lock(args.out):
         result = audit(args.input, period, _default_config(args.config), args.profile)

@@ -202,3 +202,20 @@ def test_last_month_period_and_log_file(export, tmp_path):
     expected = AuditPeriod.relative("last-month", date.today()).label
     assert (out / expected / "findings.csv").exists()
     assert f"for {expected} written to" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("today", "first"),
+    [
+        ("2026-09-15", "2026-09-01"),  # Tuesday 1 September
+        ("2026-08-03", "2026-08-03"),  # 1-2 August 2026 is a weekend
+        ("2027-01-10", "2027-01-04"),  # 1 Jan holiday, then a weekend: Monday 4 January
+        ("2026-06-01", "2026-06-01"),
+    ],
+)
+def test_first_working_day_of_the_month_skips_weekends_and_bank_holidays(today, first):
+    from datetime import date
+
+    from audit.cli import first_working_day
+
+    assert first_working_day(date.fromisoformat(today)) == date.fromisoformat(first)
