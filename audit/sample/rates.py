@@ -1,0 +1,53 @@
+"""How often each rule's defect is seeded: the one place the generator's rates are set.
+
+Each rate is the probability that one subject of the rule (RULES.md) gets that defect.
+Where the subject is a row of the data (a child, a plan version, a visit, a review, an
+episode, a supervision record, an event) the defect is drawn on every such row, so the
+rate holds whichever month is audited:
+
+- IDN01/IDN02: each child row.
+- IDN03: each version of a CIN or CP plan (whichever version is latest at an as-at date
+  is the subject, and every version carries the same chance).
+- VOC01/VOC02: each plan version of any type. "copied forward" can only happen to a
+  version dated 90+ days after the plan's first version, so it is drawn on those more
+  often to keep the overall share at the rate. VOC02 counts all VOC01 subjects, including
+  those not applicable because no views were recorded.
+- SEE01: each statutory visit (including those where the child was not seen, which are
+  subjects that come out not applicable).
+- SEE02: each child-month with a statutory visit where the child was seen. Approximate:
+  a month whose only visits carry SEE01 defects fails on its own; the deliberate share is
+  topped up so the total comes to about the rate.
+- CHG01: each change event (event_type other than "other"), judged in the month its due
+  date falls in. CHG02: each return_home event, in the month of the event.
+- VOC03: each review. RHI01: each missing episode with an end date.
+- SUP01: each supervision record.
+"""
+
+from __future__ import annotations
+
+DEFECT_RATES: dict[str, float] = {
+    "IDN01.ethnicity_blank": 0.04,
+    "IDN01.ethnicity_not_obtained": 0.03,
+    "IDN01.ethnicity_invalid_code": 0.02,
+    "IDN02.language_blank": 0.03,
+    "IDN02.language_not_obtained": 0.02,
+    "IDN03.identity_not_evidenced": 0.12,
+    "VOC01.views_not_recorded": 0.08,
+    "VOC01.views_copied_forward": 0.06,
+    "VOC02.influence_not_recorded": 0.10,
+    "SUP01.missing_components": 0.15,
+    "SEE01.seen_alone_not_recorded": 0.05,
+    "SEE01.no_reason_not_seen_alone": 0.04,
+    "SEE02.not_seen_alone_in_period": 0.10,
+    "CHG01.not_updated": 0.10,
+    "CHG01.updated_late": 0.08,
+    "CHG02.no_risk_assessment": 0.12,
+    "CHG02.risk_assessment_after_return": 0.05,
+    "CHG02.risk_assessment_not_completed": 0.05,
+    "VOC03.views_not_conveyed": 0.06,
+    "VOC03.participation_not_recorded": 0.04,
+    "VOC03.pn0_aged_4_or_over": 0.02,
+    "RHI01.not_offered": 0.05,
+    "RHI01.offer_not_recorded": 0.04,
+    "RHI01.offered_late": 0.08,
+}
