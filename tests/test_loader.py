@@ -140,8 +140,11 @@ def test_a_missing_required_column_names_the_column_sheet_and_closest_header(tmp
 
 def test_no_children_table_is_a_clear_error_listing_what_was_found(tmp_path):
     path = workbook(tmp_path / "a.xlsx", {"Visits": [["visit_id"]], "Notes": [["x"]]})
-    with pytest.raises(InputError, match=r"no 'children' table.*Found: Visits, Notes"):
+    with pytest.raises(InputError, match=r"not recognised as case records\. Found: Visits, Notes"):
         load(path)
+    # Told it is caseaudit's own layout, the message names the missing table.
+    with pytest.raises(InputError, match=r"no 'children' table.*Found: Visits, Notes"):
+        load(path, profile="canonical")
 
 
 def test_folder_of_csv_in_each_encoding_and_parquet(tmp_path):
