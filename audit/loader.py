@@ -357,7 +357,9 @@ def _normalise_column(
         return dates, no_problem
     text = normalise.cells_to_text(raw)
     errors = normalise.excel_errors(text)
-    if not column.required:
+    # An error in a required column rejects the row; allocated_team is the exception (a
+    # blank means Unallocated), so its errors must be reported rather than pass unseen.
+    if not column.required or column.name == "allocated_team":
         issues.add(
             "kept",
             FINDING_EXCEL_ERROR,

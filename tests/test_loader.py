@@ -192,3 +192,17 @@ def test_wholly_blank_rows_are_not_records(tmp_path):
     loaded = load(path).loads["children"]
     assert loaded.rows_read == 3
     assert loaded.frame["source_row"].tolist() == [2, 3, 5]
+
+
+def test_an_excel_error_in_allocated_team_is_unallocated_and_reported(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": [["child_id", "allocated_team"], ["C1", "#N/A"], ["C2", "North"]],
+        },
+    )
+    loaded = load(path).loads["children"]
+    assert loaded.frame["allocated_team"].tolist() == ["Unallocated", "North"]
+    assert loaded.findings[["source_row", "kind", "column"]].values.tolist() == [
+        [2, "excel_error", "allocated_team"]
+    ]
