@@ -87,7 +87,12 @@ def audit(
             mapping=config.mapping,
             as_at=period.as_at,
         )
-    context = AuditContext(period, placeholders=config.placeholders, min_words=config.min_words)
+    context = AuditContext(
+        period,
+        placeholders=config.placeholders,
+        min_words=config.min_words,
+        absent=loaded.absent,
+    )
     with _timed(timings, "rules"):
         findings, statuses = run_rules(
             rules, config.rule_params, loaded.tables, context, loaded.absent

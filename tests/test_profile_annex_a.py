@@ -592,7 +592,9 @@ def test_audit_of_an_annex_a_workbook(tmp_path, profile):
     assert all("Annex A" in reason for reason in skipped.values())
     assert {code: s.counts for code, s in statuses.items() if code in ran} == {
         "IDN01": {"met": 9, "not_met": 2, "not_applicable": 0},  # C900's CP plan ended
-        "SEE01": {"met": 1, "not_met": 2, "not_applicable": 0},  # visits in April only
+        # Visits in April only. Annex A never says why a child was not seen alone, so a
+        # "no" is not applicable rather than blamed on the record.
+        "SEE01": {"met": 1, "not_met": 1, "not_applicable": 1},
         "SEE02": {"met": 1, "not_met": 2, "not_applicable": 0},
     }
     findings = run.findings
@@ -601,10 +603,15 @@ def test_audit_of_an_annex_a_workbook(tmp_path, profile):
     assert sorted(not_met.itertuples(index=False, name=None)) == [
         ("IDN01", "C300", "ethnicity_not_obtained"),
         ("IDN01", "C400", "ethnicity_blank"),
-        ("SEE01", "L7-C500-2026-04-20", "no_reason_not_seen_alone"),
         ("SEE01", "L7-C700-2026-04-02", "seen_alone_not_recorded"),
         ("SEE02", "C500", "not_seen_alone_in_period"),
         ("SEE02", "C700", "not_seen_alone_in_period"),
     ]
+    unexplained = findings[findings["subject_id"] == "L7-C500-2026-04-20"].iloc[0]
+    assert (unexplained["outcome"], unexplained["reason_code"]) == (
+        "not_applicable",
+        "reason_not_in_source",
+    )
+    assert "check the case record" in unexplained["detail"]
     seen = findings[(findings["rule_code"] == "SEE01") & (findings["child_id"] == "C200")].iloc[0]
     assert (seen["outcome"], seen["team"], seen["source_row"]) == ("met", "CP East", 4)

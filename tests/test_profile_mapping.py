@@ -112,9 +112,9 @@ def test_a_mapped_export_is_audited_with_its_own_names_and_values(mapped):
 
 def test_a_typo_in_the_mapping_is_an_error_naming_the_valid_choices():
     rules = discover_rules()
-    with pytest.raises(UsageError, match="unknown column 'visit_dat'. Valid columns: visit_id"):
+    with pytest.raises(UsageError, match=r"unknown column 'visit_dat'\. Valid columns: visit_id"):
         build_config({"mapping": {"visits": {"visit_dat": "Date"}}}, None, rules)
-    with pytest.raises(UsageError, match="unknown table 'visit'. Valid tables: children"):
+    with pytest.raises(UsageError, match=r"unknown table 'visit'\. Valid tables: children"):
         build_config({"tables": {"visit": "Visits"}}, None, rules)
 
 

@@ -94,6 +94,12 @@ class AuditContext:
     calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     min_words: int = 3
+    # "table[.column]" -> why the input's source (e.g. Annex A) cannot hold it at all.
+    absent: Mapping[str, str] = field(default_factory=dict)
+
+    def source_lacks(self, ref: str) -> str | None:
+        """Why the source cannot provide ``ref`` ("Annex A does not record …"), or None."""
+        return self.absent.get(ref) or self.absent.get(ref.partition(".")[0])
 
     @property
     def as_at(self) -> pd.Timestamp:

@@ -37,7 +37,12 @@ list is the parameter `statutory_visit_types`), or every visit when the input ha
 *Interpretation*: a `child_seen` value that is neither Y nor N counts as seen (only an
 explicit N takes the visit out). With `require_commentary` on and no
 `seen_alone_commentary` column in the input, every Y visit is `no_commentary` and the
-detail says the column is missing, so the gap is visible rather than passed.
+detail says the column is missing, so the gap is visible rather than passed. When the
+input's source cannot record why a child was not seen alone at all (Ofsted's Annex A asks
+only "Was the child seen alone?"), a "no" is not applicable with reason
+`reason_not_in_source` and the detail asks for the case record to be checked: the record
+is not blamed for a field its source does not have. An export that simply lacks the column
+is still judged (`no_reason_not_seen_alone`).
 
 Bad: `seen_alone` blank; or N with reason `n/a`.
 Good: Y; N with reason `refused`; N with "Child was asleep when I arrived".
@@ -97,6 +102,13 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
     not_seen = ~child_was_seen(subjects)
 
     reason = column_or_blank(subjects, "not_seen_alone_reason")
+    # Some sources (Annex A) hold whether the child was seen alone but never why not: the
+    # record cannot be blamed for a field its source does not have.
+    source_has_no_reasons = (
+        None
+        if tables.has("visits", "not_seen_alone_reason")
+        else ctx.source_lacks("visits.not_seen_alone_reason")
+    )
     reg29 = reg29_reason(reason, params.reg29_reasons)
     free_text_reason = ctx.meaningful(reason)
 
@@ -139,6 +151,12 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
                 NOT_MET,
                 "seen_alone_not_recorded",
                 visit + ": seen alone not recorded" + as_recorded,
+            ),
+            Case(
+                said_no & pd.Series(source_has_no_reasons is not None, index=subjects.index),
+                NOT_APPLICABLE,
+                "reason_not_in_source",
+                visit + f": not seen alone; {source_has_no_reasons}, so check the case record",
             ),
             Case(
                 said_no & ~reg29 & ~free_text_reason,
