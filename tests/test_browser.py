@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_reports_html import build_reports
+from audit.history import History
+from audit.period import AuditPeriod
+from audit.run import audit, write_run
+from tests.test_reports_html import BROKEN_RULE, build_export
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,10 +58,26 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def build_reports_with_trends(folder: Path) -> Path:
+    """The small export (hostile text, names on, a local rule that raises) audited in June,
+    July and September with one history, August skipped: September's pages carry trends,
+    sparklines and a gap, so axe checks those too. Returns September's folder.
+    """
+    rules = folder / "local_rules"
+    rules.mkdir()
+    (rules / "ZZZ01_broken.py").write_text(BROKEN_RULE, encoding="utf-8")
+    config = folder / "audit.toml"
+    config.write_text('rule_dirs = ["local_rules"]\nshow_names = true\n', encoding="utf-8")
+    export = build_export(folder)
+    with History.open(folder / "history.sqlite") as history:
+        for month in ("2026-06", "2026-07", "2026-09"):
+            written = write_run(audit(export, AuditPeriod.parse(month), config), folder, history)
+    return written
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> Path:
-    out, _ = build_reports(tmp_path_factory.mktemp("browser"))
-    return out
+    return build_reports_with_trends(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture
@@ -114,8 +133,13 @@ def test_team_page_makes_no_network_requests(page, reports):
     assert all(url.startswith("file:") for url in requests), requests
     # Everything it needs is inside: one inline style sheet, the chart drawn inline.
     assert page.evaluate("[...document.styleSheets].every(s => s.href === null)")
-    box = page.locator("svg[role=img]").bounding_box()
+    box = page.locator("svg.chart").bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 100
+    # The trend sparklines are drawn too, one per check that ran.
+    sparks = page.locator("svg.spark[role=img]")
+    assert sparks.count() > 1
+    spark = sparks.first.bounding_box()
+    assert spark is not None and spark["width"] > 100 and spark["height"] > 20
 
 
 def test_keyboard_user_can_skip_to_the_content_and_sees_where_focus_is(page, reports):

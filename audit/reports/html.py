@@ -6,14 +6,18 @@ nothing to a network. A Content-Security-Policy in the page backs that up. Templ
 autoescaped; the only markup not written by a template is the chart (built from escaped
 values in :mod:`audit.reports.svg`) and rule documentation, which :func:`doc_html`
 escapes before adding its few tags.
+
+Trends: each team page shows, per check, the last months as a sparkline and as figures in
+a table, with the change since the previous audited month; the overview does the same for
+the organisation per recommendation. A month with no data is a gap and "–", never 0 %.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +26,8 @@ from markupsafe import Markup, escape
 
 from audit.engine.runner import compliance
 from audit.output import open_private, private_dir
-from audit.reports.model import Overview, Score, TeamReport, rag
-from audit.reports.svg import SYMBOLS, compliance_chart
+from audit.reports.model import Overview, Score, TeamReport, TrendPoint, rag
+from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
 KIND_LABELS = {
@@ -68,6 +72,7 @@ def render_index(env: Environment, overview: Overview) -> str:
         month=month_name(overview.period),
         overall=overall,
         actions=sum(t.action_count for t in overview.teams),
+        trends=org_trend_table(overview),
     )
 
 
@@ -85,6 +90,7 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         team=team,
         month=month_name(team.period),
         chart=chart,
+        trends=team_trend_table(overview, team),
         recommendations=overview.used_recommendations,
         worker_totals=[
             combined(scores.values(), overview.green, overview.amber)
@@ -106,6 +112,162 @@ def _check_unique_slugs(teams: Iterable[TeamReport]) -> None:
         raise ValueError(f"teams {', '.join(same)} would share a report file name")
 
 
+# ---------------------------------------------------------------- trends
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One line of a trend table: a check (or recommendation) over the months shown."""
+
+    key: str  # rule code, or recommendation as "(xi)"
+    title: str
+    chart: Markup | None  # None: no trend for it this month; ``change`` says why
+    figures: tuple[str | None, ...]  # per month, "82%" or None for no data
+    arrow: str  # "▲", "▼" or "": a shape beside the words, never instead of them
+    change: str
+
+
+@dataclass(frozen=True)
+class TrendTable:
+    months: tuple[str, ...]  # YYYY-MM, oldest first, this month last
+    rows: tuple[TrendRow, ...]
+
+    @property
+    def span(self) -> str:
+        return month_span(self.months)
+
+    @property
+    def headings(self) -> list[tuple[str, str]]:
+        """(short month, year) for each column: ``("Sep", "2026")``."""
+        return [(month_name(m)[:3], m[:4]) for m in self.months]
+
+
+def team_trend_table(overview: Overview, team: TeamReport) -> TrendTable | None:
+    """Per check that ran, the team's trend; None when the report was built without history."""
+    months = _trend_months([*team.trends.values(), *overview.org_trends.values()])
+    if months is None:
+        return None
+    previous = previous_audited(overview)
+    rows = []
+    for rule in overview.ran:
+        points = team.trends.get(rule.code)
+        if points is None:
+            rows.append(_no_trend(rule.code, rule.title, "Nothing judged for this team this month"))
+            continue
+        arrow, words = _change_words(team.changes.get(rule.code), _has_data(points[-1]), previous)
+        chart = sparkline(
+            points, label=f"{rule.code} compliance, {team.team}, {month_span(months)}"
+        )
+        rows.append(TrendRow(rule.code, rule.title, chart, _figures(points, months), arrow, words))
+    return TrendTable(months, tuple(rows))
+
+
+def org_trend_table(overview: Overview) -> TrendTable | None:
+    """Per recommendation, all teams together; None when built without history."""
+    months = _trend_months(overview.org_trends.values())
+    if months is None:
+        return None
+    previous = previous_audited(overview)
+    rows = []
+    for rec in overview.used_recommendations:
+        key, title = f"({rec})", overview.recommendations[rec]
+        points = overview.org_trends.get(rec)
+        if points is None:
+            rows.append(_no_trend(key, title, "Nothing judged for this recommendation this month"))
+            continue
+        change = _change_from(points, previous)
+        if change is None and previous is not None and previous not in months:
+            arrow, words = "", f"not compared: {month_name(previous)} is before the months shown"
+        else:
+            arrow, words = _change_words(change, _has_data(points[-1]), previous)
+        chart = sparkline(points, label=f"{key} compliance, all teams, {month_span(months)}")
+        rows.append(TrendRow(key, title, chart, _figures(points, months), arrow, words))
+    return TrendTable(months, tuple(rows))
+
+
+def month_span(months: Sequence[str]) -> str:
+    """``May to October 2026``, or ``November 2025 to April 2026`` across a new year."""
+    first, last = month_name(months[0]), month_name(months[-1])
+    if first.split()[-1] == last.split()[-1]:
+        first = first.rsplit(" ", 1)[0]
+    return f"{first} to {last}"
+
+
+def previous_audited(overview: Overview) -> str | None:
+    """The latest audited month before this one, as far as the report can tell; None if none.
+
+    A team's change names the month the history compared with, which is exactly that month.
+    Without one (no team had figures in both months), it is the latest earlier month in
+    which anything at all was judged.
+    """
+    for team in overview.teams:
+        for change in team.changes.values():
+            if change:
+                return str(change[0])
+    earlier = [
+        p.period for points in overview.org_trends.values() for p in points[:-1] if _has_data(p)
+    ]
+    return max(earlier, default=None)
+
+
+def change_words(points: float, since: str) -> tuple[str, str]:
+    """``(arrow, words)`` for a change in percentage points since a month (``YYYY-MM``)."""
+    when = f"since {month_name(since)}"
+    if points == 0:
+        return "", f"no change {when}"
+    size = abs(points)
+    amount = f"{size:g} point{'' if size == 1 else 's'}"
+    return ("▲", f"up {amount} {when}") if points > 0 else ("▼", f"down {amount} {when}")
+
+
+def _change_words(
+    change: tuple[str, float] | None, has_data: bool, previous: str | None
+) -> tuple[str, str]:
+    if change is not None:
+        return change_words(change[1], change[0])
+    if not has_data:
+        return "", "no data this month"
+    if previous is None:
+        return "", "first audited month"
+    return "", f"no data in {month_name(previous)} to compare with"
+
+
+def _change_from(points: Sequence[TrendPoint], previous: str | None) -> tuple[str, float] | None:
+    """The change from ``previous`` to the last point, in points, as the model computes it."""
+    before = next((p for p in points if p.period == previous), None)
+    now, then = _rate(points[-1]), None if before is None else _rate(before)
+    if previous is None or now is None or then is None:
+        return None
+    return previous, round((now - then) * 100, 1)
+
+
+def _trend_months(trends: Iterable[Sequence[TrendPoint]]) -> tuple[str, ...] | None:
+    # Every trend in one report covers the same months, ending with the report's month.
+    return next((tuple(p.period for p in points) for points in trends if points), None)
+
+
+def _figures(points: Sequence[TrendPoint], months: Sequence[str]) -> tuple[str | None, ...]:
+    by_month: Mapping[str, TrendPoint] = {p.period: p for p in points}
+    return tuple(
+        None
+        if (p := by_month.get(m)) is None or p.score is None or p.score.compliance is None
+        else p.score.percent
+        for m in months
+    )
+
+
+def _no_trend(key: str, title: str, why: str) -> TrendRow:
+    return TrendRow(key, title, None, (), "", why)
+
+
+def _rate(point: TrendPoint) -> float | None:
+    return None if point.score is None else point.score.compliance
+
+
+def _has_data(point: TrendPoint) -> bool:
+    return _rate(point) is not None
+
+
 # ---------------------------------------------------------------- helpers for templates
 
 
@@ -116,14 +278,6 @@ def combined(scores: Iterable[Score], green: float, amber: float) -> Score:
         met, not_met, na = met + score.met, not_met + score.not_met, na + score.not_applicable
     rate = compliance(met, not_met)
     return Score(met, not_met, na, rate, rag(rate, green, amber))
-
-
-def month_name(label: str) -> str:
-    """``2026-09`` -> ``September 2026``; anything else is shown as given."""
-    try:
-        return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
-    except ValueError:
-        return label
 
 
 def kind_label(kind: str) -> str:

@@ -1,18 +1,20 @@
-"""The compliance bar chart, as inline SVG a report carries inside itself.
+"""The compliance bar chart and the trend sparklines, as inline SVG a report carries inside.
 
-No script, no external font or stylesheet: the chart must draw when the report is opened
+No script, no external font or stylesheet: the charts must draw when the report is opened
 from an email attachment. Every piece of text is escaped here, so a rule title from a
 local rule pack cannot inject markup. RAG is never shown by colour alone: each bar has a
-fill pattern and its value text carries the band's symbol and name.
+fill pattern and its value text carries the band's symbol and name. A sparkline is never
+the only place its figures are: the page shows them as text beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from audit.reports.model import Score
+from audit.reports.model import Score, TrendPoint
 
 # Band -> (symbol, fill). Amber and red also get a hatch pattern, defined once per chart.
 SYMBOLS = {"green": "✓", "amber": "▲", "red": "✗", None: "–"}
@@ -158,3 +160,89 @@ def _legend(y: float, green: float, amber: float, p: str) -> str:
             f'<text x="{x + 28}" y="{y}" fill="#0b0c0c">{SYMBOLS[band]} {escape(text)}</text>'
         )
     return "".join(out)
+
+
+# ---------------------------------------------------------------- sparklines
+
+_SPARK_W = 150
+_SPARK_H = 40
+_SPARK_PAD = 5  # room for the point markers at 0 % and 100 %
+_SPARK_LINE = "#1d4f91"  # 8:1 on white, well over the 3:1 a graphic needs
+
+
+def sparkline(points: Sequence[TrendPoint], *, label: str) -> Markup:
+    """A small line of compliance by month, oldest first, on a fixed 0-100 % scale.
+
+    A month with no data (no score, or nothing judged) is a gap: the line stops before it
+    and starts again after it, and nothing is drawn there, so it can never read as 0 %. A
+    month with data between two gaps is a lone dot. The scale is fixed rather than fitted
+    to the figures, so a move of two points looks like two points. ``label`` names the
+    image; its ``desc`` lists each month's figure, which the page also shows as text.
+    """
+    step = (_SPARK_W - 2 * _SPARK_PAD) / max(len(points) - 1, 1)
+    top, bottom = _SPARK_PAD, _SPARK_H - _SPARK_PAD
+    xy: list[tuple[float, float] | None] = [
+        None
+        if (rate := _rate(p)) is None
+        else (_SPARK_PAD + step * i, bottom - (bottom - top) * max(0.0, min(1.0, rate)))
+        for i, p in enumerate(points)
+    ]
+    # One sub-path per run of consecutive months with data; a gap starts a new "M".
+    runs: list[list[tuple[float, float]]] = []
+    previous: tuple[float, float] | None = None
+    for here in xy:
+        if here is not None:
+            if previous is None:
+                runs.append([])
+            runs[-1].append(here)
+        previous = here
+    d = "".join(
+        "".join(f"{'M' if i == 0 else 'L'}{x:.1f} {y:.1f}" for i, (x, y) in enumerate(run))
+        for run in runs
+        if len(run) > 1
+    )
+    parts = [
+        f'<svg class="spark" viewBox="0 0 {_SPARK_W} {_SPARK_H}" width="{_SPARK_W}" '
+        f'height="{_SPARK_H}" role="img" focusable="false">',
+        f"<title>{escape(label)}</title>",
+        f"<desc>{escape(spark_text(points))}</desc>",
+        # Faint guides at 100 % and 0 %: decoration, so the figures need no contrast here.
+        f'<path d="M0 {top}H{_SPARK_W}M0 {bottom}H{_SPARK_W}" stroke="#d0d0d0" '
+        'stroke-dasharray="2 2" fill="none"/>',
+    ]
+    if d:
+        parts.append(
+            f'<path class="trend" d="{d}" fill="none" stroke="{_SPARK_LINE}" '
+            'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
+        )
+    last = len(points) - 1
+    for i, here in enumerate(xy):
+        if here is not None:
+            # This month is the larger, darker dot, so the line has an end to read from.
+            r, fill = (3.5, "#0b0c0c") if i == last else (2.5, _SPARK_LINE)
+            parts.append(f'<circle cx="{here[0]:.1f}" cy="{here[1]:.1f}" r="{r}" fill="{fill}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def spark_text(points: Sequence[TrendPoint]) -> str:
+    """The sparkline's figures in words: ``May 2026 no data, June 2026 82%, ...``."""
+    return ", ".join(f"{month_name(p.period)} {_figure(p)}" for p in points)
+
+
+def month_name(label: str) -> str:
+    """``2026-09`` -> ``September 2026``; anything else is shown as given."""
+    try:
+        return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return label
+
+
+def _rate(point: TrendPoint) -> float | None:
+    return None if point.score is None else point.score.compliance
+
+
+def _figure(point: TrendPoint) -> str:
+    return (
+        "no data" if point.score is None or point.score.compliance is None else point.score.percent
+    )
