@@ -123,6 +123,8 @@ def read_grid(file: Path, sheet: str | None) -> Grid:
 
 def _frame(rows: Sequence[Sequence[object]], first_row: int = 1) -> pd.DataFrame:
     width = max((len(r) for r in rows), default=0)
+    if any(len(r) != width for r in rows):  # a title row is shorter than the table below it
+        rows = [[*r, *[""] * (width - len(r))] for r in rows]
     frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame()
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame

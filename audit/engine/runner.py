@@ -72,8 +72,12 @@ def compliance(met: int, not_met: int) -> float | None:
 # ---------------------------------------------------------------- requirements
 
 
-def _has(tables: Mapping[str, pd.DataFrame], ref: str) -> bool:
+def _has(tables: Mapping[str, pd.DataFrame], ref: str, absent: Mapping[str, str]) -> bool:
+    """Whether the input holds ``ref``; a column the profile had to fill with a placeholder
+    (listed in ``absent``) does not count, so rules needing it are skipped."""
     table, _, column = ref.partition(".")
+    if ref in absent or table in absent:
+        return False
     return table in tables and (not column or column in tables[table].columns)
 
 
@@ -94,7 +98,9 @@ def unmet_requirement(
     absent = absent or {}
     for requirement in rule.requires:
         if isinstance(requirement, AnyOf):
-            if not any(all(_has(tables, r) for r in option) for option in requirement.options):
+            if not any(
+                all(_has(tables, r, absent) for r in option) for option in requirement.options
+            ):
                 refs = [r for o in requirement.options for r in o]
                 reasons = [absent.get(r) or absent.get(r.partition(".")[0]) for r in refs]
                 if all(reasons):
@@ -104,7 +110,7 @@ def unmet_requirement(
                 if len(missing) == len(named):
                     return f"needs {requirement}: the input has no {' or '.join(missing)} table"
                 return f"needs {requirement}: the input has none of these"
-        elif not _has(tables, requirement):
+        elif not _has(tables, requirement, absent):
             return f"needs {requirement}: {_missing_reason(requirement, tables, absent)}"
     return None
 

@@ -53,10 +53,12 @@ def build_source(
     used = {g.sheet for g in data.grids.values()} | {
         str(s) for g in data.grids.values() if g.row_sheets is not None for s in g.row_sheets
     }
+    # Lookup tables (an SSD's departments, say) feed rows without being cited by them.
+    described = " ".join(data.fed_by.values()).lower()
     unrecognised = tuple(
         _name(f, s) if s is not None else f.name
         for f, s in found.values()
-        if (s if s is not None else f.name) not in used
+        if (s if s is not None else f.name) not in used and _name(f, s).lower() not in described
     )
     return Source(data, unrecognised)
 
