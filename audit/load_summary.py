@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from audit.loader import LoadResult
-
-PROFILE_NAMES = {
-    "canonical": "caseaudit tables",
-    "annex-a": "Ofsted Annex A",
-    "ssd": "the DfE Standard Safeguarding Dataset",
-}
+from audit.reports.model import PROFILE_NAMES
 
 
 def format_load_summary(result: LoadResult) -> str:

@@ -128,3 +128,20 @@ def test_an_unmapped_required_column_names_the_mapping_section(mapped, tmp_path)
         InputError, match=r"sheet Caseload Report: no header row .* \[mapping\.children\]"
     ):
         audit(export, AuditPeriod.parse("2026-09"), config)
+
+
+def test_run_json_and_overview_say_which_source_fed_each_rule(mapped):
+    from audit.reports.model import build_overview
+    from audit.run import run_record
+
+    export, config = mapped
+    run = audit(export, AuditPeriod.parse("2026-09"), config)
+    rules = {r["code"]: r for r in run_record(run)["rules"]}
+    assert rules["SEE01"]["fed_by"] == [
+        "lcs_export.xlsx, sheet Caseload Report",
+        "lcs_export.xlsx, sheet Case Notes - Visits",
+    ]
+    assert rules["SUP01"]["fed_by"] == [] and rules["SUP01"]["status"] == "SKIPPED"
+    overview = build_overview(run)
+    assert overview.rule("SEE01").fed_by == tuple(rules["SEE01"]["fed_by"])
+    assert overview.source == "caseaudit tables"

@@ -21,6 +21,12 @@ from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import RAN, compliance
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET
 
+PROFILE_NAMES = {
+    "canonical": "caseaudit tables",
+    "annex-a": "Ofsted Annex A",
+    "ssd": "the DfE Standard Safeguarding Dataset",
+}
+
 if TYPE_CHECKING:
     from audit.history import History
     from audit.run import AuditRun
@@ -90,6 +96,7 @@ class RuleInfo:
     reason: str | None
     doc: str
     params: tuple[tuple[str, Any, str], ...]  # (name, value in force, description)
+    fed_by: tuple[str, ...] = ()  # where the data the rule read came from
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,7 @@ class Overview:
     show_names: bool
     version: str = __version__
     generated: str = ""
+    source: str = ""  # how the input was read: "Ofsted Annex A", "caseaudit tables", ...
     # Per recommendation, the whole organisation, oldest first, gaps as None.
     org_trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     recommendations: dict[str, str] = field(default_factory=lambda: dict(RECOMMENDATIONS))
@@ -286,10 +294,13 @@ def _build_overview(run: AuditRun) -> Overview:
         amber=amber,
         show_names=run.config.show_names,
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
+        source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
     )
 
 
 def _rule_info(run: AuditRun, status: Any) -> RuleInfo:
+    from audit.run import fed_by
+
     rule = next(r for r in run.rules if r.code == status.code)
     params = run.config.params_for(rule)
     return RuleInfo(
@@ -301,6 +312,7 @@ def _rule_info(run: AuditRun, status: Any) -> RuleInfo:
         reason=status.reason,
         doc=rule.doc,
         params=tuple((n, getattr(params, n), d) for n, _t, _default, d in rule.param_docs()),
+        fed_by=tuple(fed_by(status, run.loaded)),
     )
 
 

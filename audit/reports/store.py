@@ -57,7 +57,9 @@ def _trends(raw: dict[str, Any]) -> dict[str, list[TrendPoint]]:
 
 
 def _rule(raw: dict[str, Any]) -> RuleInfo:
-    return RuleInfo(**{**raw, "params": tuple(tuple(p) for p in raw["params"])})
+    return RuleInfo(
+        **{**raw, "params": tuple(tuple(p) for p in raw["params"]), "fed_by": tuple(raw["fed_by"])}
+    )
 
 
 def _team(raw: dict[str, Any]) -> TeamReport:
