@@ -10,7 +10,6 @@ import io
 import json
 import math
 import re
-import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -663,10 +662,8 @@ def test_a_messy_copy_of_too_few_children_is_refused_clearly(tmp_path):
         sample.write_messy_copy(tiny, tmp_path)
 
 
-def test_a_county_sized_authority_generates_well_within_a_minute():
-    started = time.perf_counter()
+def test_a_county_sized_authority_has_the_benchmark_shape():
+    # Generation time is measured by scripts/bench.py, never asserted here.
     county = sample.generate_authority(10_000, 1, end_month="2026-10")
-    elapsed = time.perf_counter() - started
     assert len(county["children"]) == 10_000
     assert len(county["visits"]) > 120_000
-    assert elapsed < 30, f"took {elapsed:.1f}s"
