@@ -166,6 +166,21 @@ def main() -> None:
     )
     print(f"  peak memory: {peak_kb / 1024:.0f} MB (target: under 2048 MB)")
 
+    timings = record["timings_seconds"]
+    before_reports = sum(v for k, v in timings.items() if k != "reports")
+    pages = sorted((data / "reports" / PERIOD / "teams").glob("*.html"))
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    print("\nReports")
+    print(
+        f"  rendering {len(pages)} team reports, workbooks and the overview: "
+        f"{timings['reports']:.2f} s, {timings['reports'] / before_reports:.0%} of the rest "
+        "of the run (target: at most 50%)"
+    )
+    print(
+        f"  largest team report: {largest.name}, {largest.stat().st_size / 1e6:.2f} MB "
+        "(target: under 2 MB)"
+    )
+
 
 if __name__ == "__main__":
     main()
