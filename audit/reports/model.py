@@ -222,42 +222,28 @@ def add_trends(overview: Overview, history: History) -> None:
 
 def _build_overview(run: AuditRun) -> Overview:
     green, amber = run.config.green, run.config.amber
-    findings = run.findings
     rules = [_rule_info(run, status) for status in run.statuses]
     rec_of = {r.code: r.recommendation for r in rules}
-    names = _worker_names(run) if run.config.show_names else {}
-    worker_team = _worker_teams(run)
-    children = run.loaded.tables["children"]
-    child_team = dict(zip(children["child_id"], children["allocated_team"], strict=True))
-    row_team = _row_teams(run)
+    findings = _labelled(run, rec_of)
+    counter = _Counter(findings, green, amber)
 
-    teams_present = set(findings["team"].dropna()) if len(findings) else set()
+    teams_present = set(findings["team"].dropna())
     teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna())
+    actions = _actions_by_team(findings, rules)
+    data_quality = _data_quality_by_team(run)
     teams = []
-    slugs: set[str] = set()
-    for team in sorted(teams_present, key=lambda t: (t == UNALLOCATED_TEAM, t)):
-        part = findings[findings["team"] == team]
-        # Two teams must never share a file: "Team A" and "team-a" get distinct names.
-        name = slug(team)
-        name = (
-            next(f"{name}-{n}" for n in range(1, 10_000) if f"{name}-{n}" not in slugs)
-            if (name in slugs)
-            else name
-        )
-        slugs.add(name)
+    for team, name in _team_slugs(teams_present):
         teams.append(
             TeamReport(
                 team=team,
                 slug=name,
                 period=run.period.label,
-                scores=_scores(part, "rule_code", green, amber),
-                recommendation_scores=_scores(
-                    part.assign(rec=part["rule_code"].map(rec_of)), "rec", green, amber
-                ),
-                overall=_score(part, green, amber),
-                workers=_workers(part, team, worker_team, names, green, amber),
-                actions=_actions(part, team, worker_team, child_team, names, rules),
-                data_quality=_team_data_quality(run, team, row_team),
+                scores=counter.scores(("team", team), "rule_code"),
+                recommendation_scores=counter.scores(("team", team), "rec"),
+                overall=counter.total(("team", team)),
+                workers=counter.workers(team),
+                actions=actions.get(team, []),
+                data_quality=data_quality.get(team, []),
             )
         )
     issues = run.loaded.issues()
@@ -274,10 +260,8 @@ def _build_overview(run: AuditRun) -> Overview:
         period=run.period.label,
         teams=teams,
         rules=rules,
-        rule_totals=_scores(findings, "rule_code", green, amber),
-        recommendation_totals=_scores(
-            findings.assign(rec=findings["rule_code"].map(rec_of)), "rec", green, amber
-        ),
+        rule_totals=counter.scores(None, "rule_code"),
+        recommendation_totals=counter.scores(None, "rec"),
         load_summary=[
             {
                 "table": name,
@@ -298,6 +282,156 @@ def _build_overview(run: AuditRun) -> Overview:
     )
 
 
+def _team_slugs(teams: set[str]) -> list[tuple[str, str]]:
+    """Each team with its file name; two teams never share one ("Team A" and "team-a")."""
+    out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for team in sorted(teams, key=lambda t: (t == UNALLOCATED_TEAM, t)):
+        name = slug(team)
+        if name in taken:
+            name = next(f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken)
+        taken.add(name)
+        out.append((team, name))
+    return out
+
+
+def _labelled(run: AuditRun, rec_of: dict[str, str]) -> pd.DataFrame:
+    """The findings with what a team may see: its recommendation, and the worker and child
+    as that team may show them (another team's worker or child is never named)."""
+    findings = run.findings.copy()
+    findings["rec"] = findings["rule_code"].map(rec_of)
+    worker_team = _worker_teams(run)
+    names = _worker_names(run) if run.config.show_names else {}
+    home = findings["worker_id"].map(worker_team).astype("string")
+    foreign_worker = home.notna() & (home != findings["team"])
+    named = findings["worker_id"].map(names).astype("string")
+    label = named.fillna(findings["worker_id"].astype("string"))
+    label = label.mask(foreign_worker.fillna(False).astype(bool), OTHER_TEAM_WORKER)
+    findings["worker_label"] = label.fillna("Unallocated")
+    children = run.loaded.tables["children"]
+    child_team = dict(zip(children["child_id"], children["allocated_team"], strict=True))
+    # A supervision record takes its worker's team but may name another team's child.
+    child_home = findings["child_id"].map(child_team).astype("string")
+    foreign_child = (child_home.notna() & (child_home != findings["team"])).fillna(False)
+    findings["child_label"] = (
+        findings["child_id"].mask(foreign_child.astype(bool), OTHER_TEAM_CHILD).fillna("")
+    )
+    return findings
+
+
+class _Counter:
+    """Met / not met / n/a counts for any grouping, from one pass over the findings."""
+
+    def __init__(self, findings: pd.DataFrame, green: float, amber: float) -> None:
+        self.green, self.amber = green, amber
+        self.findings = findings
+        self._cache: dict[tuple[str, ...], pd.DataFrame] = {}
+        self._workers: dict[str, list[tuple[str, dict[str, Score]]]]
+
+    def _counts(self, keys: tuple[str, ...]) -> pd.DataFrame:
+        if keys not in self._cache:
+            if self.findings.empty:
+                counts = pd.DataFrame(columns=[MET, NOT_MET, NOT_APPLICABLE])
+            else:
+                counts = (
+                    self.findings.groupby([*keys, "outcome"], observed=True)
+                    .size()
+                    .unstack("outcome", fill_value=0)
+                    .reindex(columns=[MET, NOT_MET, NOT_APPLICABLE], fill_value=0)
+                )
+            self._cache[keys] = counts
+        return self._cache[keys]
+
+    def _score(self, met: int, not_met: int, na: int) -> Score:
+        rate = compliance(met, not_met)
+        return Score(met, not_met, na, rate, rag(rate, self.green, self.amber))
+
+    def _rows(self, counts: pd.DataFrame) -> dict[Any, Score]:
+        return {
+            key: self._score(int(m), int(n), int(a))
+            for key, m, n, a in zip(
+                counts.index, counts[MET], counts[NOT_MET], counts[NOT_APPLICABLE], strict=True
+            )
+        }
+
+    def scores(self, where: tuple[str, str] | None, by: str) -> dict[str, Score]:
+        """Scores per ``by`` value, for all findings or those of one team."""
+        if where is None:
+            return {str(k): v for k, v in self._rows(self._counts((by,))).items()}
+        column, value = where
+        counts = self._counts((column, by))
+        if value not in counts.index.get_level_values(0):
+            return {}
+        return {str(k): v for k, v in self._rows(counts.xs(value, level=0)).items()}
+
+    def total(self, where: tuple[str, str]) -> Score:
+        column, value = where
+        counts = self._counts((column,))
+        if value not in counts.index:
+            return self._score(0, 0, 0)
+        row = counts.loc[value]
+        return self._score(int(row[MET]), int(row[NOT_MET]), int(row[NOT_APPLICABLE]))
+
+    def workers(self, team: str) -> list[tuple[str, dict[str, Score]]]:
+        """Per worker (as the team may see them), per rule; built once for every team."""
+        if not hasattr(self, "_workers"):
+            counts = self._counts(("team", "worker_label", "rule_code"))
+            nested: dict[str, dict[str, dict[str, Score]]] = {}
+            for (t, label, code), m, n, a in zip(
+                counts.index,
+                counts[MET],
+                counts[NOT_MET],
+                counts[NOT_APPLICABLE],
+                strict=True,
+            ):
+                nested.setdefault(str(t), {}).setdefault(str(label), {})[str(code)] = self._score(
+                    int(m), int(n), int(a)
+                )
+            self._workers = {t: sorted(w.items()) for t, w in nested.items()}
+        return self._workers.get(team, [])
+
+
+def _actions_by_team(
+    findings: pd.DataFrame, rules: Sequence[RuleInfo]
+) -> dict[str, list[ChildActions]]:
+    """Every not-met finding as an action, grouped by team and then by child."""
+    not_met = findings[findings["outcome"] == NOT_MET]
+    if not_met.empty:
+        return {}
+    titles = {r.code: r.title for r in rules}
+    not_met = not_met.sort_values(
+        ["team", "child_label", "rule_code", "evidence_date"], na_position="last"
+    )
+    where = (
+        not_met["source_table"].astype("string")
+        + ", row "
+        + not_met["source_row"].astype("Int64").astype("string")
+    ).fillna(not_met["source_table"].astype("string"))
+    records = pd.DataFrame(
+        {
+            "team": not_met["team"],
+            "child": not_met["child_label"].replace("", "(no child)"),
+            "worker": not_met["worker_label"],
+            "rule_code": not_met["rule_code"],
+            "rule_title": not_met["rule_code"].map(titles).fillna(not_met["rule_code"]),
+            "reason": not_met["detail"].fillna(not_met["reason_code"]),
+            "reason_code": not_met["reason_code"],
+            "evidence_date": pd.to_datetime(not_met["evidence_date"])
+            .dt.strftime("%d/%m/%Y")
+            .fillna(""),
+            "where": where.fillna(""),
+        }
+    ).astype(str)
+    # One pass over the sorted rows: dicts keep the order, teams then children.
+    grouped: dict[str, dict[str, list[Action]]] = {}
+    for team, child, *rest in records.itertuples(index=False, name=None):
+        grouped.setdefault(team, {}).setdefault(child, []).append(Action(child, *rest))
+    return {
+        team: [ChildActions(child, tuple(actions)) for child, actions in children.items()]
+        for team, children in grouped.items()
+    }
+
+
 def _rule_info(run: AuditRun, status: Any) -> RuleInfo:
     from audit.run import fed_by
 
@@ -316,95 +450,6 @@ def _rule_info(run: AuditRun, status: Any) -> RuleInfo:
     )
 
 
-def _score(part: pd.DataFrame, green: float, amber: float) -> Score:
-    counts = part["outcome"].value_counts() if len(part) else pd.Series(dtype=int)
-    met, not_met = int(counts.get(MET, 0)), int(counts.get(NOT_MET, 0))
-    rate = compliance(met, not_met)
-    return Score(met, not_met, int(counts.get(NOT_APPLICABLE, 0)), rate, rag(rate, green, amber))
-
-
-def _scores(part: pd.DataFrame, by: str, green: float, amber: float) -> dict[str, Score]:
-    if part.empty:
-        return {}
-    return {str(key): _score(group, green, amber) for key, group in part.groupby(by, sort=True)}
-
-
-def _worker_label(
-    worker: Any, team: str, worker_team: dict[str, str], names: dict[str, str]
-) -> str:
-    if pd.isna(worker) or worker == "":
-        return "Unallocated"
-    home = worker_team.get(str(worker))
-    if home is not None and home != team:
-        return OTHER_TEAM_WORKER
-    return names.get(str(worker), str(worker))
-
-
-def _workers(
-    part: pd.DataFrame,
-    team: str,
-    worker_team: dict[str, str],
-    names: dict[str, str],
-    green: float,
-    amber: float,
-) -> list[tuple[str, dict[str, Score]]]:
-    if part.empty:
-        return []
-    labelled = part.assign(
-        worker_label=part["worker_id"].map(lambda w: _worker_label(w, team, worker_team, names))
-    )
-    return [
-        (str(label), _scores(group, "rule_code", green, amber))
-        for label, group in labelled.groupby("worker_label", sort=True)
-    ]
-
-
-def _actions(
-    part: pd.DataFrame,
-    team: str,
-    worker_team: dict[str, str],
-    child_team: dict[str, str],
-    names: dict[str, str],
-    rules: Sequence[RuleInfo],
-) -> list[ChildActions]:
-    not_met = part[part["outcome"] == NOT_MET]
-    if not_met.empty:
-        return []
-    titles = {r.code: r.title for r in rules}
-    # A supervision record takes its worker's team but may name another team's child.
-    home = not_met["child_id"].map(child_team)
-    foreign = home.notna() & (home != team)
-    not_met = not_met.assign(child_id=not_met["child_id"].mask(foreign, OTHER_TEAM_CHILD))
-    not_met = not_met.sort_values(["child_id", "rule_code", "evidence_date"], na_position="last")
-    grouped: list[ChildActions] = []
-    for child, group in not_met.groupby(not_met["child_id"].fillna(""), sort=True):
-        actions = tuple(
-            Action(
-                child=str(child) or "(no child)",
-                worker=_worker_label(row.worker_id, team, worker_team, names),
-                rule_code=str(row.rule_code),
-                rule_title=titles.get(str(row.rule_code), str(row.rule_code)),
-                reason=str(row.detail) if pd.notna(row.detail) else str(row.reason_code),
-                reason_code=str(row.reason_code),
-                evidence_date=(
-                    pd.Timestamp(row.evidence_date).strftime("%d/%m/%Y")
-                    if pd.notna(row.evidence_date)
-                    else ""
-                ),
-                where=_where(row.source_table, row.source_row),
-            )
-            for row in group.itertuples()
-        )
-        grouped.append(ChildActions(str(child) or "(no child)", actions))
-    return grouped
-
-
-def _where(table: Any, row: Any) -> str:
-    if pd.isna(table):
-        return ""
-    return f"{table}, row {int(row)}" if pd.notna(row) else str(table)
-
-
 def _worker_teams(run: AuditRun) -> dict[str, str]:
     workers = run.loaded.tables.get("workers")
     if workers is None:
@@ -420,40 +465,34 @@ def _worker_names(run: AuditRun) -> dict[str, str]:
     return dict(zip(named["worker_id"], named["worker_name"], strict=True))
 
 
-def _row_teams(run: AuditRun) -> dict[tuple[str, str, int], str]:
-    """(table, sheet, spreadsheet row) -> the team of the row's child, for kept rows."""
-    tables = run.loaded.tables
-    child_team = tables["children"].set_index("child_id")["allocated_team"]
-    out: dict[tuple[str, str, int], str] = {}
-    for name, frame in tables.items():
-        if "child_id" not in frame:
-            continue
-        teams = frame["child_id"].map(child_team)
-        keys = zip(frame["source_sheet"], frame["source_row"], teams, strict=True)
-        for sheet, row, team in keys:
-            if pd.notna(team):
-                out[(name, str(sheet), int(row))] = str(team)
-    return out
-
-
-def _team_data_quality(
-    run: AuditRun, team: str, row_team: dict[tuple[str, str, int], str]
-) -> list[DataQualityRow]:
-    """Kept-row findings on this team's children; rejected rows go to the overview only."""
-    rows = []
+def _data_quality_by_team(run: AuditRun) -> dict[str, list[DataQualityRow]]:
+    """Kept-row findings on each team's children; rejected rows go to the overview only."""
+    children = run.loaded.tables["children"]
+    child_team = pd.Series(
+        children["allocated_team"].to_numpy(), index=children["child_id"].to_numpy()
+    )
+    by_team: dict[str, list[DataQualityRow]] = {}
     for load in run.loaded.loads.values():
-        for finding in load.findings.itertuples():
-            key = (load.table, str(finding.sheet), int(finding.source_row))
-            if row_team.get(key) == team:
-                rows.append(
-                    DataQualityRow(
-                        load.table,
-                        load.source,
-                        int(finding.source_row),
-                        str(finding.kind),
-                        str(finding.column),
-                        str(finding.detail),
-                        "" if pd.isna(finding.value) else str(finding.value),
-                    )
+        if load.findings.empty or "child_id" not in load.frame:
+            continue
+        rows = load.frame[["source_sheet", "source_row", "child_id"]].rename(
+            columns={"source_sheet": "sheet"}
+        )
+        found = load.findings.astype({"sheet": "string"}).merge(
+            rows.astype({"sheet": "string"}), on=["sheet", "source_row"], how="inner"
+        )
+        found["team"] = found["child_id"].map(child_team)
+        found = found[found["team"].notna()]
+        for row in found.itertuples(index=False):
+            by_team.setdefault(str(row.team), []).append(
+                DataQualityRow(
+                    load.table,
+                    str(row.source),
+                    int(row.source_row),
+                    str(row.kind),
+                    str(row.column),
+                    str(row.detail),
+                    "" if pd.isna(row.value) else str(row.value),
                 )
-    return rows
+            )
+    return by_team

@@ -20,7 +20,7 @@ from audit.sample.names import (
 )
 from audit.sample.population import CASE_MIX, CASE_TYPES
 
-CHILDREN_PER_TEAM = 50
+CHILDREN_PER_TEAM = 250  # a realistic team caseload; a county of 10,000 has 40 teams
 MIN_TEAMS = 4
 
 
@@ -37,7 +37,7 @@ class Staff:
 
 
 def team_plan(children: int) -> list[tuple[str, str]]:
-    """(team name, case type it serves): about one team per 50 children, at least 4."""
+    """(team name, case type it serves): about one team per 250 children, at least 4."""
     total = max(MIN_TEAMS, round(children / CHILDREN_PER_TEAM))
     shares = np.array(CASE_MIX) * total
     counts = np.maximum(1, np.floor(shares).astype(int))
