@@ -17,7 +17,7 @@ import pandas as pd
 
 from audit.codes import PLAN_TYPE
 from audit.period import AuditPeriod
-from audit.rulekit.scope import open_children
+from audit.rulekit.scope import of_open_children
 
 EFFECTIVE_START = "effective_start"
 EFFECTIVE_END = "effective_end"
@@ -104,8 +104,7 @@ def active_latest_plans(
     columns in ``uses``: an undeclared ``end_date`` would silently count as open.
     """
     latest = latest_versions(plans, period.end_ts)
-    open_ids = children.loc[open_children(children, period), "child_id"]
-    return latest[active_at(latest, period) & latest["child_id"].isin(open_ids)]
+    return latest[active_at(latest, period) & of_open_children(latest, children, period)]
 
 
 def plan_label(plans: pd.DataFrame) -> pd.Series:

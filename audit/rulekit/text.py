@@ -8,9 +8,10 @@ punctuation), never a part of it.
 All functions are vectorised over a Series and return Series on the same index. Missing
 values (NaN / ``<NA>``) are never meaningful and never contain a phrase.
 
-Regular expressions run on Python-backed strings on purpose: pandas would otherwise hand
-Arrow-backed strings to RE2, whose ``\\s``/``\\w`` are ASCII-only, and a non-breaking space
-pasted from Word would then join two words together.
+White space is Unicode white space throughout (a non-breaking space pasted from Word
+separates words). Trimming, splitting into words, folding case and matching placeholders run
+as Arrow compute kernels over the whole column, which keeps the rules fast on a county's
+records; only phrase matching, which needs look-arounds, uses Python's ``re``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import string
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "n/a",
@@ -56,27 +59,44 @@ _SURROUNDING = (
 )
 
 _PYTHON_STRING = pd.StringDtype(storage="python")
+_SPACE = pa.scalar(" ", pa.large_string())
 
 
 def _as_python_strings(text: pd.Series) -> pd.Series:
-    """The values as Python-backed strings with ``<NA>`` for missing (see module docstring)."""
+    """The values as Python-backed strings with ``<NA>`` for missing, for Python ``re``."""
     return text.astype(_PYTHON_STRING)
 
 
-def _squash(text: pd.Series) -> pd.Series:
+def _arrow(values: pd.Series | Iterable[str]) -> pa.Array:
+    """The values as an Arrow string array, missing as null."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    return pa.array(series.astype("string[pyarrow]"), type=pa.large_string())
+
+
+def _words(text: pa.Array) -> pa.Array:
+    """Each value's words: runs of Unicode non-white-space, surrounding space trimmed."""
+    return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(text))
+
+
+def _squashed(text: pa.Array) -> pa.Array:
     """Trimmed, with every inner run of white space (newlines included) made one space."""
-    return _as_python_strings(text).str.replace(_WHITESPACE_RUN, " ", regex=True).str.strip()
+    return pc.binary_join(_words(text), _SPACE)
 
 
-def _placeholder_key(squashed: pd.Series | Iterable[str]) -> pd.Series:
+def _placeholder_keys(squashed: pa.Array) -> pa.Array:
     """Case-folded, surrounding punctuation removed: the form placeholders are compared in.
 
     A value made only of punctuation ("-", "...", "--") reduces to the empty string, which is
     also what the placeholders "-" and "." reduce to, so it counts as a placeholder whenever
     the list has either of them.
     """
-    values = squashed if isinstance(squashed, pd.Series) else pd.Series(list(squashed))
-    return _squash(values).str.casefold().str.strip(_SURROUNDING)
+    return pc.utf8_trim(pc.utf8_lower(squashed), characters=_SURROUNDING)
+
+
+def _bools(values: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(
+        pc.fill_null(values, False).to_numpy(zero_copy_only=False), index=index, dtype=bool
+    )
 
 
 def is_meaningful(
@@ -90,14 +110,15 @@ def is_meaningful(
     (it is judged on its word count instead). Words are runs of non-white-space characters,
     so ``"Happy\\nat\\nschool"`` is three words.
     """
-    squashed = _squash(text)
-    placeholder_keys = set(_placeholder_key(placeholders).dropna())
-    is_placeholder = _placeholder_key(squashed).isin(placeholder_keys)
-    # After _squash, words are separated by exactly one space.
-    words = squashed.str.count(" ") + 1
-    enough_words = words >= min_words
-    meaningful = squashed.ne("") & ~is_placeholder & enough_words
-    return meaningful.fillna(False).astype(bool)
+    words = _words(_arrow(text))
+    squashed = pc.binary_join(words, _SPACE)
+    known = _placeholder_keys(_squashed(_arrow([p for p in placeholders if p is not None])))
+    is_placeholder = pc.is_in(_placeholder_keys(squashed), value_set=known.drop_null())
+    meaningful = pc.and_(
+        pc.and_(pc.not_equal(squashed, ""), pc.invert(is_placeholder)),
+        pc.greater_equal(pc.list_value_length(words), min_words),
+    )
+    return _bools(meaningful, text.index)
 
 
 def comparable_text(text: pd.Series) -> pd.Series:
@@ -107,7 +128,8 @@ def comparable_text(text: pd.Series) -> pd.Series:
     Returned in pandas' default ``str`` dtype, where missing is NaN, so comparing two
     missing values with ``==`` gives False: absent views are never "copied".
     """
-    return _squash(text).str.casefold().astype("str")
+    folded = pc.utf8_lower(_squashed(_arrow(text)))
+    return pd.Series(folded.to_pylist(), index=text.index, dtype=object).astype("str")
 
 
 def one_line(text: pd.Series) -> pd.Series:
@@ -115,7 +137,10 @@ def one_line(text: pd.Series) -> pd.Series:
     quoting a value inside a one-line detail. Not trimmed, so the quote shows what was typed
     (``" n/a "`` stays ``" n/a "``). A ``string`` Series; missing stays missing.
     """
-    return _as_python_strings(text).str.replace(_WHITESPACE_RUN, " ", regex=True).astype("string")
+    # Splitting the untrimmed text keeps an empty word at each padded end, so joining
+    # again leaves a single space there.
+    joined = pc.binary_join(pc.utf8_split_whitespace(_arrow(text)), _SPACE)
+    return pd.Series(joined.to_pylist(), index=text.index, dtype="string")
 
 
 def contains_any_phrase(text: pd.Series, phrases: Sequence[str]) -> pd.Series:

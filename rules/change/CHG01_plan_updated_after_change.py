@@ -62,7 +62,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.scope import in_period, is_in, of_open_children
 
 _KEY = "__subject"
 _DAY = "%d/%m/%Y"
@@ -117,14 +117,13 @@ def _updates(tables: Tables) -> pd.DataFrame:
 
 def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> pd.DataFrame:
     children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
 
     events = tables["events"]
     change_types = [re.sub(r"[\s\-]+", "_", t.strip().casefold()) for t in params.change_types]
     due_all = ctx.calendar.add_working_days(events["event_date"], params.update_within_working_days)
     chosen = (
-        events["event_type"].isin(change_types).fillna(False)
-        & events["child_id"].isin(open_ids).fillna(False)
+        is_in(events["event_type"], change_types)
+        & of_open_children(events, children, ctx.period)
         & in_period(due_all, ctx.period)
     )
     subjects = events[chosen]

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.rulekit import MET, NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.scope import in_period, of_open_children
 
 _KEY = "__subject"
 _DAY = "%d/%m/%Y"
@@ -83,12 +83,11 @@ def _first_per_subject(
 
 def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) -> pd.DataFrame:
     children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
 
     events = tables["events"]
     chosen = (
         events["event_type"].eq(RETURN_HOME).fillna(False)
-        & events["child_id"].isin(open_ids).fillna(False)
+        & of_open_children(events, children, ctx.period)
         & in_period(events["event_date"], ctx.period)
     )
     subjects = events[chosen]

@@ -58,7 +58,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.scope import in_period, of_open_children
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,9 @@ def evaluate(
 ) -> pd.DataFrame:
     episodes = tables["missing_episodes"]
     children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
-    in_scope = in_period(episodes["end_date"], ctx.period) & episodes["child_id"].isin(
-        open_ids
-    ).fillna(False).astype(bool)
+    in_scope = in_period(episodes["end_date"], ctx.period) & of_open_children(
+        episodes, children, ctx.period
+    )
     subjects = episodes[in_scope]
 
     offered = subjects["rhi_offered"]

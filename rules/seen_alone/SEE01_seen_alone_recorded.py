@@ -67,7 +67,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.scope import in_period, of_open_children
 from audit.rulekit.visits import child_was_seen, reg29_reason, statutory_visits
 
 
@@ -88,10 +88,9 @@ class SeenAloneRecordedParams(Params):
 def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext) -> pd.DataFrame:
     visits = tables["visits"]
     children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
     in_scope = (
         in_period(visits["visit_date"], ctx.period)
-        & visits["child_id"].isin(open_ids)
+        & of_open_children(visits, children, ctx.period)
         & statutory_visits(visits, params.statutory_visit_types)
     )
     subjects = visits[in_scope]

@@ -56,7 +56,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.scope import in_period, is_in, open_children
 from audit.rulekit.visits import child_was_seen, reg29_reason, statutory_visits
 
 
@@ -78,7 +78,7 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
 
     in_scope = (
         in_period(visits["visit_date"], ctx.period)
-        & visits["child_id"].isin(open_kids["child_id"])
+        & is_in(visits["child_id"], open_kids["child_id"])
         & statutory_visits(visits, params.statutory_visit_types)
         & child_was_seen(visits)
     )
@@ -100,7 +100,7 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
         latest=("visit_date", "max"),
     )
 
-    subjects = open_kids[open_kids["child_id"].isin(per_child.index)]
+    subjects = open_kids[is_in(open_kids["child_id"], per_child.index.to_series())]
     stats = per_child.reindex(subjects["child_id"]).set_axis(subjects.index)
     count = stats["visits"].astype(int)
     visit_word = pd.Series(np.where(count == 1, " visit", " visits"), index=subjects.index)

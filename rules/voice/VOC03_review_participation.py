@@ -43,7 +43,7 @@ import pandas as pd
 
 from audit.codes import PARTICIPATION
 from audit.rulekit import MET, NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import in_period, open_children
+from audit.rulekit.scope import in_period, of_open_children
 
 _DAY = "%d/%m/%Y"
 PN0 = "PN0"
@@ -76,10 +76,9 @@ def _age_in_years(birth: pd.Series, on: pd.Series) -> pd.Series:
 
 def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContext) -> pd.DataFrame:
     children = tables["children"]
-    open_ids = children.loc[open_children(children, ctx.period), "child_id"]
 
     reviews = tables["reviews"]
-    chosen = reviews["child_id"].isin(open_ids).fillna(False) & in_period(
+    chosen = of_open_children(reviews, children, ctx.period) & in_period(
         reviews["review_date"], ctx.period
     )
     subjects = reviews[chosen]
