@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from audit import normalise
+from audit.arrow import is_in
 from audit.contract import (
     SOURCE_ROW,
     SOURCE_SHEET,
@@ -450,7 +451,7 @@ def _reject_rows(
         rejected |= dup
 
     if spec.child_linked and child_ids is not None:
-        unknown = ~frame["child_id"].isin(child_ids).fillna(False).astype(bool) & ~rejected
+        unknown = ~is_in(frame["child_id"], child_ids) & ~rejected
         issues.add(
             "rejected",
             REJECT_UNKNOWN_CHILD,
@@ -464,7 +465,7 @@ def _reject_rows(
 
 
 def _flag_unknown_children(kept: pd.DataFrame, child_ids: pd.Series, issues: _Issues) -> None:
-    unknown = kept["child_id"].notna() & ~kept["child_id"].isin(child_ids)
+    unknown = kept["child_id"].notna() & ~is_in(kept["child_id"], child_ids)
     issues.add(
         "kept",
         FINDING_UNKNOWN_CHILD,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audit.arrow import is_in
 from audit.codes import CODE_LISTS, OPEN_CODE_LISTS, description_lookup
 
 EXCEL_ERRORS = frozenset(
@@ -40,7 +41,8 @@ EXCEL_ERRORS = frozenset(
 # Excel's day zero for serial dates (1900 date system, allowing for its 1900 leap-year bug).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MAX_SERIAL = 2958465  # 31 December 9999
-_ANNEX_A_PREFIX = re.compile(r"^[A-Za-z]{1,2}\)\s*")
+# Patterns as text (not compiled) so pandas runs them as Arrow kernels; ASCII is enough here.
+_ANNEX_A_PREFIX = r"^[A-Za-z]{1,2}\)\s*"
 _TRAILING_POINT_ZERO = re.compile(r"^(\d+)\.0+$")
 # Tried in order on the date part of a text cell. Day-first always: this is England.
 _DATE_FORMATS = (
@@ -108,7 +110,7 @@ def cells_to_text(raw: pd.Series) -> pd.Series:
 
 def excel_errors(text: pd.Series) -> pd.Series:
     """Cells holding an Excel error (``#N/A`` …), as an error cell or typed as text."""
-    return text.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
+    return is_in(text.str.upper(), EXCEL_ERRORS)
 
 
 # ---------------------------------------------------------------- kinds
@@ -135,11 +137,11 @@ def as_yes_no(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     folded = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
     out = text.copy()
-    out[folded.isin(_YES).fillna(False)] = "Y"
-    out[folded.isin(_NO).fillna(False)] = "N"
-    blank = folded.isin(_YN_BLANK).fillna(False)
+    out[is_in(folded, _YES)] = "Y"
+    out[is_in(folded, _NO)] = "N"
+    blank = is_in(folded, _YN_BLANK)
     out[blank] = pd.NA
-    unmapped = text.notna() & ~out.isin(["Y", "N"]).fillna(False) & ~blank
+    unmapped = text.notna() & ~is_in(out, ["Y", "N"]) & ~blank
     return out, unmapped.astype(bool)
 
 
@@ -148,22 +150,22 @@ def as_code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     codes = CODE_LISTS.get(column, {})
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip()
     upper = bare.str.upper()
-    head = upper.str.split(r"\s+-\s+", n=1, regex=True).str[0].str.strip()
+    head = upper.str.replace(r"\s+-\s+.*$", "", regex=True).str.strip()
     descriptions = description_lookup(column)
     by_description = bare.str.casefold().map(descriptions)
-    tail = bare.str.split(r"\s+-\s+", n=1, regex=True).str[-1].str.strip()
+    tail = bare.str.replace(r"^.*?\s+-\s+", "", regex=True).str.strip()
     by_tail = tail.str.casefold().map(descriptions)
 
     out = upper.copy()
     if codes:
-        head_is_code = head.isin(codes.keys()).fillna(False)
+        head_is_code = is_in(head, codes.keys())
         out = out.mask(head_is_code, head)
         out = out.mask(~head_is_code & by_description.notna(), by_description)
         out = out.mask(~head_is_code & by_description.isna() & by_tail.notna(), by_tail)
     if not codes or column in OPEN_CODE_LISTS:
         unmapped = pd.Series(False, index=text.index)
     else:
-        unmapped = (out.notna() & ~out.isin(codes.keys())).fillna(False).astype(bool)
+        unmapped = (out.notna() & ~is_in(out, codes.keys())).fillna(False).astype(bool)
     return out.astype("string"), unmapped
 
 

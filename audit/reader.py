@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -154,7 +153,9 @@ def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:
     return _frame(rows)
 
 
-_ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"')
+# The error-cell type attribute; nothing else in sheet XML carries it, and a plain byte
+# search is many times faster than a pattern over a county-sized sheet.
+_ERROR_CELL = b't="e"'
 
 
 def _sheet_has_error_cells(file: Path, index: int) -> bool:
@@ -166,9 +167,9 @@ def _sheet_has_error_cells(file: Path, index: int) -> bool:
         with zf.open(part) as fh:
             tail = b""
             while chunk := fh.read(1 << 20):
-                if _ERROR_CELL.search(tail + chunk):
+                if _ERROR_CELL in tail + chunk:
                     return True
-                tail = chunk[-64:]
+                tail = chunk[-8:]
     return False
 
 

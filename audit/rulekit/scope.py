@@ -8,13 +8,12 @@ absent column is treated as blank throughout, so with neither column every child
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from audit.arrow import is_in
 from audit.period import AuditPeriod
+
+__all__ = ["in_period", "is_in", "of_open_children", "open_children"]
 
 
 def _dates_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -42,26 +41,6 @@ def open_children(children: pd.DataFrame, period: AuditPeriod) -> pd.Series:
 def in_period(dates: pd.Series, period: AuditPeriod) -> pd.Series:
     """True where the date is within the period (both ends inclusive); NaT → False."""
     return period.contains(dates)
-
-
-def is_in(values: pd.Series, allowed: pd.Series | Iterable[str]) -> pd.Series:
-    """True where the value is one of ``allowed``; missing -> False. A ``bool`` Series.
-
-    Done with Arrow's hash lookup: pandas' own ``isin`` on Arrow strings walks the allowed
-    values one by one in Python, which dominates a rule's time on a county's children.
-    """
-    wanted = pa.array(
-        pd.Series(list(allowed) if not isinstance(allowed, pd.Series) else allowed)
-        .dropna()
-        .astype("string[pyarrow]"),
-        type=pa.large_string(),
-    )
-    found = pc.is_in(
-        pa.array(values.astype("string[pyarrow]"), type=pa.large_string()), value_set=wanted
-    )
-    return pd.Series(
-        pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool
-    )
 
 
 def of_open_children(frame: pd.DataFrame, children: pd.DataFrame, period: AuditPeriod) -> pd.Series:

@@ -1,0 +1,27 @@
+"""Column operations done with Arrow kernels where pandas' own would loop in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def is_in(values: pd.Series, allowed: pd.Series | Iterable[str]) -> pd.Series:
+    """True where the value is one of ``allowed``; missing -> False. A ``bool`` Series.
+
+    pandas' ``isin`` on Arrow strings walks the allowed values one by one in Python, which
+    dominates loading and rules on a county's records; Arrow's hash lookup does not.
+    """
+    allowed_series = allowed if isinstance(allowed, pd.Series) else pd.Series(list(allowed))
+    wanted = pa.array(
+        allowed_series.dropna().astype(str).astype("string[pyarrow]"), type=pa.large_string()
+    )
+    found = pc.is_in(
+        pa.array(values.astype("string[pyarrow]"), type=pa.large_string()), value_set=wanted
+    )
+    return pd.Series(
+        pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool
+    )
