@@ -129,7 +129,7 @@ def comparable_text(text: pd.Series) -> pd.Series:
     missing values with ``==`` gives False: absent views are never "copied".
     """
     folded = pc.utf8_lower(_squashed(_arrow(text)))
-    return pd.Series(folded.to_pylist(), index=text.index, dtype=object).astype("str")
+    return pd.Series(pd.array(folded, dtype="str"), index=text.index)
 
 
 def one_line(text: pd.Series) -> pd.Series:
@@ -140,7 +140,7 @@ def one_line(text: pd.Series) -> pd.Series:
     # Splitting the untrimmed text keeps an empty word at each padded end, so joining
     # again leaves a single space there.
     joined = pc.binary_join(pc.utf8_split_whitespace(_arrow(text)), _SPACE)
-    return pd.Series(joined.to_pylist(), index=text.index, dtype="string")
+    return pd.Series(pd.array(joined, dtype="string[pyarrow]"), index=text.index)
 
 
 def contains_any_phrase(text: pd.Series, phrases: Sequence[str]) -> pd.Series:
