@@ -9,26 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from audit.cli import main
 from audit.engine.runner import FINDINGS_COLUMNS
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-        for line in ws.iter_rows():
-            for cell in line:  # text that merely looks like a formula, as exports hold it
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
-    wb.save(path)
-    return path
+from tests.workbooks import workbook
 
 
 @pytest.fixture
@@ -44,6 +29,7 @@ def export(tmp_path) -> Path:
                 ["C1", "South", "W2", "WBRI"],
             ],
         },
+        formulas_as_text=True,
     )
 
 

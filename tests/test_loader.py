@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
 from audit.errors import InputError
 from audit.loader import load
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
-
+from tests.workbooks import workbook
 
 CHILDREN = [
     ["child_id", "allocated_team", "ethnicity"],

@@ -13,7 +13,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -24,6 +23,7 @@ from audit.profiles import annex_a
 from audit.profiles.base import SourceData
 from audit.reader import discover, read_grid
 from audit.safety import SafetyLimits
+from tests.workbooks import workbook
 
 SAMPLE = Path("/work/shared/samples/annex_a_liia_sample.xlsx")
 
@@ -173,17 +173,6 @@ def list_9() -> list[list[object]]:
             None,
         ],
     ]
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def cache_formula(path: Path, sheet_number: int, cell: str, value: str) -> None:
