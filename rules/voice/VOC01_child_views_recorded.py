@@ -64,27 +64,29 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
     NaT where there is none. Older = dated at least ``days`` calendar days before the
     subject version; the subject version itself is never its own source.
     """
-    subjects = pd.DataFrame(
-        {
-            "plan_id": plans["plan_id"].to_numpy(),
-            "subject": plans.index.to_numpy(),
-            "date": plans["plan_date"].to_numpy(),
-            "views": comparable_text(plans["child_views"]).to_numpy(),
-        }
-    )
+    # Subjects are versions too (same index), so the texts are compared in one form.
+    views = comparable_text(versions["child_views"])
     earlier = pd.DataFrame(
         {
-            "plan_id": versions["plan_id"].to_numpy(),
-            "version": versions.index.to_numpy(),
-            "version_date": versions["plan_date"].to_numpy(),
-            "version_views": comparable_text(versions["child_views"]).to_numpy(),
+            "plan_id": versions["plan_id"],
+            "version": versions.index,
+            "version_date": versions["plan_date"],
+            "views": views,
         }
-    )
-    pairs = subjects.merge(earlier, on="plan_id")
+    ).dropna(subset=["views"])
+    subjects = pd.DataFrame(
+        {
+            "plan_id": plans["plan_id"],
+            "subject": plans.index,
+            "date": plans["plan_date"],
+            "views": views.reindex(plans.index),
+        }
+    ).dropna(subset=["views"])
+    # Joining on the views themselves finds word-for-word copies without comparing pairs.
+    pairs = subjects.merge(earlier, on=["plan_id", "views"])
     copies = pairs[
         (pairs["version_date"] <= pairs["date"] - pd.Timedelta(days=days))
         & (pairs["version"] != pairs["subject"])
-        & (pairs["version_views"] == pairs["views"])
     ]
     first = copies.groupby("subject")["version_date"].min()
     return pd.Series(first, dtype="datetime64[ns]").reindex(plans.index)
