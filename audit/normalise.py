@@ -41,8 +41,11 @@ EXCEL_ERRORS = frozenset(
 # Excel's day zero for serial dates (1900 date system, allowing for its 1900 leap-year bug).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MAX_SERIAL = 2958465  # 31 December 9999
-# Patterns as text (not compiled) so pandas runs them as Arrow kernels; ASCII is enough here.
-_ANNEX_A_PREFIX = r"^[A-Za-z]{1,2}\)\s*"
+# Patterns for whole columns are text, not compiled, and spell out their white space
+# (no \s), so pandas runs them as Arrow kernels instead of calling Python per cell; the
+# values are trimmed afterwards anyway.
+_BLANKS = " \t\r\n\u00a0"
+_ANNEX_A_PREFIX = f"^[A-Za-z]{{1,2}}\\)[{_BLANKS}]*"
 _TRAILING_POINT_ZERO = re.compile(r"^(\d+)\.0+$")
 # Tried in order on the date part of a text cell. Day-first always: this is England.
 _DATE_FORMATS = (
@@ -150,10 +153,10 @@ def as_code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     codes = CODE_LISTS.get(column, {})
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip()
     upper = bare.str.upper()
-    head = upper.str.replace(r"\s+-\s+.*$", "", regex=True).str.strip()
+    head = upper.str.replace(f"[{_BLANKS}]+-[{_BLANKS}]+.*$", "", regex=True).str.strip()
     descriptions = description_lookup(column)
     by_description = bare.str.casefold().map(descriptions)
-    tail = bare.str.replace(r"^.*?\s+-\s+", "", regex=True).str.strip()
+    tail = bare.str.replace(f"^.*?[{_BLANKS}]+-[{_BLANKS}]+", "", regex=True).str.strip()
     by_tail = tail.str.casefold().map(descriptions)
 
     out = upper.copy()
@@ -172,7 +175,7 @@ def as_code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
 def as_lower_code(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Lower-case codes such as ``placement_change``: ``Placement Change`` matches too."""
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
-    return bare.str.replace(r"[\s\-]+", "_", regex=True), pd.Series(False, index=text.index)
+    return bare.str.replace(f"[{_BLANKS}-]+", "_", regex=True), pd.Series(False, index=text.index)
 
 
 def dates_if_all_cells(raw: pd.Series) -> pd.Series | None:
