@@ -2,7 +2,8 @@
 
 Each case's tables go through the real loader (header matching, normalisation, row
 rejection), so a case sees exactly what a rule sees on a council's export. A children
-row without ``allocated_team`` gets "Team A", to keep the cases short.
+row without ``allocated_team`` gets "Team A", to keep the cases short. ``source_lacks``
+maps "table.column" to why the input's source cannot hold it, as an input profile does.
 """
 
 from __future__ import annotations
@@ -73,4 +74,6 @@ def run_case(rule: Rule, case: RuleCase):
     period = AuditPeriod.parse(str(body.get("period", DEFAULT_PERIOD)))
     params = make_params(rule, body.get("params", {}))
     tables = load_case_tables(body["tables"])
-    return run_rule(rule, params, tables, AuditContext(period))
+    # What the input's source cannot hold at all (as an Annex A or SSD profile declares).
+    absent = {str(k): str(v) for k, v in (body.get("source_lacks") or {}).items()}
+    return run_rule(rule, params, tables, AuditContext(period, absent=absent), absent)
