@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from audit.arrow import is_in
+
 
 def is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
     """True where the value, trimmed, equals one of ``values`` ignoring case.
@@ -23,9 +25,10 @@ def is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
     For codes typed by hand: ``" Refused "`` is one of ``("refused",)``. Missing is never
     one of them, nor is a value that merely contains one ("refused at first").
     """
-    wanted = {v.strip().casefold() for v in values}
-    folded = text.astype("string").str.strip().str.casefold()
-    return folded.isin(wanted).fillna(False).astype(bool)
+    # lower() rather than casefold(): the same for these codes, and an Arrow kernel.
+    wanted = {v.strip().lower() for v in values}
+    folded = text.astype("string[pyarrow]").str.strip().str.lower()
+    return is_in(folded, wanted)
 
 
 def statutory_visits(visits: pd.DataFrame, visit_types: tuple[str, ...]) -> pd.Series:
