@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import io
 import ipaddress
+import json
 import re
 import socket
 import ssl
@@ -733,3 +734,63 @@ def test_relative_paths_are_read_from_the_config_folder(tmp_path):
     assert settings.cafile == tmp_path / "ca.pem" and settings.outbox == tmp_path / "reports/outbox"
     with pytest.raises(UsageError, match=r"email\.cafile .* not found"):
         settings.ssl_context()
+
+
+def _toml(config: dict) -> str:
+    """The config dict as audit.toml (JSON scalars and lists are valid TOML values)."""
+    email = dict(config["email"])
+    teams = email.pop("teams")
+    lines = ["[email]", *(f"{key} = {json.dumps(value)}" for key, value in email.items())]
+    lines += [
+        "",
+        "[email.teams]",
+        *(f"{json.dumps(t)} = {json.dumps(a)}" for t, a in teams.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_run_with_email_then_send_as_a_scheduler_would(server, tmp_path, monkeypatch, capsys):
+    from audit.cli import main
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    export = tmp_path / "export.xlsx"
+    _write_workbook(export)
+    config = tmp_path / "audit.toml"
+    config.write_text(_toml(_config(server.port, server.cafile, tmp_path / "outbox")))
+    out = tmp_path / "reports"
+    run = ["run", str(export), "--period", PERIOD, "--config", str(config), "--out", str(out)]
+
+    assert main([*run, "--email"]) == 0
+    first = len(server.inbox.received)
+    expected = {a for addresses in RECIPIENTS.values() for a in addresses} | {QA_LEAD}
+    assert {r for m in server.inbox.received for r in m.rcpt_tos} == expected
+    # The send log stops a second scheduled firing from emailing anyone twice...
+    send = ["send", "--period", PERIOD, "--config", str(config), "--out", str(out)]
+    assert main(send) == 0
+    assert len(server.inbox.received) == first
+    assert "already delivered" in capsys.readouterr().out
+    # ...unless asked to resend.
+    assert main([*send, "--resend"]) == 0
+    assert len(server.inbox.received) == 2 * first
+
+
+def test_send_exits_4_when_the_server_is_down(month, tmp_path, monkeypatch, capsys):
+    from audit.cli import main
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    config = tmp_path / "audit.toml"
+    config.write_text(_toml(_config(_free_port(), None, tmp_path / "outbox")))
+    out = month.folder.parent
+    assert main(["send", "--period", PERIOD, "--config", str(config), "--out", str(out)]) == 4
+    assert "failed" in capsys.readouterr().out
+
+
+def test_send_without_an_email_section_is_a_usage_error(month, tmp_path):
+    from audit.cli import main
+
+    config = tmp_path / "audit.toml"
+    config.write_text("show_names = false\n")
+    code = main(
+        ["send", "--period", PERIOD, "--config", str(config), "--out", str(month.folder.parent)]
+    )
+    assert code == 2
