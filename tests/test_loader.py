@@ -193,3 +193,26 @@ def test_an_excel_error_in_allocated_team_is_unallocated_and_reported(tmp_path):
     assert loaded.findings[["source_row", "kind", "column"]].values.tolist() == [
         [2, "excel_error", "allocated_team"]
     ]
+
+
+def test_a_source_that_fits_two_profiles_asks_for_one(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "List 6": [["Child Unique ID"]],
+            "List 7": [["Child Unique ID"]],
+            "ssd_person": [["pers_person_id"]],
+        },
+    )
+    with pytest.raises(
+        InputError, match=r"more than one kind of source \(annex-a, ssd\).*--profile"
+    ):
+        load(path)
+
+
+def test_an_unknown_profile_name_is_a_usage_error(tmp_path):
+    from audit.errors import UsageError
+
+    path = workbook(tmp_path / "a.xlsx", {"children": CHILDREN})
+    with pytest.raises(UsageError, match="--profile must be one of auto, canonical, annex-a, ssd"):
+        load(path, profile="annexa")
