@@ -29,7 +29,7 @@ Example::
     path = "reports/history.sqlite"             # default: history.sqlite in the output folder
     enabled = true
 
-    [email]                                     # see audit/mail.py for every key
+    [email]                                     # see audit/mail/settings.py for every key
     host = "smtp.example.org"
     sender = "case-audit@example.org"
     qa_leads = ["qa-lead@example.org"]

@@ -1,0 +1,115 @@
+"""Sending each message to each of its recipients once, remembered in the delivery log.
+
+A second run skips what was already delivered (``resend`` sends again), one refused address
+does not stop the others, and a server that cannot be reached leaves nothing recorded as
+sent. Talking to the server is ``smtp``'s job; this module keeps the books.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Protocol
+
+from audit.mail.messages import write_outbox
+from audit.mail.settings import EmailSettings
+from audit.mail.smtp import Sender
+
+SENT, FAILED = "sent", "failed"
+DELIVERY_FAILED_EXIT = 4
+
+
+class DeliveryLog(Protocol):
+    """Where deliveries are remembered between runs (``audit.history.History``)."""
+
+    def was_delivered(self, period: str, report_key: str, recipient: str) -> bool: ...
+
+    def record_delivery(
+        self,
+        period: str,
+        report_key: str,
+        recipient: str,
+        message_id: str,
+        status: str,
+        error: str | None = None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one report for one recipient."""
+
+    report_key: str
+    recipient: str
+    message_id: str
+    reason: str | None = None
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[Delivery] = field(default_factory=list)
+    skipped: list[Delivery] = field(default_factory=list)
+    failed: list[Delivery] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)  # .eml files of a dry run
+
+    @property
+    def exit_code(self) -> int:
+        return DELIVERY_FAILED_EXIT if self.failed else 0
+
+    def lines(self) -> list[str]:
+        """A summary for the terminal, one line per recipient that was not simply sent."""
+        out = [
+            f"email: {len(self.sent)} sent, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed"
+            + (f", {len(self.written)} written to the outbox (dry run)" if self.written else "")
+        ]
+        out += [f"  skipped {d.report_key} to {d.recipient}: {d.reason}" for d in self.skipped]
+        out += [f"  FAILED {d.report_key} to {d.recipient}: {d.reason}" for d in self.failed]
+        out += [f"  wrote {p}" for p in self.written]
+        return out
+
+
+def deliver(
+    settings: EmailSettings,
+    messages: Sequence[tuple[str, EmailMessage]],
+    *,
+    period: str,
+    log: DeliveryLog,
+    resend: bool = False,
+    dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    """Send each message to each of its recipients, one SMTP transaction per recipient."""
+    report = DeliveryReport()
+    if dry_run:
+        report.written = write_outbox(settings.outbox / period, messages)
+        return report
+    password = settings.password()  # a missing variable stops before anything is sent
+    sender = Sender(settings, password, sleep)
+    try:
+        for key, message in messages:
+            message_id = str(message["Message-ID"] or "")
+            for recipient in message_recipients(message):
+                if not resend and log.was_delivered(period, key, recipient):
+                    report.skipped.append(
+                        Delivery(key, recipient, message_id, "already delivered (use --resend)")
+                    )
+                    continue
+                error = sender.send(message, recipient)
+                status = SENT if error is None else FAILED
+                log.record_delivery(period, key, recipient, message_id, status, error)
+                (report.sent if error is None else report.failed).append(
+                    Delivery(key, recipient, message_id, error)
+                )
+    finally:
+        sender.close()
+    return report
+
+
+def message_recipients(message: EmailMessage) -> list[str]:
+    fields = [str(v) for name in ("To", "Cc") for v in message.get_all(name, [])]
+    return [address for _name, address in getaddresses(fields) if address]

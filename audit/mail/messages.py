@@ -1,0 +1,272 @@
+"""The month's messages: one per team with recipients, carrying only that team's files, and
+the overview for the QA leads, naming the teams nobody was sent. A dry run writes them to the
+outbox instead of sending them.
+
+Each body is plain text with an HTML alternative (``templates``) that says the same. A team's
+body holds figures, never a child's ID.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from audit.engine.runner import ERROR, compliance
+from audit.errors import InputError, UsageError
+from audit.mail.settings import EmailSettings
+from audit.mail.templates import OVERVIEW_HTML, TEAM_HTML
+from audit.mail.text import one_line
+from audit.output import open_private, private_dir
+from audit.period import AuditPeriod
+from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport, rag
+
+OVERVIEW_KEY = "overview"
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+_CLOSED_LOOP_NOTE = (
+    "These files hold case details of your team's children only. Keep them in secure "
+    "storage and do not forward them outside the team."
+)
+_NOBODY = "nobody: no recipients configured"
+_OVERVIEW_ATTACHED = "Attached: index.html (the organisation overview)."
+
+NotRan = tuple[str, str, str, str | None]  # code, title, status, reason
+
+
+def figure(score: Score) -> str:
+    """``87% (amber) — 26 met, 4 not met``, or ``no data``."""
+    if score.compliance is None:
+        return "no data"
+    return f"{_rated(score)} — {score.met} met, {score.not_met} not met"
+
+
+def subject_for(period: str, name: str, score: Score) -> str:
+    headline = "no data" if score.compliance is None else _rated(score)
+    return f"Case-file audit {period} — {one_line(name)} — {headline}"
+
+
+def team_key(team: TeamReport) -> str:
+    """The delivery log's name for a team's report."""
+    return f"team:{team.slug}"
+
+
+def team_files(team: TeamReport, month_folder: Path) -> list[Path]:
+    return [
+        month_folder / "teams" / f"{team.slug}.html",
+        month_folder / "teams" / f"{team.slug}.xlsx",
+    ]
+
+
+def team_message(
+    settings: EmailSettings, overview: Overview, team: TeamReport, month_folder: Path
+) -> EmailMessage:
+    """The team's figures and its two files, addressed only to the team's recipients."""
+    recipients = settings.recipients_for(team.team)
+    if not recipients:
+        raise UsageError(f"no email recipients configured for team {team.team!r}")
+    subject = subject_for(overview.period, team.team, team.overall)
+    month = _month(overview.period)
+    files = team_files(team, month_folder)
+    attached = f"Attached: {' and '.join(f.name for f in files)}."
+    recommendations = [
+        (key, overview.recommendations.get(key, key), team.recommendation_scores[key])
+        for key in overview.recommendations
+        if key in team.recommendation_scores
+    ]
+    not_ran = _not_ran(overview, for_team=True)
+    lines = _heading_lines(month, team.team, team.overall)
+    if recommendations:
+        lines += ["", "By recommendation:"]
+        lines += [f"  ({key}) {title}: {figure(score)}" for key, title, score in recommendations]
+    children = len(team.actions)
+    lines += [
+        "",
+        f"Actions for the team: {team.action_count}"
+        + (f" (for {children} {'child' if children == 1 else 'children'})" if children else ""),
+    ]
+    lines += _not_ran_lines(not_ran)
+    lines += ["", attached, "", _CLOSED_LOOP_NOTE]
+    html = TEAM_HTML.render(
+        subject=subject,
+        month=month,
+        heading=team.team,
+        overall=team.overall,
+        figure=figure,
+        team=team,
+        recommendations=recommendations,
+        not_ran=not_ran,
+        attached=attached,
+        note=_CLOSED_LOOP_NOTE,
+    )
+    message = _message(settings, recipients, subject, lines, html)
+    for path in files:
+        _attach(message, path)
+    return message
+
+
+def overview_message(
+    settings: EmailSettings,
+    overview: Overview,
+    month_folder: Path,
+    teams_without_recipients: Sequence[str],
+) -> EmailMessage:
+    """The organisation overview for the QA leads, naming the teams nobody was sent."""
+    totals = Score(
+        met=sum(s.met for s in overview.rule_totals.values()),
+        not_met=sum(s.not_met for s in overview.rule_totals.values()),
+    )
+    rate = compliance(totals.met, totals.not_met)
+    overall = Score(
+        met=totals.met,
+        not_met=totals.not_met,
+        compliance=rate,
+        rag=rag(rate, overview.green, overview.amber),
+    )
+    in_data = {t.team for t in overview.teams}
+    unknown = sorted(t for t in settings.teams if t not in in_data)
+    heading = "organisation overview"
+    subject = subject_for(overview.period, heading, overall)
+    month = _month(overview.period)
+    not_ran = _not_ran(overview, for_team=False)
+    lines = _heading_lines(month, heading, overall)
+    lines += ["", "Teams:"]
+    for team in overview.teams:
+        to = ", ".join(settings.recipients_for(team.team)) or _NOBODY
+        lines.append(
+            f"  {one_line(team.team)}: {figure(team.overall)}; "
+            f"{team.action_count} actions; emailed to {to}"
+        )
+    if teams_without_recipients:
+        lines += ["", "Teams with no recipients (their report was not emailed):"]
+        lines += [f"  {one_line(t)}" for t in teams_without_recipients]
+    if unknown:
+        lines += ["", "Teams in the email config with no report this month (check the spelling):"]
+        lines += [f"  {one_line(t)}" for t in unknown]
+    lines += _not_ran_lines(not_ran)
+    lines += ["", _OVERVIEW_ATTACHED]
+    html = OVERVIEW_HTML.render(
+        subject=subject,
+        month=month,
+        heading=heading,
+        overall=overall,
+        figure=figure,
+        overview=overview,
+        recipients=settings.recipients_for,
+        nobody=_NOBODY,
+        without=list(teams_without_recipients),
+        unknown=unknown,
+        not_ran=not_ran,
+        attached=_OVERVIEW_ATTACHED,
+        note=None,
+    )
+    message = _message(settings, settings.qa_leads, subject, lines, html)
+    _attach(message, month_folder / "index.html")
+    return message
+
+
+def month_messages(
+    settings: EmailSettings, overview: Overview, month_folder: Path
+) -> tuple[list[tuple[str, EmailMessage]], list[str]]:
+    """Every message for the month (teams with recipients, then the overview) and the
+    teams that have no recipients."""
+    messages: list[tuple[str, EmailMessage]] = []
+    without: list[str] = []
+    for team in overview.teams:
+        if settings.recipients_for(team.team):
+            messages.append((team_key(team), team_message(settings, overview, team, month_folder)))
+        else:
+            without.append(team.team)
+    messages.append((OVERVIEW_KEY, overview_message(settings, overview, month_folder, without)))
+    return messages, without
+
+
+def write_outbox(folder: Path, messages: Iterable[tuple[str, EmailMessage]]) -> list[Path]:
+    """Each message as ``<report key>.eml`` in an owner-only folder; nothing is sent."""
+    private_dir(folder.parent)
+    private_dir(folder)
+    written = []
+    for key, message in messages:
+        path = folder / (re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.") + ".eml")
+        with open_private(path, "wb") as fh:
+            fh.write(message.as_bytes(policy=policy.SMTP))
+        written.append(path)
+    return written
+
+
+def _message(
+    settings: EmailSettings, to: Sequence[str], subject: str, lines: list[str], html: str
+) -> EmailMessage:
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = settings.sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
+    message.set_content("\n".join(lines) + "\n")
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _attach(message: EmailMessage, path: Path) -> None:
+    # A link could point at another team's file; the month folder holds only real files.
+    if path.is_symlink() or not path.is_file():
+        raise InputError(
+            f"{path} not found: write the month's reports (caseaudit run) before emailing them"
+        )
+    if path.suffix == ".html":  # the report writers write UTF-8; sent byte for byte
+        maintype, subtype, params = "text", "html", {"charset": "utf-8"}
+    else:
+        (maintype, subtype), params = XLSX_TYPE, {}
+    message.add_attachment(
+        path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name, params=params
+    )
+
+
+def _rated(score: Score) -> str:
+    """``87% (amber)``."""
+    return f"{score.percent} ({RAG_LABELS[score.rag].lower()})"
+
+
+def _heading_lines(month: str, name: str, overall: Score) -> list[str]:
+    return [
+        f"Case-file audit, {month}: {one_line(name)}",
+        "",
+        f"Overall compliance: {figure(overall)}",
+    ]
+
+
+def _not_ran(overview: Overview, *, for_team: bool) -> list[NotRan]:
+    """(code, title, status, reason) of each rule that did not run.
+
+    A SKIPPED reason names tables and columns only. An ERROR reason quotes the exception,
+    which can hold a value from the data (another team's child ID in a KeyError), so a
+    team's message gives only the exception's type and leaves the detail to the QA leads.
+    """
+    out = []
+    for rule in overview.not_ran:
+        reason = one_line(rule.reason) if rule.reason else None
+        if for_team and rule.status == ERROR and reason:
+            reason = reason.split(":", 1)[0] + "; the QA leads have the details"
+        out.append((rule.code, one_line(rule.title).rstrip("."), rule.status, reason))
+    return out
+
+
+def _not_ran_lines(rules: list[NotRan]) -> list[str]:
+    if not rules:
+        return []
+    lines = ["", "Not checked this month:"]
+    for code, title, status, reason in rules:
+        lines.append(f"  {code} {title} — {status}" + (f": {reason}" if reason else ""))
+    return lines
+
+
+def _month(period: str) -> str:
+    try:
+        return AuditPeriod.parse(period).start.strftime("%B %Y")
+    except UsageError:
+        return period
