@@ -1,0 +1,86 @@
+"""``children`` <- ``ssd_person``, the child's current involvement, CLA episodes and plans.
+
+``ssd_person`` gives pers_person_id, pers_dob, pers_sex and pers_ethnicity. The case type
+and case dates come from the child's CLA episodes and plans (:mod:`.case_status`).
+
+**Team and worker** come from ``ssd_involvements``. An involvement is *current* when it
+started on/before the as-at date and its end is blank or on/after it. With several current
+involvements the one with the latest start stands (the later row on a tie); with none the
+child is unallocated (blank team, which the loader reads as ``Unallocated``). A team id in
+``invo_professional_team`` is replaced by its team name (:mod:`.teams`). A current
+involvement with a blank team takes its worker's department from ``ssd_professionals``.
+``allocated_worker`` is ``invo_professional_id``. Involvements are not filtered by
+``invo_professional_role_id``: ssd.md documents no role codes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.profiles.ssd import cells
+from audit.profiles.ssd.case_status import CASE_SOURCES, case_status
+from audit.profiles.ssd.context import Context
+from audit.profiles.ssd.reading import ORDER
+from audit.profiles.ssd.teams import professional_teams, resolve_teams
+
+
+def build(ctx: Context) -> pd.DataFrame:
+    people = ctx.pick(
+        "ssd_person",
+        {
+            "child_id": "pers_person_id",
+            "date_of_birth": "pers_dob",
+            "sex": "pers_sex",
+            "ethnicity": "pers_ethnicity",
+        },
+        required=["child_id"],
+    )
+    ctx.fed("children", "ssd_person", "ssd_involvements", "ssd_department")
+    for column, ssd_field in (
+        ("date_of_birth", "pers_dob"),
+        ("sex", "pers_sex"),
+        ("ethnicity", "pers_ethnicity"),
+    ):
+        ctx.absent_fields("children", column, {"ssd_person": ssd_field}, people)
+    people["_key"] = cells.key(people["child_id"])
+    people = people.merge(_allocations(ctx), on="_key", how="left")
+    if CASE_SOURCES & ctx.tables.keys():
+        people = people.merge(case_status(ctx), on="_key", how="left")
+    else:
+        ctx.absent["children.case_type"] = (
+            "the SSD extract has no ssd_cla_episodes, ssd_cp_plans, ssd_cin_plans or "
+            "ssd_involvements table to tell the child's status"
+        )
+    if not ctx.has("ssd_involvements"):
+        ctx.notes.append("The extract has no ssd_involvements table: every child is Unallocated.")
+    return people.drop(columns="_key")
+
+
+def _allocations(ctx: Context) -> pd.DataFrame:
+    """Per child key: team and worker of the involvement current at the as-at date."""
+    if not ctx.has("ssd_involvements"):
+        return pd.DataFrame({"_key": pd.Series(dtype="string"), "allocated_team": ""})
+    inv = ctx.pick(
+        "ssd_involvements",
+        {
+            "team": "invo_professional_team",
+            "worker": "invo_professional_id",
+            "start": "invo_involvement_start_date",
+            "end": "invo_involvement_end_date",
+        },
+        required=["start"],
+    )
+    inv["_key"] = cells.key(ctx.child_ids("ssd_involvements", "invo_person_id"))
+    end = cells.dates(inv["end"]) if "end" in inv else pd.Series(pd.NaT, index=inv.index)
+    inv["_start"] = cells.dates(inv["start"])
+    current = inv[cells.open_at(inv["_start"], end, ctx.as_at) & inv["_key"].notna()]
+    latest = current.sort_values(["_start", ORDER]).drop_duplicates("_key", keep="last")
+    out = pd.DataFrame({"_key": latest["_key"]})
+    team = latest["team"] if "team" in latest else pd.Series("", index=latest.index)
+    out["allocated_team"] = resolve_teams(ctx, team)
+    if "worker" in latest:
+        out["allocated_worker"] = latest["worker"]
+        worker_team = cells.key(latest["worker"]).map(professional_teams(ctx))
+        blank = cells.text(out["allocated_team"]).isna()
+        out["allocated_team"] = out["allocated_team"].where(~blank, worker_team)
+    return out
