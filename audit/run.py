@@ -33,6 +33,7 @@ from audit.output import open_private, private_dir, write_csv
 from audit.period import AuditPeriod
 from audit.reader import SPREADSHEET_SUFFIXES
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, AuditContext, Rule
+from audit.rulekit.workdays import WorkingDayCalendar
 
 if TYPE_CHECKING:
     from audit.history import History
@@ -89,6 +90,7 @@ def audit(
         )
     context = AuditContext(
         period,
+        calendar=WorkingDayCalendar().prepare(),
         placeholders=config.placeholders,
         min_words=config.min_words,
         absent=loaded.absent,

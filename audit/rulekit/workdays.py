@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 _WEEKMASK = "1111100"  # Monday to Friday
+# Years any case record is likely to need; data outside them gets a wider calendar.
+_USUAL_SPAN = (1990, 2060)
 _ONE_DAY = np.timedelta64(1, "D")
 
 
@@ -63,8 +65,16 @@ class WorkingDayCalendar:
 
     def _calendar(self, first_year: int, last_year: int) -> np.busdaycalendar:
         # One spare year either side: rolling back from 1 January, or forward past
-        # 31 December, must still see the neighbouring year's bank holidays.
-        return _busdaycalendar(self.subdiv, first_year - 1, last_year + 1)
+        # 31 December, must still see the neighbouring year's bank holidays. Spans are
+        # widened to a standard range so one calendar, built once, serves every rule.
+        first = min(first_year - 1, _USUAL_SPAN[0])
+        last = max(last_year + 1, _USUAL_SPAN[1])
+        return _busdaycalendar(self.subdiv, first, last)
+
+    def prepare(self) -> WorkingDayCalendar:
+        """Load the bank holidays now (once per run), not inside the first rule that asks."""
+        self._calendar(*_USUAL_SPAN)
+        return self
 
     def add_working_days(self, dates: pd.Series, n: int) -> pd.Series:
         """The ``n``-th working day after each date, the date itself not counted.
