@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from audit.contract import SOURCE_ROW, SOURCE_SHEET
@@ -204,24 +205,26 @@ def judge(
     """
     index = subjects.index
     otherwise = otherwise or Case(pd.Series(True, index=index), MET)
-    outcome = pd.Series(pd.NA, index=index, dtype="string")
-    reason = pd.Series(pd.NA, index=index, dtype="string")
+    every = (*cases, otherwise)
+    undecided = len(every)
+    # choice[i] = the first case that holds for subject i (or `undecided`).
+    choice = np.full(len(index), undecided, dtype=np.int16)
+    for number, case in enumerate(every):
+        holds = case.when.reindex(index).fillna(False).to_numpy(dtype=bool)
+        choice[(choice == undecided) & holds] = number
+    outcomes = np.array([c.outcome for c in every] + [None], dtype=object)
+    reasons = np.array([c.reason_code for c in every] + [None], dtype=object)
+    outcome = pd.Series(outcomes[choice], index=index, dtype="string")
+    reason = pd.Series(reasons[choice], index=index, dtype="string")
     detail = pd.Series(pd.NA, index=index, dtype="string")
-    decided = pd.Series(False, index=index)
-    for case in (*cases, otherwise):
-        hit = case.when.reindex(index).fillna(False).astype(bool) & ~decided
-        if not hit.any():
+    for number, case in enumerate(every):
+        chosen = choice == number
+        if case.detail is None or not chosen.any():
             continue
-        outcome[hit] = case.outcome
-        reason[hit] = case.reason_code
-        if case.detail is not None:
-            text = (
-                case.detail
-                if isinstance(case.detail, pd.Series)
-                else pd.Series(case.detail, index=index)
-            )
-            detail[hit] = text.reindex(index)[hit].astype("string")
-        decided |= hit
+        if isinstance(case.detail, pd.Series):
+            detail = case.detail.reindex(index).astype("string").where(chosen, detail)
+        else:
+            detail = detail.mask(chosen, case.detail)
     has_rows = SOURCE_ROW in subjects.columns and source_table is not None
     # Cite the sheet each row really came from ("List 7", "Case Notes - Visits"), so a
     # manager can open it; the contract table's name only when the sheet is unknown.
