@@ -23,7 +23,6 @@ EFFECTIVE_START = "effective_start"
 EFFECTIVE_END = "effective_end"
 
 
-
 def latest_versions(plans: pd.DataFrame, as_at: pd.Timestamp | date) -> pd.DataFrame:
     """One row per ``plan_id``: its latest version dated on/before ``as_at``.
 
