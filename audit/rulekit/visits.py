@@ -18,6 +18,10 @@ import pandas as pd
 
 from audit.arrow import is_in
 
+# Care Planning Regulations 2010, reg 29: why a child may not be seen alone.
+REG29_CODES = ("refused", "age", "unable")
+STATUTORY_VISIT_TYPES = ("statutory",)
+
 
 def is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
     """True where the value, trimmed, equals one of ``values`` ignoring case.

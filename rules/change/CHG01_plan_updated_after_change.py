@@ -45,11 +45,11 @@ late). Good: placement change on 14/08/2026, care plan updated 10/09/2026.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from audit.normalise import lower_codes
 from audit.rulekit import (
     MET,
     NOT_MET,
@@ -119,7 +119,7 @@ def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> p
     children = tables["children"]
 
     events = tables["events"]
-    change_types = [re.sub(r"[\s\-]+", "_", t.strip().casefold()) for t in params.change_types]
+    change_types = lower_codes(params.change_types)
     due_all = ctx.calendar.add_working_days(events["event_date"], params.update_within_working_days)
     chosen = (
         is_in(events["event_type"], change_types)

@@ -46,13 +46,13 @@ assessment completed 04/09/2026, return home 10/09/2026.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from audit.normalise import lower_codes
 from audit.rulekit import MET, NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import in_period, of_open_children
+from audit.rulekit.scope import in_period, is_in, of_open_children
 
 _KEY = "__subject"
 _DAY = "%d/%m/%Y"
@@ -98,8 +98,8 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
     )
 
     assessments = tables["assessments"]
-    risk_types = [re.sub(r"[\s\-]+", "_", t.strip().casefold()) for t in params.risk_types]
-    risk = assessments[assessments["assessment_type"].isin(risk_types).fillna(False)]
+    risk_types = lower_codes(params.risk_types)
+    risk = assessments[is_in(assessments["assessment_type"], risk_types)]
     risk = pd.DataFrame(
         {
             "child_id": risk["child_id"],

@@ -33,8 +33,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import open_children
+from audit.rulekit.scope import is_in, open_children
 from audit.rulekit.text import comparable_text
 
 
@@ -50,8 +52,9 @@ def evaluate(tables: Tables, params: FirstLanguageParams, ctx: AuditContext):
     children = tables["children"]
     open_kids = children[open_children(children, ctx.period)]
     language = open_kids["first_language"]
-    not_obtained_keys = {" ".join(v.split()).casefold() for v in params.not_obtained_values}
-    not_obtained = comparable_text(language).isin(not_obtained_keys)
+    # Both sides in the one comparable form, so "Not  Obtained" matches "not obtained".
+    not_obtained_keys = comparable_text(pd.Series(params.not_obtained_values, dtype="string"))
+    not_obtained = is_in(comparable_text(language), not_obtained_keys)
     return judge(
         open_kids,
         source_table="children",

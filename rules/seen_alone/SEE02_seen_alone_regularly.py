@@ -57,17 +57,23 @@ from audit.rulekit import (
     param,
 )
 from audit.rulekit.scope import in_period, is_in, open_children
-from audit.rulekit.visits import child_was_seen, reg29_reason, statutory_visits
+from audit.rulekit.visits import (
+    REG29_CODES,
+    STATUTORY_VISIT_TYPES,
+    child_was_seen,
+    reg29_reason,
+    statutory_visits,
+)
 
 
 @dataclass(frozen=True)
 class SeenAloneRegularlyParams(Params):
     reg29_reasons: tuple[str, ...] = param(
-        ("refused", "age", "unable"),
+        REG29_CODES,
         "not_seen_alone_reason codes that justify not seeing the child alone (reg 29)",
     )
     statutory_visit_types: tuple[str, ...] = param(
-        ("statutory",), "visit_type values (any case) that mark a statutory visit"
+        STATUTORY_VISIT_TYPES, "visit_type values (any case) that mark a statutory visit"
     )
 
 
