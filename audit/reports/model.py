@@ -47,10 +47,15 @@ OTHER_TEAM_CHILD = "child in another team"
 RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No data"}
 
 
+SLUG_MAX = 60  # far below the 255 bytes a file name may have, leaving room for "-2.xlsx"
+
+
 def slug(team: str) -> str:
-    """A file name for a team: ``Assessment North`` -> ``assessment-north``."""
+    """A file name for a team: ``Assessment North`` -> ``assessment-north``, at most
+    ``SLUG_MAX`` characters (``_team_slugs`` keeps two cut names apart)."""
     ascii_name = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "team"
+    plain = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return plain[:SLUG_MAX].rstrip("-") or "team"
 
 
 def rag(rate: float | None, green: float, amber: float) -> str | None:
