@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--messy", action="store_true", help="also write a messy copy in OUT/messy/"
     )
+    sample.add_argument(
+        "--format",
+        choices=("xlsx", "parquet"),
+        default="xlsx",
+        help="one workbook OUT/authority.xlsx (default; up to Excel's 1,048,575 rows a "
+        "table) or a folder of parquet files OUT/authority/",
+    )
     sample.set_defaults(handler=_sample)
     run = commands.add_parser("run", help="audit an export for one month and write findings")
     run.add_argument("input", type=Path, help="a workbook, or a folder of per-table files")
@@ -312,8 +319,14 @@ def _sample(args: argparse.Namespace) -> int:
         raise UsageError("--children must be at least 1")
     tables = sample.generate_authority(args.children, args.seed, end_month=args.end_month)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "authority.xlsx"
-    sample.write_workbook(tables, path)
+    if args.format == "parquet":
+        path = sample.write_parquet_folder(tables, args.out / "authority")
+    else:
+        path = args.out / "authority.xlsx"
+        try:
+            sample.write_workbook(tables, path)
+        except sample.TooManyRowsForExcel as exc:
+            raise UsageError(f"{exc} (add --format parquet)") from exc
     print(f"Wrote {path} ({args.children} fictional children, seed {args.seed})")
     if args.messy:
         sample.write_messy_copy(tables, args.out / "messy")

@@ -220,7 +220,9 @@ def _read_parquet(file: Path) -> Grid:
             f"{file.name}: could not be read as a parquet file ({exc}). Export it again."
         ) from exc
     # A parquet file has its header in the schema: put it back as the grid's first row.
-    rows = [list(frame.columns), *frame.astype(object).itertuples(index=False, name=None)]
+    # Its nulls come back as pd.NA or NaT in typed columns: the grid's blank is None.
+    cells = frame.astype(object).where(frame.notna(), None)
+    rows = [list(frame.columns), *cells.itertuples(index=False, name=None)]
     return Grid(file.name, _frame([list(r) for r in rows]), sheet=file.name)
 
 

@@ -216,3 +216,22 @@ def test_an_unknown_profile_name_is_a_usage_error(tmp_path):
     path = workbook(tmp_path / "a.xlsx", {"children": CHILDREN})
     with pytest.raises(UsageError, match="--profile must be one of auto, canonical, annex-a, ssd"):
         load(path, profile="annexa")
+
+
+def test_parquet_with_nullable_columns_loads_blanks_as_blank(tmp_path):
+    # pandas and pyarrow write missing values in string and date columns as nulls, which
+    # come back as pd.NA / NaT: they are blanks, not a crash.
+    pd.DataFrame(
+        {
+            "child_id": pd.array(["C1", "C2"], dtype="string"),
+            "allocated_team": pd.array(["North", None], dtype="string"),
+            "date_of_birth": pd.to_datetime(["2015-02-01", None]),
+            "ethnicity": pd.array([None, "WBRI"], dtype="string[pyarrow]"),
+        }
+    ).to_parquet(tmp_path / "children.parquet")
+    result = load(tmp_path)
+    children = result.tables["children"]
+    assert children["allocated_team"].tolist() == ["North", "Unallocated"]
+    assert children["date_of_birth"].isna().tolist() == [False, True]
+    assert children["ethnicity"].isna().tolist() == [True, False]
+    assert result.loads["children"].rows_rejected == 0

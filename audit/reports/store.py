@@ -25,9 +25,18 @@ OVERVIEW_FILE = "overview.json"
 
 def save_overview(overview: Overview, folder: Path) -> Path:
     path = folder / OVERVIEW_FILE
+    # json.dumps (not json.dump) runs the C encoder; dataclasses are turned into dicts as
+    # the encoder meets them rather than by asdict's deep copy of the whole overview.
+    text = json.dumps(overview, default=_plain)
     with open_private(path, "w", encoding="utf-8") as fh:
-        json.dump(dataclasses.asdict(overview), fh, default=str)
+        fh.write(text)
     return path
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return str(value)
 
 
 def load_overview(folder: Path) -> Overview:

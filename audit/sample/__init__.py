@@ -60,7 +60,7 @@ from audit.sample.names import AUTHORITY_NAME, IRO_TEAM
 from audit.sample.rates import DEFECT_RATES
 from audit.sample.staff import CHILDREN_PER_TEAM, MIN_TEAMS
 from audit.sample.tables import CONTRACT_COLUMNS, DATE_COLUMNS
-from audit.sample.workbook import write_workbook
+from audit.sample.workbook import TooManyRowsForExcel, write_parquet_folder, write_workbook
 
 __all__ = [
     "AUDIT_MONTHS",
@@ -83,8 +83,10 @@ __all__ = [
     "REJECT_REASONS",
     "REJECT_UNKNOWN_CHILD",
     "WORKBOOK_CREATED",
+    "TooManyRowsForExcel",
     "generate_authority",
     "write_messy_copy",
+    "write_parquet_folder",
     "write_sample_cases",
     "write_workbook",
 ]

@@ -12,12 +12,36 @@ from audit.sample.excel import TEXT_AS_TYPED, WORKBOOK_CREATED, excel_serials
 from audit.sample.names import AUTHORITY_NAME
 from audit.sample.tables import CONTRACT_COLUMNS, DATE_COLUMNS
 
+# Excel's sheet limit is 1,048,576 rows; one of them is the header.
+EXCEL_MAX_DATA_ROWS = 1_048_575
+
+
+class TooManyRowsForExcel(ValueError):
+    """A table is larger than one Excel sheet can hold: write parquet instead."""
+
+
+def write_parquet_folder(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> Path:
+    """One ``<table>.parquet`` per table: the form for authorities past Excel's row limit."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, frame in tables.items():
+        frame.to_parquet(folder / f"{table}.parquet", index=False)
+    return folder
+
 
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
     """One sheet per table (named as the table), header in row 1, dates as real Excel dates
     shown dd/mm/yyyy, everything else as text (so identifiers keep their leading zeros),
     blanks as empty cells. The same tables always give a byte-identical file."""
     path = Path(path)
+    # Checked before anything is written: xlsxwriter would silently drop the rows past the
+    # limit, and a sample missing a fifth of its visits would give believable wrong figures.
+    for table, frame in tables.items():
+        if len(frame) > EXCEL_MAX_DATA_ROWS:
+            raise TooManyRowsForExcel(
+                f"the {table} table has {len(frame):,} rows, more than an Excel sheet holds "
+                f"({EXCEL_MAX_DATA_ROWS:,}): write parquet instead"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, **TEXT_AS_TYPED})
     workbook.set_properties(
