@@ -12,6 +12,7 @@ import pytest
 
 from audit.errors import UsageError
 from audit.period import AuditPeriod
+from audit.rulekit import AuditContext
 from audit.rulekit.plans import active_at, active_latest_plans, latest_versions, plan_label
 from audit.rulekit.scope import in_period, open_children
 from audit.rulekit.text import (
@@ -431,7 +432,7 @@ def test_active_latest_plans_keeps_active_plans_of_open_children_only() -> None:
     children = pd.DataFrame(
         {"child_id": text("c1", "c2"), "case_end_date": dates(None, "2026-08-31")}
     )
-    got = active_latest_plans(plans, children, SEPT_2026)
+    got = active_latest_plans(plans, AuditContext(SEPT_2026).scoped({"children": children}))
     # P1's latest version only; ENDED ended before the period; CLOSED's child closed in
     # August; FUTURE has no version by the as-at date; NOBODY's child is not in children.
     assert got.index.tolist() == [11]
@@ -445,7 +446,7 @@ def test_active_latest_plans_of_empty_tables() -> None:
         plan_date=pd.Series([], dtype="object"),
     )
     children = pd.DataFrame({"child_id": text()})
-    assert active_latest_plans(plans, children, SEPT_2026).empty
+    assert active_latest_plans(plans, AuditContext(SEPT_2026).scoped({"children": children})).empty
 
 
 def test_plan_label_names_the_type_and_date_and_falls_back_to_the_code() -> None:

@@ -51,6 +51,11 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
         "Every number and list below is a parameter a council can change in `audit.toml`",
         "under `[rules.<name>]`.",
         "",
+        "Every rule judges only the children open in the audit month, and the visits, plans,",
+        "events and reviews of those children. The engine works the open children out once per",
+        "run from `children.case_start_date` and `children.case_end_date` when present (without",
+        "them every child is open), so no rule lists those columns below.",
+        "",
         "| code | name | recommendation | subject | needs |",
         "|---|---|---|---|---|",
     ]

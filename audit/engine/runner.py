@@ -27,6 +27,7 @@ from audit.rulekit import (
     Rule,
     Tables,
 )
+from audit.rulekit.columns import WITHHELD, UndeclaredColumn
 
 FINDINGS_COLUMNS = (
     "rule_code",
@@ -133,17 +134,45 @@ def _declared(rule: Rule) -> dict[str, set[str]]:
 
 
 def rule_tables(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> Tables:
-    """The declared tables, cut to declared columns plus identifiers and source rows."""
+    """The declared tables, cut to declared columns plus identifiers and source rows.
+
+    Each view remembers the columns it withholds (the input has them, the rule did not
+    declare them), so reading one raises ``UndeclaredColumn`` rather than reading as blank.
+    """
     views: dict[str, pd.DataFrame] = {}
-    for table, columns in _declared(rule).items():
+    declared = _declared(rule)
+    for table, columns in declared.items():
         if table not in tables:
             continue
         spec = table_spec(table)
         always = {spec.key, "child_id", "plan_id", SOURCE_ROW, SOURCE_SHEET} - {None}
         frame = tables[table]
         keep = [c for c in frame.columns if c in columns or c in always]
-        views[table] = frame[keep]
-    return Tables(views)
+        view = frame[keep]
+        view.attrs = {WITHHELD: (rule.code, table, frozenset(frame.columns.difference(keep)))}
+        views[table] = view
+    return Tables(views, rule=rule.code, undeclared_tables=frozenset(set(tables) - set(declared)))
+
+
+def _undeclared_read(exc: Exception, view: Tables, rule: Rule) -> str | None:
+    """The reason for an ERROR when ``exc`` comes from reading an undeclared column."""
+    if isinstance(exc, UndeclaredColumn):
+        return str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        key = exc.args[0]
+        withheld = view.withheld()
+        names = (
+            [key]
+            if isinstance(key, str)
+            else [str(k) for k in key]
+            if isinstance(key, list)
+            else []
+        )
+        names += [c for c in withheld if f"'{c}'" in str(key)]
+        refs = [withheld[n] for n in dict.fromkeys(names) if n in withheld]
+        if refs:
+            return str(UndeclaredColumn(rule.code, " and ".join(refs)))
+    return None
 
 
 # ---------------------------------------------------------------- running
@@ -162,14 +191,18 @@ def run_rule(
         status.status, status.reason = SKIPPED, reason
         return None, status
     view = rule_tables(rule, tables)
-    status.subject_rows = sum(len(view[t]) for t in view)
-    status.tables = sorted(view)
+    # Every rule reads the children table through the shared scope (open children) and
+    # the engine reads it for each subject's team.
+    status.tables = sorted(set(view) | ({"children"} & set(tables)))
+    status.subject_rows = sum(len(tables[t]) for t in status.tables)
+    context = context.scoped(tables)
     started = time.perf_counter()
     try:
         result = rule.evaluate(view, params, context)
         problem = _malformed(result)
     except Exception as exc:  # a broken rule must not stop the others
-        result, problem = None, f"raised {type(exc).__name__}: {exc}"
+        result = None
+        problem = _undeclared_read(exc, view, rule) or f"raised {type(exc).__name__}: {exc}"
     status.seconds = time.perf_counter() - started
     if problem:
         status.status, status.reason = ERROR, problem
@@ -194,6 +227,7 @@ def run_rules(
     """
     parts: list[pd.DataFrame] = []
     statuses: list[RuleStatus] = []
+    context = context.scoped(tables)  # shared scope, once for every rule
     for rule in rules:
         rule_params = params.get(rule.code) or rule.params()
         findings, status = run_rule(rule, rule_params, tables, context, absent)

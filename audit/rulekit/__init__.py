@@ -19,8 +19,32 @@ import pandas as pd
 
 from audit.contract import SOURCE_ROW, SOURCE_SHEET
 from audit.period import AuditPeriod
-from audit.rulekit.text import DEFAULT_PLACEHOLDERS, is_meaningful
+from audit.rulekit.columns import WITHHELD, UndeclaredColumn, column_or_blank, has_column
+from audit.rulekit.scope import is_in, open_children
+from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS, is_meaningful
 from audit.rulekit.workdays import WorkingDayCalendar
+
+__all__ = [
+    "MET",
+    "NOT_APPLICABLE",
+    "NOT_MET",
+    "OUTCOMES",
+    "RESULT_COLUMNS",
+    "WITHHELD",
+    "AnyOf",
+    "AuditContext",
+    "Case",
+    "NoParams",
+    "Params",
+    "Requirement",
+    "Rule",
+    "Tables",
+    "UndeclaredColumn",
+    "column_or_blank",
+    "has_column",
+    "judge",
+    "param",
+]
 
 MET = "met"
 NOT_MET = "not_met"
@@ -94,9 +118,29 @@ class AuditContext:
     period: AuditPeriod
     calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
-    min_words: int = 3
+    min_words: int = DEFAULT_MIN_WORDS
     # "table[.column]" -> why the input's source (e.g. Annex A) cannot hold it at all.
     absent: Mapping[str, str] = field(default_factory=dict)
+    # child_id of every open child at the period (RULES.md, "Open child"), computed once per
+    # run from the whole children table by :meth:`scoped`, so no rule declares case dates.
+    open_child_ids: pd.Index | None = None
+
+    def scoped(self, tables: Mapping[str, pd.DataFrame]) -> AuditContext:
+        """This context with the run's shared scope (the open children) worked out."""
+        if self.open_child_ids is not None:
+            return self
+        children = tables.get("children")
+        if children is None:
+            ids = pd.Index([], dtype="string")
+        else:
+            ids = pd.Index(children.loc[open_children(children, self.period), "child_id"])
+        return dataclasses.replace(self, open_child_ids=ids)
+
+    def is_open_child(self, child_id: pd.Series) -> pd.Series:
+        """True where ``child_id`` is an open child in the period; a ``bool`` Series."""
+        if self.open_child_ids is None:
+            raise RuntimeError("the audit context has no scope: the engine calls scoped()")
+        return is_in(child_id, self.open_child_ids.to_series())
 
     def source_lacks(self, ref: str) -> str | None:
         """Why the source cannot provide ``ref`` ("Annex A does not record …"), or None."""
@@ -115,13 +159,28 @@ class Tables(Mapping[str, pd.DataFrame]):
     """The tables a rule declared, read-only: each access is the engine's copy-on-write view.
 
     Writing into a frame a rule gets never reaches the engine's tables or another rule.
+    Each frame holds the columns the rule declared (plus identifiers and source rows);
+    asking for a table or column the input has but the rule did not declare raises
+    :class:`UndeclaredColumn` (through :meth:`has`, :func:`has_column` and the rulekit
+    helpers; a plain ``frame["column"]`` raises ``KeyError``, which the engine reports the
+    same way).
     """
 
-    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+    def __init__(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        rule: str = "the rule",
+        undeclared_tables: frozenset[str] = frozenset(),
+    ) -> None:
         self._frames = dict(frames)
+        self._rule = rule
+        self._undeclared_tables = undeclared_tables
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
+            if name in self._undeclared_tables:
+                raise UndeclaredColumn(self._rule, f"the {name} table")
             raise KeyError(f"table '{name}' was not declared in requires/uses or is absent")
         return self._frames[name].copy(deep=False)
 
@@ -132,9 +191,26 @@ class Tables(Mapping[str, pd.DataFrame]):
         return len(self._frames)
 
     def has(self, table: str, column: str | None = None) -> bool:
-        """Whether the input has the table (and column): for optional columns in ``uses``."""
+        """Whether the input has the table (and column): for optional columns in ``uses``.
+
+        Raises :class:`UndeclaredColumn` for a table or column the input has but the rule
+        did not declare.
+        """
         frame = self._frames.get(table)
-        return frame is not None and (column is None or column in frame.columns)
+        if frame is None:
+            if table in self._undeclared_tables:
+                raise UndeclaredColumn(self._rule, f"the {table} table")
+            return False
+        return column is None or has_column(frame, column)
+
+    def withheld(self) -> dict[str, str]:
+        """Column name -> ``table.column`` for every column present but not declared."""
+        found: dict[str, str] = {}
+        for table, frame in self._frames.items():
+            attrs = frame.attrs.get(WITHHELD)
+            for column in attrs[2] if attrs else ():
+                found.setdefault(column, f"{table}.{column}")
+        return found
 
 
 Evaluate = Callable[[Tables, Any, AuditContext], pd.DataFrame]
@@ -158,6 +234,19 @@ class Rule:
     uses: tuple[str, ...] = ()
     doc: str = ""  # the module docstring; the registry fills it in
     module: str = ""
+
+    def __post_init__(self) -> None:
+        # ("visits.visit_type") without its comma is a string, which would read as a
+        # declaration of single letters: refuse it where the rule is written.
+        for name in ("requires", "uses"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(
+                isinstance(r, str | AnyOf) and r for r in value
+            ):
+                raise TypeError(
+                    f"rule {self.code}: {name} must be a tuple of 'table' or 'table.column' "
+                    f"names (or AnyOf), got {value!r}; a single one needs a trailing comma"
+                )
 
     @property
     def title(self) -> str:
@@ -259,10 +348,3 @@ def _or_blank(values: pd.Series | None, index: pd.Index) -> pd.Series:
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
     return values.reindex(index).astype("string")
-
-
-def column_or_blank(frame: pd.DataFrame, column: str, dtype: str = "string") -> pd.Series:
-    """An optional column, or all-blank when the input does not have it."""
-    if column in frame.columns:
-        return frame[column]
-    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=frame.index, dtype=dtype)

@@ -17,7 +17,11 @@ import pandas as pd
 
 from audit.codes import PLAN_TYPE
 from audit.period import AuditPeriod
-from audit.rulekit.scope import of_open_children
+from audit.rulekit import AuditContext
+from audit.rulekit.columns import has_column
+
+# The optional plan columns :func:`latest_versions` reads: spread them into a rule's ``uses``.
+PLAN_DATES_USED = ("plans.start_date", "plans.end_date")
 
 EFFECTIVE_START = "effective_start"
 EFFECTIVE_END = "effective_end"
@@ -87,9 +91,7 @@ def active_at(latest: pd.DataFrame, period: AuditPeriod) -> pd.Series:
     return (started & not_ended).astype(bool)
 
 
-def active_latest_plans(
-    plans: pd.DataFrame, children: pd.DataFrame, period: AuditPeriod
-) -> pd.DataFrame:
+def active_latest_plans(plans: pd.DataFrame, ctx: AuditContext) -> pd.DataFrame:
     """The latest version (at the period end) of each plan active in the period whose child
     is an open child: the subjects of the plan rules.
 
@@ -97,14 +99,13 @@ def active_latest_plans(
     ``effective_start`` and ``effective_end``), cut to active plans of open children.
 
     Reads ``plans.plan_id``, ``plans.child_id``, ``plans.plan_date`` and, when present,
-    ``plans.start_date`` and ``plans.end_date``; ``children.child_id`` and, when present,
-    ``children.case_start_date`` and ``children.case_end_date``. The engine hands a rule only
-    the columns it declared (plus identifiers such as ``plan_id`` and ``child_id``), so a rule
-    calling this must declare ``plans.plan_date`` in ``requires`` and the optional date
-    columns in ``uses``: an undeclared ``end_date`` would silently count as open.
+    ``plans.start_date`` and ``plans.end_date``: a rule calling this declares
+    ``plans.plan_date`` in ``requires`` and the optional ``PLAN_DATES_USED`` in ``uses``
+    (an undeclared date the input has raises ``UndeclaredColumn``). Open children come from
+    the run's shared scope on ``ctx``.
     """
-    latest = latest_versions(plans, period.end_ts)
-    return latest[active_at(latest, period) & of_open_children(latest, children, period)]
+    latest = latest_versions(plans, ctx.period.end_ts)
+    return latest[active_at(latest, ctx.period) & ctx.is_open_child(latest["child_id"])]
 
 
 def plan_label(plans: pd.DataFrame) -> pd.Series:
@@ -119,7 +120,7 @@ def plan_label(plans: pd.DataFrame) -> pd.Series:
 
 
 def _column_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The column as datetimes, or all NaT when the column is absent."""
-    if column in frame.columns:
+    """The column as datetimes, or all NaT when the input has no such column."""
+    if has_column(frame, column):
         return pd.to_datetime(frame[column])
     return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")

@@ -4,6 +4,10 @@ RULES.md, "Shared definitions": an open child is a row of ``children`` whose
 ``case_end_date`` is blank or on/after ``period_start`` and whose ``case_start_date`` (if
 given) is on/before ``period_end``. Both columns are optional in the data contract; an
 absent column is treated as blank throughout, so with neither column every child is open.
+
+The engine works out the open children once per run, from the whole ``children`` table
+(``AuditContext.scoped``); a rule asks ``ctx.is_open_child(frame["child_id"])`` and never
+declares the case dates itself.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import pandas as pd
 
 from audit.arrow import is_in
 from audit.period import AuditPeriod
+from audit.rulekit.columns import has_column
 
-__all__ = ["in_period", "is_in", "of_open_children", "open_children"]
+__all__ = ["in_period", "is_in", "open_children"]
 
 
 def _dates_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:
     """The column as datetimes, or all NaT when the column is absent."""
-    if column in frame.columns:
+    if has_column(frame, column):
         return pd.to_datetime(frame[column])
     return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
@@ -41,8 +46,3 @@ def open_children(children: pd.DataFrame, period: AuditPeriod) -> pd.Series:
 def in_period(dates: pd.Series, period: AuditPeriod) -> pd.Series:
     """True where the date is within the period (both ends inclusive); NaT → False."""
     return period.contains(dates)
-
-
-def of_open_children(frame: pd.DataFrame, children: pd.DataFrame, period: AuditPeriod) -> pd.Series:
-    """True for each row of ``frame`` whose ``child_id`` is an open child in the period."""
-    return is_in(frame["child_id"], children.loc[open_children(children, period), "child_id"])

@@ -24,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# The defaults of the run's text policy (``[text]`` in ``audit.toml``), defined here once.
+DEFAULT_MIN_WORDS = 3
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "n/a",
     "na",
@@ -102,7 +104,7 @@ def _bools(values: pa.Array, index: pd.Index) -> pd.Series:
 def is_meaningful(
     text: pd.Series,
     placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
-    min_words: int = 3,
+    min_words: int = DEFAULT_MIN_WORDS,
 ) -> pd.Series:
     """True where the text is meaningful (see module docstring); a plain ``bool`` Series.
 

@@ -8,8 +8,9 @@ to one of the codes (default ``refused``, ``age``, ``unable``; any case, trimmed
 else non-blank is free text, even if it mentions a refusal.
 
 All functions return a plain ``bool`` Series on the input's index. A rule reading
-``visit_type`` or ``child_seen`` through these must declare them in ``uses``: the engine
-hands a rule only the columns it declared, and an undeclared column reads as absent.
+``visit_type`` or ``child_seen`` through these declares them in ``uses``: called on a
+rule's visits without the declaration, they raise ``UndeclaredColumn`` (the rule is an
+ERROR naming the column) rather than treat a column the input has as absent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit.arrow import is_in
+from audit.rulekit.columns import has_column
 
 # Care Planning Regulations 2010, reg 29: why a child may not be seen alone.
 REG29_CODES = ("refused", "age", "unable")
@@ -38,7 +40,7 @@ def is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
 def statutory_visits(visits: pd.DataFrame, visit_types: tuple[str, ...]) -> pd.Series:
     """True for statutory visits: ``visit_type`` one of ``visit_types`` (see
     :func:`is_one_of`), or every visit when the frame has no ``visit_type`` column."""
-    if "visit_type" not in visits.columns:
+    if not has_column(visits, "visit_type"):
         return pd.Series(True, index=visits.index, dtype=bool)
     return is_one_of(visits["visit_type"], visit_types)
 
@@ -46,7 +48,7 @@ def statutory_visits(visits: pd.DataFrame, visit_types: tuple[str, ...]) -> pd.S
 def child_was_seen(visits: pd.DataFrame) -> pd.Series:
     """True unless ``child_seen`` is exactly ``N``: blank, Y, or any other value counts as
     seen (only an explicit N takes a visit out), as does every visit without the column."""
-    if "child_seen" not in visits.columns:
+    if not has_column(visits, "child_seen"):
         return pd.Series(True, index=visits.index, dtype=bool)
     return ~visits["child_seen"].eq("N").fillna(False).astype(bool)
 

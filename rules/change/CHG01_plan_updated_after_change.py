@@ -62,7 +62,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, is_in, of_open_children
+from audit.rulekit.scope import in_period, is_in
 
 _KEY = "__subject"
 _DAY = "%d/%m/%Y"
@@ -116,14 +116,13 @@ def _updates(tables: Tables) -> pd.DataFrame:
 
 
 def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> pd.DataFrame:
-    children = tables["children"]
 
     events = tables["events"]
     change_types = lower_codes(params.change_types)
     due_all = ctx.calendar.add_working_days(events["event_date"], params.update_within_working_days)
     chosen = (
         is_in(events["event_type"], change_types)
-        & of_open_children(events, children, ctx.period)
+        & ctx.is_open_child(events["child_id"])
         & in_period(due_all, ctx.period)
     )
     subjects = events[chosen]
@@ -201,7 +200,6 @@ RULE = Rule(
         "events.event_type",
         AnyOf("assessments.completed_date", "plans.plan_date"),
     ),
-    uses=("children.case_start_date", "children.case_end_date"),
     params=ChangeUpdateParams,
     evaluate=evaluate,
 )

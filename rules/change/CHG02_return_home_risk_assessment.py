@@ -51,8 +51,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.normalise import lower_codes
-from audit.rulekit import MET, NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import in_period, is_in, of_open_children
+from audit.rulekit import (
+    MET,
+    NOT_MET,
+    AuditContext,
+    Case,
+    Params,
+    Rule,
+    Tables,
+    column_or_blank,
+    judge,
+    param,
+)
+from audit.rulekit.scope import in_period, is_in
 
 _KEY = "__subject"
 _DAY = "%d/%m/%Y"
@@ -82,12 +93,11 @@ def _first_per_subject(
 
 
 def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) -> pd.DataFrame:
-    children = tables["children"]
 
     events = tables["events"]
     chosen = (
         events["event_type"].eq(RETURN_HOME).fillna(False)
-        & of_open_children(events, children, ctx.period)
+        & ctx.is_open_child(events["child_id"])
         & in_period(events["event_date"], ctx.period)
     )
     subjects = events[chosen]
@@ -104,9 +114,7 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
         {
             "child_id": risk["child_id"],
             "assessment_type": risk["assessment_type"],
-            "started": pd.to_datetime(
-                risk["start_date"] if "start_date" in risk.columns else pd.NaT
-            ),
+            "started": pd.to_datetime(column_or_blank(risk, "start_date", "datetime64[ns]")),
             "completed": pd.to_datetime(risk["completed_date"]),
         },
         index=risk.index,
@@ -210,7 +218,7 @@ RULE = Rule(
         "assessments.assessment_type",
         "assessments.completed_date",
     ),
-    uses=("assessments.start_date", "children.case_start_date", "children.case_end_date"),
+    uses=("assessments.start_date",),
     params=ReturnHomeRiskParams,
     evaluate=evaluate,
 )

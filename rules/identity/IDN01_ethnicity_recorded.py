@@ -24,12 +24,11 @@ Bad: `ethnicity` blank, `NOBT`, or `Mixed`. Good: `WBRI`, `BAFR`, `REFU`.
 
 from audit.codes import ETHNICITY
 from audit.rulekit import NOT_MET, AuditContext, Case, NoParams, Rule, Tables, judge
-from audit.rulekit.scope import open_children
 
 
 def evaluate(tables: Tables, params: NoParams, ctx: AuditContext):
     children = tables["children"]
-    open_kids = children[open_children(children, ctx.period)]
+    open_kids = children[ctx.is_open_child(children["child_id"])]
     ethnicity = open_kids["ethnicity"]
     return judge(
         open_kids,
@@ -60,6 +59,5 @@ RULE = Rule(
     recommendation="i",
     subject_type="child",
     requires=("children.ethnicity",),
-    uses=("children.case_start_date", "children.case_end_date"),
     evaluate=evaluate,
 )

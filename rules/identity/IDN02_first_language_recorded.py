@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import is_in, open_children
+from audit.rulekit.scope import is_in
 from audit.rulekit.text import comparable_text
 
 
@@ -50,7 +50,7 @@ class FirstLanguageParams(Params):
 
 def evaluate(tables: Tables, params: FirstLanguageParams, ctx: AuditContext):
     children = tables["children"]
-    open_kids = children[open_children(children, ctx.period)]
+    open_kids = children[ctx.is_open_child(children["child_id"])]
     language = open_kids["first_language"]
     # Both sides in the one comparable form, so "Not  Obtained" matches "not obtained".
     not_obtained_keys = comparable_text(pd.Series(params.not_obtained_values, dtype="string"))
@@ -78,7 +78,6 @@ RULE = Rule(
     recommendation="i",
     subject_type="child",
     requires=("children.first_language",),
-    uses=("children.case_start_date", "children.case_end_date"),
     params=FirstLanguageParams,
     evaluate=evaluate,
 )

@@ -51,7 +51,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.plans import active_latest_plans, plan_label
+from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import one_line
 
 
@@ -63,7 +63,7 @@ class IdentityPlanParams(Params):
 
 
 def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
-    plans = active_latest_plans(tables["plans"], tables["children"], ctx.period)
+    plans = active_latest_plans(tables["plans"], ctx)
     wanted = {t.strip().upper() for t in params.plan_types}
     plans = plans[plans["plan_type"].isin(wanted).fillna(False)]
     label = plan_label(plans)
@@ -135,12 +135,7 @@ RULE = Rule(
         "plans.plan_type",
         "plans.plan_date",
     ),
-    uses=(
-        "plans.start_date",
-        "plans.end_date",
-        "children.case_start_date",
-        "children.case_end_date",
-    ),
+    uses=(*PLAN_DATES_USED,),
     params=IdentityPlanParams,
     evaluate=evaluate,
 )

@@ -58,7 +58,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, of_open_children
+from audit.rulekit.scope import in_period
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,7 @@ def evaluate(
     tables: Tables, params: ReturnInterviewOfferedParams, ctx: AuditContext
 ) -> pd.DataFrame:
     episodes = tables["missing_episodes"]
-    children = tables["children"]
-    in_scope = in_period(episodes["end_date"], ctx.period) & of_open_children(
-        episodes, children, ctx.period
-    )
+    in_scope = in_period(episodes["end_date"], ctx.period) & ctx.is_open_child(episodes["child_id"])
     subjects = episodes[in_scope]
 
     offered = subjects["rhi_offered"]
@@ -154,11 +151,7 @@ RULE = Rule(
     recommendation="v",
     subject_type="missing_episode",
     requires=("missing_episodes.rhi_offered", "missing_episodes.end_date"),
-    uses=(
-        "missing_episodes.rhi_offered_date",
-        "children.case_start_date",
-        "children.case_end_date",
-    ),
+    uses=("missing_episodes.rhi_offered_date",),
     params=ReturnInterviewOfferedParams,
     evaluate=evaluate,
 )

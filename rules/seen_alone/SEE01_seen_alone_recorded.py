@@ -67,7 +67,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, of_open_children
+from audit.rulekit.scope import in_period
 from audit.rulekit.visits import (
     REG29_CODES,
     STATUTORY_VISIT_TYPES,
@@ -93,10 +93,9 @@ class SeenAloneRecordedParams(Params):
 
 def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext) -> pd.DataFrame:
     visits = tables["visits"]
-    children = tables["children"]
     in_scope = (
         in_period(visits["visit_date"], ctx.period)
-        & of_open_children(visits, children, ctx.period)
+        & ctx.is_open_child(visits["child_id"])
         & statutory_visits(visits, params.statutory_visit_types)
     )
     subjects = visits[in_scope]
@@ -187,8 +186,6 @@ RULE = Rule(
         "visits.not_seen_alone_reason",
         "visits.seen_alone_commentary",
         "visits.worker_id",
-        "children.case_start_date",
-        "children.case_end_date",
     ),
     params=SeenAloneRecordedParams,
     evaluate=evaluate,

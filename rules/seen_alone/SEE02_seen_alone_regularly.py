@@ -56,7 +56,7 @@ from audit.rulekit import (
     judge,
     param,
 )
-from audit.rulekit.scope import in_period, is_in, open_children
+from audit.rulekit.scope import in_period, is_in
 from audit.rulekit.visits import (
     REG29_CODES,
     STATUTORY_VISIT_TYPES,
@@ -80,7 +80,7 @@ class SeenAloneRegularlyParams(Params):
 def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext) -> pd.DataFrame:
     visits = tables["visits"]
     children = tables["children"]
-    open_kids = children[open_children(children, ctx.period)]
+    open_kids = children[ctx.is_open_child(children["child_id"])]
 
     in_scope = (
         in_period(visits["visit_date"], ctx.period)
@@ -152,13 +152,11 @@ RULE = Rule(
     name="seen_alone_regularly",
     recommendation="xi",
     subject_type="child",
-    requires=("visits.seen_alone", "visits.visit_date"),
+    requires=("children", "visits.seen_alone", "visits.visit_date"),
     uses=(
         "visits.visit_type",
         "visits.child_seen",
         "visits.not_seen_alone_reason",
-        "children.case_start_date",
-        "children.case_end_date",
     ),
     params=SeenAloneRegularlyParams,
     evaluate=evaluate,

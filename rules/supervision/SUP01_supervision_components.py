@@ -81,6 +81,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    column_or_blank,
     judge,
     param,
 )
@@ -199,7 +200,7 @@ def evaluate(
         subjects,
         source_table="supervisions",
         subject_id=subjects["supervision_id"],
-        child_id=subjects["child_id"] if "child_id" in subjects.columns else None,
+        child_id=column_or_blank(subjects, "child_id"),
         worker_id=subjects["worker_id"],
         evidence_date=subjects["supervision_date"],
         cases=[Case(any_missing, NOT_MET, "missing_components", detail)],

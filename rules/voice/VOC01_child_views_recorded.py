@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.plans import active_latest_plans, plan_label
+from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import comparable_text, one_line
 
 
@@ -93,7 +93,7 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
 
 
 def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext):
-    plans = active_latest_plans(tables["plans"], tables["children"], ctx.period)
+    plans = active_latest_plans(tables["plans"], ctx)
     label = plan_label(plans)
     views = plans["child_views"]
     if params.flag_copied_views:
@@ -137,12 +137,7 @@ RULE = Rule(
     recommendation="ii",
     subject_type="plan",
     requires=("plans.child_views", "plans.plan_type", "plans.plan_date"),
-    uses=(
-        "plans.start_date",
-        "plans.end_date",
-        "children.case_start_date",
-        "children.case_end_date",
-    ),
+    uses=(*PLAN_DATES_USED,),
     params=ChildViewsParams,
     evaluate=evaluate,
 )

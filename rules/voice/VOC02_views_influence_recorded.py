@@ -41,12 +41,12 @@ from audit.rulekit import (
     Tables,
     judge,
 )
-from audit.rulekit.plans import active_latest_plans, plan_label
+from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import one_line
 
 
 def evaluate(tables: Tables, params: NoParams, ctx: AuditContext):
-    plans = active_latest_plans(tables["plans"], tables["children"], ctx.period)
+    plans = active_latest_plans(tables["plans"], ctx)
     label = plan_label(plans)
     influence = plans["views_influence"]
     return judge(
@@ -87,11 +87,6 @@ RULE = Rule(
     recommendation="ii",
     subject_type="plan",
     requires=("plans.child_views", "plans.views_influence", "plans.plan_type", "plans.plan_date"),
-    uses=(
-        "plans.start_date",
-        "plans.end_date",
-        "children.case_start_date",
-        "children.case_end_date",
-    ),
+    uses=(*PLAN_DATES_USED,),
     evaluate=evaluate,
 )

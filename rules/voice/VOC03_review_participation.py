@@ -42,8 +42,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.codes import PARTICIPATION
-from audit.rulekit import MET, NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
-from audit.rulekit.scope import in_period, of_open_children
+from audit.rulekit import (
+    MET,
+    NOT_MET,
+    AuditContext,
+    Case,
+    Params,
+    Rule,
+    Tables,
+    has_column,
+    judge,
+    param,
+)
+from audit.rulekit.scope import in_period
 
 _DAY = "%d/%m/%Y"
 PN0 = "PN0"
@@ -78,15 +89,13 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
     children = tables["children"]
 
     reviews = tables["reviews"]
-    chosen = of_open_children(reviews, children, ctx.period) & in_period(
-        reviews["review_date"], ctx.period
-    )
+    chosen = ctx.is_open_child(reviews["child_id"]) & in_period(reviews["review_date"], ctx.period)
     subjects = reviews[chosen]
     review_date = pd.to_datetime(subjects["review_date"])
     recorded = subjects["participation_code"].astype("string")
     code = recorded.str.strip().str.upper()
 
-    if "date_of_birth" in children.columns:
+    if has_column(children, "date_of_birth"):
         birth_by_child = pd.to_datetime(
             children.drop_duplicates("child_id").set_index("child_id")["date_of_birth"]
         )
@@ -171,7 +180,7 @@ RULE = Rule(
     recommendation="ii",
     subject_type="review",
     requires=("reviews.review_date", "reviews.participation_code"),
-    uses=("children.date_of_birth", "children.case_start_date", "children.case_end_date"),
+    uses=("children.date_of_birth",),
     params=ReviewParticipationParams,
     evaluate=evaluate,
 )

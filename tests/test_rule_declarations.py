@@ -1,0 +1,216 @@
+"""A rule cannot silently read less than it uses.
+
+The engine hands a rule only the columns it declared. A column the input has but the rule
+did not declare must never read as blank (every child open, every visit statutory): the
+rule is an ERROR naming the column and saying where to declare it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit.engine.registry import discover_rules
+from audit.engine.runner import run_rule
+from audit.period import AuditPeriod
+from audit.rulekit import NOT_MET, AnyOf, AuditContext, Case, Rule, judge
+from audit.rulekit.visits import statutory_visits
+from audit.run import audit
+from tests.rule_cases import load_case_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_cases" / "authority.xlsx"
+PERIOD = AuditPeriod.parse("2026-10")
+RULES = discover_rules()
+CONTEXT = AuditContext(AuditPeriod.parse("2026-09"))
+
+
+@pytest.fixture(scope="module")
+def sample_run():
+    return audit(SAMPLE, PERIOD)
+
+
+def _without(rule: Rule, ref: str) -> Rule:
+    """The rule with ``ref`` taken out of its declaration (from requires or uses)."""
+    requires = []
+    for requirement in rule.requires:
+        if isinstance(requirement, AnyOf):
+            options = [o for o in requirement.options if ref not in o]
+            if options:
+                requires.append(AnyOf(*options))
+        elif requirement != ref:
+            requires.append(requirement)
+    uses = tuple(u for u in rule.uses if u != ref)
+    return dataclasses.replace(rule, requires=tuple(requires), uses=uses)
+
+
+def _declared_columns(rule: Rule) -> list[str]:
+    """Each ``table.column`` the rule declares, in requires (AnyOf options too) or uses."""
+    refs = list(rule.uses)
+    for requirement in rule.requires:
+        if isinstance(requirement, AnyOf):
+            refs += [r for option in requirement.options for r in option]
+        else:
+            refs.append(requirement)
+    return [ref for ref in refs if "." in ref]
+
+
+CASES = [
+    pytest.param(rule, ref, id=f"{rule.code}-{ref}")
+    for rule in RULES
+    for ref in _declared_columns(rule)
+]
+
+
+@pytest.mark.parametrize(("rule", "ref"), CASES)
+def test_forgetting_a_declared_column_fails_loudly_never_with_other_findings(sample_run, rule, ref):
+    """Remove one column from a rule's declaration and run it over the sample: where the
+    sample has the column the rule is an ERROR naming it (or SKIPPED); it never RAN with
+    different findings."""
+    tables = sample_run.loaded.tables
+    context = AuditContext(PERIOD, absent=sample_run.loaded.absent)
+    findings, status = run_rule(
+        _without(rule, ref), rule.params(), tables, context, sample_run.loaded.absent
+    )
+    table = ref.partition(".")[0]
+    if status.status == "RAN":
+        # A column the sample lacks, the other option of an AnyOf, or one only the engine
+        # reads (workers.team for SUP01's teams): the findings are exactly the declared rule's.
+        before = sample_run.findings[sample_run.findings["rule_code"] == rule.code]
+        assert len(findings) == len(before)
+        pd.testing.assert_frame_equal(
+            findings.reset_index(drop=True), before.reset_index(drop=True), check_dtype=False
+        )
+    elif status.status == "ERROR":
+        # Naming the column (or, for an AnyOf option, the first of its columns the rule
+        # reads), or its table when it was the rule's only column of that table.
+        said = "which it does not declare: declare it in the rule's uses (or requires)"
+        assert re.fullmatch(
+            rf"{rule.code} reads ({table}\.\w+|the {table} table), {re.escape(said)}",
+            status.reason,
+        ), status.reason
+    else:
+        assert status.status == "SKIPPED" and status.reason
+
+
+def _statutory(tables, params, ctx):
+    visits = tables["visits"]
+    subjects = visits[statutory_visits(visits, ("statutory",))]
+    return judge(
+        subjects,
+        source_table="visits",
+        subject_id=subjects["visit_id"],
+        child_id=subjects["child_id"],
+        cases=[Case(subjects["seen_alone"].eq("N"), NOT_MET, "not_alone")],
+    )
+
+
+VISITS = {
+    "children": [{"child_id": "C1"}],
+    "visits": [
+        {"visit_id": "V1", "child_id": "C1", "visit_date": "01/09/2026", "seen_alone": "N"},
+        {
+            "visit_id": "V2",
+            "child_id": "C1",
+            "visit_date": "02/09/2026",
+            "seen_alone": "N",
+            "visit_type": "other",
+        },
+    ],
+}
+
+
+def test_a_helper_reading_an_undeclared_column_is_an_error_naming_it():
+    """``statutory_visits`` reads ``visit_type``: without the declaration the visit of type
+    "other" would have been judged as a statutory visit."""
+    forgetful = Rule("TST01", "forgetful", "xi", "visit", ("visits.seen_alone",), _statutory)
+    findings, status = run_rule(forgetful, forgetful.params(), load_case_tables(VISITS), CONTEXT)
+    assert findings is None
+    assert (status.status, status.reason) == (
+        "ERROR",
+        "TST01 reads visits.visit_type, which it does not declare: "
+        "declare it in the rule's uses (or requires)",
+    )
+
+    declared = dataclasses.replace(forgetful, uses=("visits.visit_type",))
+    findings, status = run_rule(declared, declared.params(), load_case_tables(VISITS), CONTEXT)
+    assert status.status == "RAN"
+    assert findings["subject_id"].tolist() == []  # V2 is "other", V1 has a blank type
+
+
+def test_a_declared_column_the_input_lacks_reads_as_absent():
+    """Declared in ``uses`` and absent from the input: every visit is statutory (RULES.md)."""
+    declared = Rule(
+        "TST01", "declared", "xi", "visit", ("visits.seen_alone",), _statutory,
+        uses=("visits.visit_type",),
+    )  # fmt: skip
+    visits = {"children": VISITS["children"], "visits": VISITS["visits"][:1]}
+    findings, status = run_rule(declared, declared.params(), load_case_tables(visits), CONTEXT)
+    assert status.status == "RAN"
+    assert findings["subject_id"].tolist() == ["V1"]
+
+
+def test_reading_an_undeclared_column_directly_is_an_error_naming_it():
+    def religion(tables, params, ctx):
+        children = tables["children"]
+        return judge(
+            children,
+            source_table="children",
+            subject_id=children["child_id"],
+            cases=[Case(children["religion"].isna(), NOT_MET, "blank")],
+        )
+
+    rule = Rule("TST01", "religion", "i", "child", ("children.ethnicity",), religion)
+    tables = load_case_tables(
+        {"children": [{"child_id": "C1", "ethnicity": "WBRI", "religion": "none"}]}
+    )
+    _, status = run_rule(rule, rule.params(), tables, CONTEXT)
+    assert (status.status, status.reason) == (
+        "ERROR",
+        "TST01 reads children.religion, which it does not declare: "
+        "declare it in the rule's uses (or requires)",
+    )
+
+
+def test_reading_an_undeclared_table_is_an_error_naming_it():
+    def plans_too(tables, params, ctx):
+        tables.has("plans")
+        raise AssertionError("unreachable")
+
+    rule = Rule("TST01", "plans_too", "i", "child", ("children",), plans_too)
+    tables = load_case_tables(
+        {
+            "children": [{"child_id": "C1"}],
+            "plans": [
+                {"plan_id": "P1", "child_id": "C1", "plan_type": "CP", "plan_date": "01/09/2026"}
+            ],
+        }
+    )
+    _, status = run_rule(rule, rule.params(), tables, CONTEXT)
+    assert status.reason == (
+        "TST01 reads the plans table, which it does not declare: "
+        "declare it in the rule's uses (or requires)"
+    )
+
+
+def test_open_children_are_worked_out_once_from_the_whole_children_table():
+    """No rule declares the case dates, yet a closed child is out of every rule's scope."""
+    tables = load_case_tables(
+        {
+            "children": [
+                {"child_id": "C1", "ethnicity": None},
+                {"child_id": "C2", "ethnicity": None, "case_end_date": "31/08/2026"},
+            ]
+        }
+    )
+    scoped = CONTEXT.scoped(tables)
+    assert scoped.open_child_ids is not None and list(scoped.open_child_ids) == ["C1"]
+    assert scoped.scoped(tables) is scoped
+    idn01 = next(r for r in RULES if r.code == "IDN01")
+    assert not any("case_" in ref for ref in idn01.uses)
+    findings, _ = run_rule(idn01, idn01.params(), tables, CONTEXT)
+    assert findings["subject_id"].tolist() == ["C1"]
