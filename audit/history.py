@@ -351,6 +351,31 @@ class History:
         met, not_met, not_applicable = row
         return TrendPoint(previous, _score(met, not_met, not_applicable, green, amber))
 
+    def previous_total(
+        self,
+        team: str | None,
+        period: AuditPeriod | str,
+        *,
+        green: float,
+        amber: float,
+    ) -> TrendPoint | None:
+        """The team's (None: every team's) overall score in the latest audited month before
+        ``period``, over every rule that ran then; None when no earlier month was audited."""
+        label = _label(period)
+        previous = self._conn.execute(
+            "SELECT MAX(period) FROM runs WHERE period < ?", (label,)
+        ).fetchone()[0]
+        if previous is None:
+            return None
+        row = self._conn.execute(
+            "SELECT SUM(met), SUM(not_met), SUM(not_applicable), COUNT(*) FROM results "
+            "WHERE period = ? AND (? IS NULL OR team = ?)",
+            (previous, team, team),
+        ).fetchone()
+        if not row[3]:
+            return TrendPoint(previous, None)
+        return TrendPoint(previous, _score(row[0], row[1], row[2], green, amber))
+
     def rule_statuses(self, period: AuditPeriod | str) -> dict[str, tuple[str, str | None]]:
         """Rule code -> (RAN / SKIPPED / ERROR, reason) for an audited month."""
         rows = self._conn.execute(

@@ -71,7 +71,7 @@ def test_run_writes_the_three_files_with_findings_columns_in_order(export, tmp_p
     assert status["IDN01"]["met"] == 1 and status["IDN01"]["not_met"] == 2
     assert record["inputs"][0]["sha256"] and record["inputs"][0]["bytes"] > 0
     assert record["teams"]["North"]["IDN01"]["compliance"] == 0.5
-    assert record["config"]["rag"] == {"green": 0.9, "amber": 0.8}
+    assert record["config"]["rag"] == {"green": 0.9, "amber": 0.8, "min_judged": 5}
 
 
 def test_a_rule_that_raises_and_a_rule_without_its_table_are_reported(export, tmp_path):

@@ -45,6 +45,7 @@ from audit.mail import (
 )
 from audit.period import AuditPeriod
 from audit.reports import write_reports
+from audit.reports.headline import Headline
 from audit.reports.model import Overview, Score, build_overview
 from audit.run import audit, write_run
 
@@ -456,10 +457,12 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
             # Addressed to this team only: no Cc, no Bcc, no QA lead, no other team.
             assert [a.addr_spec for a in message["To"].addresses] == addresses
             assert message["Cc"] is None and message["Bcc"] is None
-            subject = message["Subject"]
+            # A subject too long for the first line is folded whole onto the next; unfolding
+            # leaves the fold's space in front, which mail clients drop too.
+            subject = message["Subject"].lstrip()
             assert re.fullmatch(
-                rf"Case-file audit {PERIOD} — {re.escape(team)} — "
-                r"(\d{1,3}% \((green|amber|red)\)|no data)",
+                rf"Case-record audit, September 2026 - {re.escape(team)} - "
+                r"(\d{1,3}% \((green|amber|red)\)|\d+ of \d+ met \(too few to rate\)|no data)",
                 subject,
             ), subject
             assert message["Message-ID"] and message["Date"]
@@ -486,7 +489,11 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
     overview = arrived[QA_LEAD][0]
     assert [a.addr_spec for a in overview["To"].addresses] == [QA_LEAD]
     assert list(_attachments(overview)) == ["index.html"]
-    assert overview["Subject"].startswith(f"Case-file audit {PERIOD} — organisation overview — ")
+    assert (
+        overview["Subject"]
+        .lstrip()
+        .startswith("Case-record audit, September 2026 - organisation overview - ")
+    )
     plain = overview.get_body(("plain",)).get_content()
     assert "Teams with no recipients" in plain and EAST in plain
 
@@ -518,13 +525,18 @@ def test_an_error_reason_reaches_the_qa_leads_but_not_the_teams(month, settings)
     assert "ERROR: raised KeyError: 'CS202'" in qa
 
 
-def test_the_subject_gives_compliance_and_rag_or_no_data():
+def test_the_subject_gives_compliance_rag_and_change_or_no_data():
     amber = Score(met=87, not_met=13, compliance=0.87, rag="amber")
-    assert subject_for(PERIOD, NORTH, amber) == (
-        "Case-file audit 2026-09 — Referral and Assessment North — 87% (amber)"
+    down = Headline(amber, "↓", "down 4 points since August 2026", "across all 12 checks")
+    assert subject_for(PERIOD, NORTH, down) == (
+        "Case-record audit, September 2026 - Referral and Assessment North - "
+        "87% (amber), down 4 points since August 2026"
     )
-    assert subject_for(PERIOD, "East\r\nBcc: x@evil.example", Score()) == (
-        "Case-file audit 2026-09 — East Bcc: x@evil.example — no data"
+    few = Headline(Score(3, 1, 0, 0.75, None), "", "", "")
+    assert subject_for(PERIOD, NORTH, few).endswith("North - 3 of 4 met (too few to rate)")
+    empty = Headline(Score(), "", "", "")
+    assert subject_for(PERIOD, "East\r\nBcc: x@evil.example", empty) == (
+        "Case-record audit, September 2026 - East Bcc: x@evil.example - no data"
     )
 
 

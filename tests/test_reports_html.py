@@ -124,7 +124,9 @@ def build_reports(folder: Path) -> tuple[Path, Overview]:
     rules.mkdir()
     (rules / "ZZZ01_broken.py").write_text(BROKEN_RULE, encoding="utf-8")
     config = folder / "audit.toml"
-    config.write_text('rule_dirs = ["local_rules"]\nshow_names = true\n', encoding="utf-8")
+    config.write_text(
+        'rule_dirs = ["local_rules"]\nshow_names = true\n[rag]\nmin_judged = 1\n', encoding="utf-8"
+    )
     run = audit(build_export(folder), AuditPeriod.parse("2026-09"), config)
     overview = build_overview(run)
     out = folder / "reports"
@@ -239,11 +241,14 @@ def test_the_action_list_shows_child_worker_rule_reason_date_and_where(pages):
     text = Page(pages["teams/north.html"]).text
     assert "Child C2 (3)" in text
     assert (
-        "Alex Smith SEE01 Visit on 04/09/2026: not seen alone; reason '<script>alert(1)</script>'"
-        in text
+        "Alex Smith Each statutory visit records whether the child was seen alone, and why not. "
+        "SEE01 Visit on 04/09/2026: not seen alone; reason '<script>alert(1)</script>'" in text
     )
     assert "04/09/2026 visits, row 3" in text
-    assert "Alex Smith IDN01 Ethnicity is not recorded children, row 3" in text
+    assert (
+        "Alex Smith Ethnicity recorded for every open child. IDN01 Ethnicity is not recorded"
+        in text
+    )
     # A team sees only its own children, and another team's worker is not named.
     south = Page(pages["teams/south-east.html"]).text
     assert "Child C3" in south and "Child C2" not in south and "Alex Smith" not in south
@@ -262,7 +267,7 @@ def test_team_page_summary_chart_workers_data_quality_and_appendix(pages, report
     assert len(svg) == 1 and svg[0]["role"] == "img"
     assert svg[0]["aria-labelledby"] == "chart-t chart-d"
     # The chart's numbers are also in a table: IDN02 was met for both North children.
-    assert "IDN02 First language recorded for every open child. 2 0 0 100% ✓ Green" in text
+    assert "First language recorded for every open child. IDN02 2 0 0 100% ✓ Green" in text
     assert "(i) Ethnicity, culture, race and language considered 4 1 0 80% ▲ Amber" in text
     assert "Alex Smith 64% ✗ Red 7 of 11 met" in text  # the worker × rule table
     assert "export.xlsx, sheet visits, row 2 child_seen Not a recognised value" in text
@@ -371,4 +376,7 @@ def test_worker_names_stay_out_unless_show_names_is_on(tmp_path):
         markup = path.read_text(encoding="utf-8")
         assert "Alex Smith" not in markup and "Jones" not in markup, path
     north = Page((tmp_path / "reports/teams/north.html").read_text(encoding="utf-8")).text
-    assert "W1 SEE01 Visit on 04/09/2026" in north
+    assert (
+        "W1 Each statutory visit records whether the child was seen alone, and why not. SEE01"
+        in north
+    )

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from audit.history import History
 from audit.period import AuditPeriod
-from audit.reports.html import change_words
+from audit.reports.headline import change_words
 from audit.reports.model import Score, TrendPoint
 from audit.reports.svg import spark_text, sparkline
 from audit.run import audit, write_run
@@ -86,13 +86,19 @@ def write_export(path: Path) -> Path:
     return path
 
 
-def audit_months(folder: Path, months: list[str]) -> Path:
-    """Audit and write each month in turn with one history, as a monthly schedule would."""
+def audit_months(folder: Path, months: list[str], min_judged: int = 1) -> Path:
+    """Audit and write each month in turn with one history, as a monthly schedule would.
+
+    The export is tiny, so by default every figure is rated (``min_judged = 1``) to test the
+    trends themselves; the small-numbers test audits it with the default minimum.
+    """
     export = write_export(folder / "export.xlsx")
+    config = folder / "audit.toml"
+    config.write_text(f"[rag]\nmin_judged = {min_judged}\n", encoding="utf-8")
     out = folder / "reports"
     with History.open(folder / "history" / "history.sqlite") as history:
         for month in months:
-            write_run(audit(export, AuditPeriod.parse(month)), out, history)
+            write_run(audit(export, AuditPeriod.parse(month), config), out, history)
     return out
 
 
@@ -140,20 +146,21 @@ def test_october_team_page_shows_each_month_as_text_with_a_gap_for_august(octobe
     rows = trend_rows(read(october, "2026-10/teams/north.html"))
     # May was never audited and August was skipped: both "no data", never 0 %.
     assert rows["SEE01"].endswith(
-        "– no data 50% 67% – no data 75% 100% ▲ up 25 points since September 2026"
+        "– no data 50% 67% – no data 75% 100% ↑ up 25 points since September 2026"
     )
     assert rows["IDN01"].endswith(
         "– no data 50% 50% – no data 50% 50% no change since September 2026"
     )
     south = trend_rows(read(october, "2026-10/teams/south.html"))
     assert south["SEE01"].endswith(
-        "– no data 100% 100% – no data 100% 50% ▼ down 50 points since September 2026"
+        "– no data 100% 100% – no data 100% 50% ↓ down 50 points since September 2026"
     )
     # East had no SEE01 visit in September: no change figure rather than a change from zero;
     # its October, when nothing was met, is a real 0 % and shown as one.
     east = trend_rows(read(october, "2026-10/teams/east.html"))
     assert east["SEE01"].endswith(
-        "– no data – no data 100% – no data – no data 0% no data in September 2026 to compare with"
+        "– no data – no data 100% – no data – no data 0% "
+        "nothing judged in September 2026 to compare with"
     )
 
 
@@ -230,7 +237,7 @@ def test_the_overview_shows_the_organisations_trend_per_recommendation(october):
     # (xi) in September: 5 of 6 visits and 3 of 3 children, 8 of 9; October 6 of 9.
     assert rows["(xi)"].startswith("(xi) Children seen alone, and the record says so")
     assert rows["(xi)"].endswith(
-        "– no data 67% 89% – no data 89% 67% ▼ down 22.2 points since September 2026"
+        "– no data 67% 89% – no data 89% 67% ↓ down 22 points since September 2026"
     )
     svg = trend_svgs(markup)["(xi)"]
     assert "all teams, May to October 2026" in svg and len(subpaths(svg)) == 2
@@ -290,12 +297,34 @@ def test_sparkline_with_no_data_at_all_draws_no_line_and_no_dots():
 @pytest.mark.parametrize(
     ("points", "words"),
     [
-        (3.0, ("▲", "up 3 points since September 2026")),
-        (-2.0, ("▼", "down 2 points since September 2026")),
-        (1.0, ("▲", "up 1 point since September 2026")),
-        (-8.3, ("▼", "down 8.3 points since September 2026")),
+        (3.0, ("↑", "up 3 points since September 2026")),
+        (-2.0, ("↓", "down 2 points since September 2026")),
+        (1.0, ("↑", "up 1 point since September 2026")),
         (0.0, ("", "no change since September 2026")),
     ],
 )
 def test_change_words_give_the_direction_in_words_as_well_as_a_shape(points, words):
     assert change_words(points, "2026-09") == words
+
+
+def test_change_arrows_are_not_the_rag_symbols():
+    # The Amber band is a triangle: an up-triangle for "better" would read as "amber".
+    from audit.reports.svg import SYMBOLS
+
+    arrows = {change_words(1.0, "2026-09")[0], change_words(-1.0, "2026-09")[0]}
+    assert arrows.isdisjoint(SYMBOLS.values())
+
+
+def test_small_numbers_are_not_rated_and_their_changes_not_shouted(tmp_path):
+    # With the default minimum of 5 judged records, North's 2 October visits (100%) are
+    # shown as a count, not as a Green 100%, and the 25-point rise is not announced.
+    out = audit_months(tmp_path, ["2026-09", "2026-10"], min_judged=5)
+    markup = read(out, "2026-10/teams/north.html")
+    rows = trend_rows(markup)
+    assert rows["SEE01"].endswith("not compared with September 2026: too few records judged")
+    assert "↑" not in rows["SEE01"] and "up 25" not in markup
+    text = Page(markup).text
+    assert "seen alone, and why not. SEE01 2 0 0 – not rated – Too few to rate" in text
+    assert "100% ✓ Green" not in text
+    # The team's overall figure rests on 6 records this month: rated, and its change given.
+    assert "83% ▲ Amber ↑ up 8 points since September 2026 Overall compliance" in text

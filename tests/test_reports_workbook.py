@@ -88,7 +88,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
             ],
         },
     )
-    return audit(path, AuditPeriod.parse("2026-09"))
+    config = folder / "audit.toml"  # a tiny export: rate every figure, however few
+    config.write_text("[rag]\nmin_judged = 1\n", encoding="utf-8")
+    return audit(path, AuditPeriod.parse("2026-09"), config)
 
 
 @pytest.fixture(scope="module")

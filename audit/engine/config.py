@@ -14,6 +14,7 @@ Example::
     [rag]
     green = 0.90                                # compliance at or above: green
     amber = 0.80                                # at or above: amber; below: red
+    min_judged = 5                              # fewer judged records: "too few to rate"
 
     [text]
     placeholders = ["n/a", "see above"]         # replaces the default list
@@ -80,6 +81,7 @@ class AuditConfig:
     rule_dirs: tuple[Path, ...] = ()
     green: float = 0.90
     amber: float = 0.80
+    min_judged: int = 5
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     min_words: int = 3
     limits: SafetyLimits = field(default_factory=SafetyLimits)
@@ -108,7 +110,7 @@ class AuditConfig:
             "exclude": list(self.exclude),
             "show_names": self.show_names,
             "rule_dirs": [str(p) for p in self.rule_dirs],
-            "rag": {"green": self.green, "amber": self.amber},
+            "rag": {"green": self.green, "amber": self.amber, "min_judged": self.min_judged},
             "text": {"placeholders": list(self.placeholders), "min_words": self.min_words},
             "limits": dataclasses.asdict(self.limits),
             "rules": {r.name: _jsonable(dataclasses.asdict(self.params_for(r))) for r in rules},
@@ -159,11 +161,14 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         return values
 
     rag = raw.get("rag", {})
-    _no_unknown(rag, ("green", "amber"), "[rag]")
+    _no_unknown(rag, ("green", "amber", "min_judged"), "[rag]")
     green = _typed(rag.get("green", 0.90), float, "rag.green")
     amber = _typed(rag.get("amber", 0.80), float, "rag.amber")
     if not 0 <= amber <= green <= 1:
         raise UsageError("[rag] needs 0 <= amber <= green <= 1 (fractions, e.g. green = 0.9)")
+    min_judged = _typed(rag.get("min_judged", 5), int, "rag.min_judged")
+    if min_judged < 0:
+        raise UsageError("[rag] min_judged must be 0 or more (records judged before a band)")
 
     text = raw.get("text", {})
     _no_unknown(text, ("placeholders", "min_words"), "[text]")
@@ -194,6 +199,7 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         rule_dirs=rule_dirs_of(raw, path),
         green=green,
         amber=amber,
+        min_judged=min_judged,
         placeholders=_typed(
             text.get("placeholders", DEFAULT_PLACEHOLDERS), tuple[str, ...], "text.placeholders"
         ),

@@ -15,14 +15,15 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from audit.engine.runner import ERROR, compliance
+from audit.engine.runner import ERROR
 from audit.errors import InputError, UsageError
 from audit.mail.settings import EmailSettings
 from audit.mail.templates import OVERVIEW_HTML, TEAM_HTML
 from audit.mail.text import one_line
 from audit.output import open_private, private_dir
 from audit.period import AuditPeriod
-from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport, rag
+from audit.reports.headline import Headline, overview_headline, team_headline
+from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport, rated
 
 OVERVIEW_KEY = "overview"
 
@@ -37,16 +38,25 @@ _OVERVIEW_ATTACHED = "Attached: index.html (the organisation overview)."
 NotRan = tuple[str, str, str, str | None]  # code, title, status, reason
 
 
+PRODUCT = "Case-record audit"
+
+
 def figure(score: Score) -> str:
-    """``87% (amber) — 26 met, 4 not met``, or ``no data``."""
+    """``87% (amber) — 26 met, 4 not met``, ``3 of 4 met (too few to rate)`` or ``no data``."""
     if score.compliance is None:
         return "no data"
+    if score.too_few:
+        return f"{score.met} of {score.judged} met (too few to rate)"
     return f"{_rated(score)} — {score.met} met, {score.not_met} not met"
 
 
-def subject_for(period: str, name: str, score: Score) -> str:
-    headline = "no data" if score.compliance is None else _rated(score)
-    return f"Case-file audit {period} — {one_line(name)} — {headline}"
+def subject_for(period: str, name: str, headline: Headline) -> str:
+    """``Case-record audit, September 2026 - North - 88% (amber), down 4 points since …``.
+
+    Plain ASCII hyphens and no arrow: Python's header folding leaves a doubled space
+    before an encoded word (a dash or an arrow) in a long subject.
+    """
+    return f"{PRODUCT}, {_month(period)} - {one_line(name)} - {headline.subject}"
 
 
 def team_key(team: TeamReport) -> str:
@@ -68,7 +78,8 @@ def team_message(
     recipients = settings.recipients_for(team.team)
     if not recipients:
         raise UsageError(f"no email recipients configured for team {team.team!r}")
-    subject = subject_for(overview.period, team.team, team.overall)
+    headline = team_headline(overview, team)
+    subject = subject_for(overview.period, team.team, headline)
     month = _month(overview.period)
     files = team_files(team, month_folder)
     attached = f"Attached: {' and '.join(f.name for f in files)}."
@@ -78,7 +89,7 @@ def team_message(
         if key in team.recommendation_scores
     ]
     not_ran = _not_ran(overview, for_team=True)
-    lines = _heading_lines(month, team.team, team.overall)
+    lines = _heading_lines(month, team.team, headline)
     if recommendations:
         lines += ["", "By recommendation:"]
         lines += [f"  ({key}) {title}: {figure(score)}" for key, title, score in recommendations]
@@ -95,6 +106,7 @@ def team_message(
         month=month,
         heading=team.team,
         overall=team.overall,
+        headline=headline,
         figure=figure,
         team=team,
         recommendations=recommendations,
@@ -115,24 +127,22 @@ def overview_message(
     teams_without_recipients: Sequence[str],
 ) -> EmailMessage:
     """The organisation overview for the QA leads, naming the teams nobody was sent."""
-    totals = Score(
-        met=sum(s.met for s in overview.rule_totals.values()),
-        not_met=sum(s.not_met for s in overview.rule_totals.values()),
+    overall = rated(
+        sum(s.met for s in overview.rule_totals.values()),
+        sum(s.not_met for s in overview.rule_totals.values()),
+        sum(s.not_applicable for s in overview.rule_totals.values()),
+        overview.green,
+        overview.amber,
+        overview.min_judged,
     )
-    rate = compliance(totals.met, totals.not_met)
-    overall = Score(
-        met=totals.met,
-        not_met=totals.not_met,
-        compliance=rate,
-        rag=rag(rate, overview.green, overview.amber),
-    )
+    headline = overview_headline(overview, overall)
     in_data = {t.team for t in overview.teams}
     unknown = sorted(t for t in settings.teams if t not in in_data)
     heading = "organisation overview"
-    subject = subject_for(overview.period, heading, overall)
+    subject = subject_for(overview.period, heading, headline)
     month = _month(overview.period)
     not_ran = _not_ran(overview, for_team=False)
-    lines = _heading_lines(month, heading, overall)
+    lines = _heading_lines(month, heading, headline)
     lines += ["", "Teams:"]
     for team in overview.teams:
         to = ", ".join(settings.recipients_for(team.team)) or _NOBODY
@@ -153,6 +163,7 @@ def overview_message(
         month=month,
         heading=heading,
         overall=overall,
+        headline=headline,
         figure=figure,
         overview=overview,
         recipients=settings.recipients_for,
@@ -232,12 +243,17 @@ def _rated(score: Score) -> str:
     return f"{score.percent} ({RAG_LABELS[score.rag].lower()})"
 
 
-def _heading_lines(month: str, name: str, overall: Score) -> list[str]:
-    return [
-        f"Case-file audit, {month}: {one_line(name)}",
+def _heading_lines(month: str, name: str, headline: Headline) -> list[str]:
+    lines = [
+        f"{PRODUCT}, {month}: {one_line(name)}",
         "",
-        f"Overall compliance: {figure(overall)}",
+        f"Overall compliance: {headline.line}",
+        f"  {headline.scope}",
     ]
+    score = headline.score
+    if score.compliance is not None:
+        lines.append(f"  {score.met} of {score.judged} judged records met their checks.")
+    return lines
 
 
 def _not_ran(overview: Overview, *, for_team: bool) -> list[NotRan]:

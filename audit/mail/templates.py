@@ -12,8 +12,11 @@ from jinja2 import DictLoader, Environment, StrictUndefined
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
 <body style="font-family: Arial, sans-serif; color: #1d1d1d; line-height: 1.4">
-<h1 style="font-size: 1.3em">Case-file audit, {{ month }}: {{ heading }}</h1>
-<p><strong>Overall compliance: {{ figure(overall) }}</strong></p>
+<h1 style="font-size: 1.3em">Case-record audit, {{ month }}: {{ heading }}</h1>
+<p style="font-size: 1.2em"><strong>Overall compliance: {{ headline.rated }}</strong>
+{%- if headline.change %}, <strong>{{ headline.change_text }}</strong>{% endif %}</p>
+<p>{{ headline.scope }}{% if overall.compliance is not none %}: {{ overall.met }} of
+{{ overall.judged }} judged records met their checks{% endif %}.</p>
 {% block figures %}{% endblock %}
 {% if not_ran %}
 <h2 style="font-size: 1.1em">Not checked this month</h2>

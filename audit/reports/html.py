@@ -24,9 +24,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from audit.engine.runner import compliance
 from audit.output import open_private, private_dir
-from audit.reports.model import Overview, Score, TeamReport, TrendPoint, rag
+from audit.reports.headline import compare, overview_headline, team_headline
+from audit.reports.model import Overview, Score, TeamReport, TrendPoint, rated
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
@@ -66,11 +66,13 @@ def environment() -> Environment:
 
 
 def render_index(env: Environment, overview: Overview) -> str:
-    overall = combined(overview.rule_totals.values(), overview.green, overview.amber)
+    overall = combined(overview.rule_totals.values(), overview)
     return env.get_template("index.html.j2").render(
         ov=overview,
         month=month_name(overview.period),
         overall=overall,
+        headline=overview_headline(overview, overall),
+        team_headlines={t.team: team_headline(overview, t) for t in overview.teams},
         actions=sum(t.action_count for t in overview.teams),
         trends=org_trend_table(overview),
     )
@@ -92,10 +94,8 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         chart=chart,
         trends=team_trend_table(overview, team),
         recommendations=overview.used_recommendations,
-        worker_totals=[
-            combined(scores.values(), overview.green, overview.amber)
-            for _worker, scores in team.workers
-        ],
+        headline=team_headline(overview, team),
+        worker_totals=[combined(scores.values(), overview) for _worker, scores in team.workers],
     )
 
 
@@ -154,7 +154,7 @@ def team_trend_table(overview: Overview, team: TeamReport) -> TrendTable | None:
         if points is None:
             rows.append(_no_trend(rule.code, rule.title, "Nothing judged for this team this month"))
             continue
-        arrow, words = _change_words(team.changes.get(rule.code), _has_data(points[-1]), previous)
+        arrow, words = _point_change(points, previous, overview.min_judged)
         chart = sparkline(
             points, label=f"{rule.code} compliance, {team.team}, {month_span(months)}"
         )
@@ -175,11 +175,7 @@ def org_trend_table(overview: Overview) -> TrendTable | None:
         if points is None:
             rows.append(_no_trend(key, title, "Nothing judged for this recommendation this month"))
             continue
-        change = _change_from(points, previous)
-        if change is None and previous is not None and previous not in months:
-            arrow, words = "", f"not compared: {month_name(previous)} is before the months shown"
-        else:
-            arrow, words = _change_words(change, _has_data(points[-1]), previous)
+        arrow, words = _point_change(points, previous, overview.min_judged)
         chart = sparkline(points, label=f"{key} compliance, all teams, {month_span(months)}")
         rows.append(TrendRow(key, title, chart, _figures(points, months), arrow, words))
     return TrendTable(months, tuple(rows))
@@ -200,6 +196,8 @@ def previous_audited(overview: Overview) -> str | None:
     Without one (no team had figures in both months), it is the latest earlier month in
     which anything at all was judged.
     """
+    if overview.previous_overall is not None:
+        return overview.previous_overall.period
     for team in overview.teams:
         for change in team.changes.values():
             if change:
@@ -210,35 +208,19 @@ def previous_audited(overview: Overview) -> str | None:
     return max(earlier, default=None)
 
 
-def change_words(points: float, since: str) -> tuple[str, str]:
-    """``(arrow, words)`` for a change in percentage points since a month (``YYYY-MM``)."""
-    when = f"since {month_name(since)}"
-    if points == 0:
-        return "", f"no change {when}"
-    size = abs(points)
-    amount = f"{size:g} point{'' if size == 1 else 's'}"
-    return ("▲", f"up {amount} {when}") if points > 0 else ("▼", f"down {amount} {when}")
-
-
-def _change_words(
-    change: tuple[str, float] | None, has_data: bool, previous: str | None
+def _point_change(
+    points: Sequence[TrendPoint], previous: str | None, min_judged: int
 ) -> tuple[str, str]:
-    if change is not None:
-        return change_words(change[1], change[0])
-    if not has_data:
+    """The change from the previous audited month to the last point, as the headline says it."""
+    now = points[-1].score or Score()
+    if now.compliance is None:
         return "", "no data this month"
     if previous is None:
         return "", "first audited month"
-    return "", f"no data in {month_name(previous)} to compare with"
-
-
-def _change_from(points: Sequence[TrendPoint], previous: str | None) -> tuple[str, float] | None:
-    """The change from ``previous`` to the last point, in points, as the model computes it."""
-    before = next((p for p in points if p.period == previous), None)
-    now, then = _rate(points[-1]), None if before is None else _rate(before)
-    if previous is None or now is None or then is None:
-        return None
-    return previous, round((now - then) * 100, 1)
+    before = next((p for p in points[:-1] if p.period == previous), None)
+    if before is None:
+        return "", f"not compared: {month_name(previous)} is before the months shown"
+    return compare(now, before, min_judged)
 
 
 def _trend_months(trends: Iterable[Sequence[TrendPoint]]) -> tuple[str, ...] | None:
@@ -271,13 +253,12 @@ def _has_data(point: TrendPoint) -> bool:
 # ---------------------------------------------------------------- helpers for templates
 
 
-def combined(scores: Iterable[Score], green: float, amber: float) -> Score:
-    """One score over several: counts added, compliance recomputed from them."""
+def combined(scores: Iterable[Score], overview: Overview) -> Score:
+    """One score over several: counts added, compliance recomputed and banded from them."""
     met = not_met = na = 0
     for score in scores:
         met, not_met, na = met + score.met, not_met + score.not_met, na + score.not_applicable
-    rate = compliance(met, not_met)
-    return Score(met, not_met, na, rate, rag(rate, green, amber))
+    return rated(met, not_met, na, overview.green, overview.amber, overview.min_judged)
 
 
 def kind_label(kind: str) -> str:

@@ -8,6 +8,7 @@ children, and a worker from another team is shown as such, never by ID or name.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -58,10 +59,49 @@ def slug(team: str) -> str:
     return plain[:SLUG_MAX].rstrip("-") or "team"
 
 
-def rag(rate: float | None, green: float, amber: float) -> str | None:
-    if rate is None:
+# Below this many judged records a figure is shown with its counts but not given a band.
+MIN_JUDGED = 5
+TOO_FEW_LABEL = "Too few to rate"
+
+
+def whole_percent(rate: float) -> int:
+    """The percentage a reader sees, rounded half up (0.895 -> 90).
+
+    The RAG band is decided on this same figure, so "90%" is never shown as Amber beside
+    another "90%" shown as Green. Rounding to 6 places first undoes the binary error in
+    values such as 179/200 * 100 = 89.49999999999999.
+    """
+    return math.floor(round(rate * 100, 6) + 0.5)
+
+
+def rag(
+    rate: float | None,
+    green: float,
+    amber: float,
+    *,
+    judged: int | None = None,
+    min_judged: int = 0,
+) -> str | None:
+    """The band of the figure as printed; None with no data or too few judged records."""
+    if rate is None or (judged is not None and judged < min_judged):
         return None
-    return "green" if rate >= green else "amber" if rate >= amber else "red"
+    shown = whole_percent(rate)
+    return (
+        "green"
+        if shown >= round(green * 100, 6)
+        else "amber"
+        if shown >= round(amber * 100, 6)
+        else "red"
+    )
+
+
+def rated(
+    met: int, not_met: int, not_applicable: int, green: float, amber: float, min_judged: int
+) -> Score:
+    """A score from counts, banded on its printed figure, unrated below ``min_judged``."""
+    rate = compliance(met, not_met)
+    band = rag(rate, green, amber, judged=met + not_met, min_judged=min_judged)
+    return Score(met, not_met, not_applicable, rate, band)
 
 
 @dataclass(frozen=True)
@@ -75,12 +115,25 @@ class Score:
     rag: str | None = None
 
     @property
+    def judged(self) -> int:
+        return self.met + self.not_met
+
+    @property
+    def too_few(self) -> bool:
+        """A figure exists but on too few records to be given a band."""
+        return self.compliance is not None and self.rag is None
+
+    @property
     def rag_label(self) -> str:
-        return RAG_LABELS[self.rag]
+        return TOO_FEW_LABEL if self.too_few else RAG_LABELS[self.rag]
+
+    @property
+    def whole(self) -> int | None:
+        return None if self.compliance is None else whole_percent(self.compliance)
 
     @property
     def percent(self) -> str:
-        return "–" if self.compliance is None else f"{self.compliance:.0%}"
+        return "–" if self.compliance is None else f"{whole_percent(self.compliance)}%"
 
 
 @dataclass(frozen=True)
@@ -150,6 +203,8 @@ class TeamReport:
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     # Per rule: (the month compared with, compliance change in percentage points) or None.
     changes: dict[str, tuple[str, float] | None] = field(default_factory=dict)
+    # The team's overall figure in the last audited month before this one, if any.
+    previous_overall: TrendPoint | None = None
 
     @property
     def action_count(self) -> int:
@@ -168,12 +223,23 @@ class Overview:
     green: float
     amber: float
     show_names: bool
+    min_judged: int = MIN_JUDGED
     version: str = __version__
     generated: str = ""
     source: str = ""  # how the input was read: "Ofsted Annex A", "caseaudit tables", ...
     # Per recommendation, the whole organisation, oldest first, gaps as None.
     org_trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     recommendations: dict[str, str] = field(default_factory=lambda: dict(RECOMMENDATIONS))
+    # All teams' overall figure in the last audited month before this one, if any.
+    previous_overall: TrendPoint | None = None
+
+    def rerate(self, score: Score | None) -> Score | None:
+        """A score from elsewhere (the history) banded by this report's rules."""
+        if score is None:
+            return None
+        return rated(
+            score.met, score.not_met, score.not_applicable, self.green, self.amber, self.min_judged
+        )
 
     def rule(self, code: str) -> RuleInfo:
         return next(r for r in self.rules if r.code == code)
@@ -208,21 +274,40 @@ def add_trends(overview: Overview, history: History) -> None:
 
     previous = AuditPeriod.parse(overview.period).previous()
     thresholds = {"green": overview.green, "amber": overview.amber}
+
+    def rerated(point: TrendPoint) -> TrendPoint:
+        return TrendPoint(point.period, overview.rerate(point.score))
+
     for team in overview.teams:
         for code, score in team.scores.items():
             earlier = history.team_trend(team.team, code, previous, TREND_MONTHS - 1, **thresholds)
-            team.trends[code] = [TrendPoint(p.period, p.score) for p in earlier] + [
-                TrendPoint(overview.period, score)
-            ]
+            team.trends[code] = [rerated(p) for p in earlier] + [TrendPoint(overview.period, score)]
             before = history.previous_score(team.team, code, overview.period, **thresholds)
-            if before is not None and before.score is not None and score.compliance is not None:
-                change = score.compliance - (before.score.compliance or 0.0)
-                if before.score.compliance is not None:
-                    team.changes[code] = (before.period, round(change * 100, 1))
+            if before is not None:
+                change = points_change(score, overview.rerate(before.score), overview.min_judged)
+                if change is not None:
+                    team.changes[code] = (before.period, change)
+        before_total = history.previous_total(team.team, overview.period, **thresholds)
+        team.previous_overall = None if before_total is None else rerated(before_total)
+    org_before = history.previous_total(None, overview.period, **thresholds)
+    overview.previous_overall = None if org_before is None else rerated(org_before)
     rec_of = {r.code: r.recommendation for r in overview.rules}
     earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, **thresholds)
     for rec, score in overview.recommendation_totals.items():
-        overview.org_trends[rec] = [*earlier_org.get(rec, []), TrendPoint(overview.period, score)]
+        overview.org_trends[rec] = [
+            *(rerated(p) for p in earlier_org.get(rec, [])),
+            TrendPoint(overview.period, score),
+        ]
+
+
+def points_change(now: Score | None, then: Score | None, min_judged: int) -> float | None:
+    """The change in percentage points between two printed figures (so it agrees with them);
+    None when either month has no figure or too few judged records to compare fairly."""
+    if now is None or then is None or now.whole is None or then.whole is None:
+        return None
+    if min(now.judged, then.judged) < min_judged:
+        return None
+    return float(now.whole - then.whole)
 
 
 def _build_overview(run: AuditRun) -> Overview:
@@ -230,7 +315,7 @@ def _build_overview(run: AuditRun) -> Overview:
     rules = [_rule_info(run, status) for status in run.statuses]
     rec_of = {r.code: r.recommendation for r in rules}
     findings = _labelled(run, rec_of)
-    counter = _Counter(findings, green, amber)
+    counter = _Counter(findings, green, amber, run.config.min_judged)
 
     teams_present = set(findings["team"].dropna())
     teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna())
@@ -282,6 +367,7 @@ def _build_overview(run: AuditRun) -> Overview:
         green=green,
         amber=amber,
         show_names=run.config.show_names,
+        min_judged=run.config.min_judged,
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
         source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
     )
@@ -327,8 +413,8 @@ def _labelled(run: AuditRun, rec_of: dict[str, str]) -> pd.DataFrame:
 class _Counter:
     """Met / not met / n/a counts for any grouping, from one pass over the findings."""
 
-    def __init__(self, findings: pd.DataFrame, green: float, amber: float) -> None:
-        self.green, self.amber = green, amber
+    def __init__(self, findings: pd.DataFrame, green: float, amber: float, min_judged: int) -> None:
+        self.green, self.amber, self.min_judged = green, amber, min_judged
         self.findings = findings
         self._cache: dict[tuple[str, ...], pd.DataFrame] = {}
         self._workers: dict[str, list[tuple[str, dict[str, Score]]]]
@@ -348,8 +434,7 @@ class _Counter:
         return self._cache[keys]
 
     def _score(self, met: int, not_met: int, na: int) -> Score:
-        rate = compliance(met, not_met)
-        return Score(met, not_met, na, rate, rag(rate, self.green, self.amber))
+        return rated(met, not_met, na, self.green, self.amber, self.min_judged)
 
     def _rows(self, counts: pd.DataFrame) -> dict[Any, Score]:
         return {

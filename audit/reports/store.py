@@ -50,12 +50,19 @@ def load_overview(folder: Path) -> Overview:
             "recommendation_totals": _scores(data["recommendation_totals"]),
             "rejection_reasons": [tuple(r) for r in data["rejection_reasons"]],
             "org_trends": _trends(data["org_trends"]),
+            "previous_overall": _point(data.get("previous_overall")),
         }
     )
 
 
 def _scores(raw: dict[str, Any]) -> dict[str, Score]:
     return {key: Score(**value) for key, value in raw.items()}
+
+
+def _point(raw: dict[str, Any] | None) -> TrendPoint | None:
+    if raw is None:
+        return None
+    return TrendPoint(raw["period"], Score(**raw["score"]) if raw["score"] else None)
 
 
 def _trends(raw: dict[str, Any]) -> dict[str, list[TrendPoint]]:
@@ -86,5 +93,6 @@ def _team(raw: dict[str, Any]) -> TeamReport:
             "data_quality": [DataQualityRow(**d) for d in raw["data_quality"]],
             "trends": _trends(raw["trends"]),
             "changes": {k: tuple(v) if v else None for k, v in raw["changes"].items()},
+            "previous_overall": _point(raw.get("previous_overall")),
         }
     )

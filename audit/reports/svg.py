@@ -75,7 +75,11 @@ def _description(
 
 
 def _value_text(score: Score) -> str:
-    return f"{score.percent} {score.rag_label}" if score.compliance is not None else "No data"
+    if score.compliance is None:
+        return "No data"
+    if score.too_few:
+        return f"{score.met} of {score.judged} met, too few to rate"
+    return f"{score.percent} {SYMBOLS[score.rag]} {score.rag_label}"
 
 
 def _patterns(p: str) -> str:
@@ -130,7 +134,7 @@ def _row(i: int, code: str, score: Score, title: str, p: str) -> str:
             f'<text x="{_BAR_X + 4}" y="{mid:.1f}" fill="#333">– No data (nothing judged)</text>'
         )
     width = _x(score.compliance) - _BAR_X
-    fill = _FILLS[score.rag or "red"].format(p=p)
+    fill = "#d9d9d9" if score.too_few else _FILLS[score.rag or "red"].format(p=p)
     bar_y = y + (_ROW_H - _BAR_H) / 2
     bar = (
         f'<rect x="{_BAR_X}" y="{bar_y:.1f}" width="{width:.1f}" height="{_BAR_H}" '
@@ -140,7 +144,7 @@ def _row(i: int, code: str, score: Score, title: str, p: str) -> str:
     )
     value = (
         f'<text x="{_BAR_X + _BAR_W + 8}" y="{mid:.1f}" fill="#0b0c0c">'
-        f"{escape(score.percent)} {SYMBOLS[score.rag]} {escape(score.rag_label)}</text>"
+        f"{escape(_value_text(score))}</text>"
     )
     return label + bar + value
 

@@ -113,7 +113,7 @@ def workbook_bytes(overview: Overview, team: TeamReport, created: datetime) -> b
     workbook.set_properties(
         {
             "title": f"{team.team}: actions for {team.period}",
-            "subject": "Case recording audit: findings not met",
+            "subject": "Case-record audit: checks not met",
             "author": "caseaudit",
             "comments": f"caseaudit {overview.version}",
             "created": created,
@@ -225,7 +225,7 @@ _RULE_HEADERS = ("Rule", "Check", "Met", "Not met", "N/a", "Compliance", "RAG")
 def _summary_sheet(sheet: Any, overview: Overview, team: TeamReport, formats: _Formats) -> None:
     for col, width in enumerate(_SUMMARY_WIDTHS):
         sheet.set_column(col, col, width)
-    _text(sheet, 0, 0, f"{team.team}: case recording audit", formats.title)
+    _text(sheet, 0, 0, f"{team.team}: case-record audit", formats.title)
     _text(sheet, 2, 0, "Team", formats.label)
     _text(sheet, 2, 1, team.team, formats.plain)
     _text(sheet, 3, 0, "Period", formats.label)
