@@ -33,10 +33,12 @@ def run_lock(out: Path) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     from audit.output import private_dir
+    from audit.publish import clear_leftovers
 
     lock_path = private_dir(out) / ".caseaudit.lock"
     try:
         with FileLock(lock_path, timeout=0, mode=0o600):
+            clear_leftovers(out)  # what killed runs left; nobody else is writing now
             yield
     except Timeout as exc:
         raise RunLocked(
@@ -176,7 +178,8 @@ def _open_history(config: AuditConfig, out: Path) -> History | None:
 
 def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod
-    from audit.run import audit, write_run
+    from audit.publish import write_run
+    from audit.run import audit
 
     today = date.today()
     if args.only_on_first_working_day and today != first_working_day(today):

@@ -1,18 +1,14 @@
 """``caseaudit run``: load, run the rules once, write the month's findings.
 
-Writes ``findings.csv``, ``data_quality.csv`` and ``run.json`` into ``OUT/YYYY-MM/``. The
-month is written into a temporary folder beside it and moved into place only when every
-file is complete, so a crash never leaves a half-written month.
+Writes ``findings.csv``, ``data_quality.csv`` and ``run.json`` into ``OUT/YYYY-MM/``
+(``audit.publish`` puts the month in place whole).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,14 +25,13 @@ from audit.engine.config import AuditConfig, build_config, read_toml, rule_dirs_
 from audit.engine.registry import discover_rules
 from audit.engine.runner import FINDINGS_COLUMNS, RuleStatus, compliance, run_rules
 from audit.loader import LoadResult, load
-from audit.output import open_private, private_dir, write_csv
+from audit.output import open_private, write_csv
 from audit.period import AuditPeriod
 from audit.reader import SPREADSHEET_SUFFIXES
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, AuditContext, Rule
 from audit.rulekit.workdays import WorkingDayCalendar
 
 if TYPE_CHECKING:
-    from audit.history import History
     from audit.reports.model import Overview
 
 
@@ -103,48 +98,6 @@ def audit(
 
 
 # ---------------------------------------------------------------- writing
-
-
-def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> Path:
-    """Write the month's files atomically, then record the month in the history.
-
-    Trends in the reports come from the history's earlier months plus this run. The month
-    is recorded only once every file is in place, so a failed run leaves the history as it
-    was. Returns the month's folder.
-    """
-    from audit.reports import write_reports
-    from audit.reports.store import save_overview
-
-    private_dir(out_root)
-    final = out_root / run.period.label
-    staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}-", dir=out_root))
-    try:
-        with _timed(run.timings, "write"):
-            write_findings(run.findings, staging / "findings.csv")
-            write_csv(run.loaded.issues(), staging / "data_quality.csv")
-        with _timed(run.timings, "reports"):
-            run.overview = write_reports(run, staging, history)
-            save_overview(run.overview, staging)
-        _write_json(run_record(run), staging / "run.json")
-        os.chmod(staging, 0o700)
-        _replace(final, staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if history is not None:
-        history.record(run)
-    return final
-
-
-def _replace(final: Path, staging: Path) -> None:
-    """Move the finished month into place; a previous run of the month goes only then."""
-    if not final.exists():
-        staging.rename(final)
-        return
-    old = final.with_name(f".{final.name}-old-{os.getpid()}")
-    final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old)
 
 
 def write_findings(findings: pd.DataFrame, path: Path) -> None:

@@ -18,7 +18,8 @@ import pytest
 
 from audit.history import History
 from audit.period import AuditPeriod
-from audit.run import audit, write_run
+from audit.publish import write_run
+from audit.run import audit
 from tests.test_reports_html import BROKEN_RULE, build_export
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -44,10 +44,11 @@ from audit.mail import (
     team_message,
 )
 from audit.period import AuditPeriod
+from audit.publish import write_run
 from audit.reports import write_reports
 from audit.reports.headline import Headline
 from audit.reports.model import Overview, Score, build_overview
-from audit.run import audit, write_run
+from audit.run import audit
 
 PERIOD = "2026-09"
 USER, PASSWORD, PASSWORD_ENV = "caseaudit", "correct horse battery staple", "CASEAUDIT_TEST_SMTP"

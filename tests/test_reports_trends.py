@@ -18,10 +18,11 @@ from markupsafe import Markup
 
 from audit.history import History
 from audit.period import AuditPeriod
+from audit.publish import write_run
 from audit.reports.headline import change_words
 from audit.reports.model import Score, TrendPoint
 from audit.reports.svg import spark_text, sparkline
-from audit.run import audit, write_run
+from audit.run import audit
 from tests.test_reports_html import Page
 
 CHILDREN = [

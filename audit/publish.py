@@ -1,0 +1,122 @@
+"""Putting a finished month in place in one step, and clearing what killed runs left behind.
+
+The month is written into a hidden staging folder beside it (``OUT/.2026-09.staging-x1y2``)
+and becomes ``OUT/2026-09`` by a single rename: over nothing when the month is new, or by
+exchanging the two folders (Linux ``renameat2`` with ``RENAME_EXCHANGE``) when it replaces an
+earlier run of the month, so a kill at any moment leaves one whole month in place, old or
+new. After the exchange the staging name holds the old month, which is then removed.
+
+A kill can still leave a staging folder, full of children's records. Every run removes those
+(``clear_leftovers``) while it holds the run lock, which tells it no other run is writing
+them. Where the exchange is not available (another kernel or file system) the old month is
+moved aside first; a month left only in its moved-aside copy is put back by the next run.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from audit.output import DIR_MODE, private_dir, write_csv
+
+if TYPE_CHECKING:
+    from audit.history import History
+    from audit.run import AuditRun
+
+_STAGING = ".staging-"
+_ASIDE = ".old-"
+# Hidden month folders: this version's staging and moved-aside copies, and those of earlier
+# versions (".2026-09-k3j9x0qa" staging, ".2026-09-old-4242" moved aside).
+_LEFTOVER = re.compile(r"\.(?P<month>\d{4}-\d{2})(?:\.staging-|\.old-|-old-(?P<pid>\d+)$|-)")
+_RENAME_EXCHANGE = 2  # from <linux/fs.h>
+_AT_FDCWD = -100
+
+
+def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> Path:
+    """Write the month's files atomically, then record the month in the history.
+
+    Trends in the reports come from the history's earlier months plus this run. The month
+    is recorded only once every file is in place, so a failed run leaves the history as it
+    was. Returns the month's folder.
+    """
+    from audit.reports import write_reports
+    from audit.reports.store import save_overview
+    from audit.run import _timed, _write_json, run_record, write_findings
+
+    private_dir(out_root)
+    final = out_root / run.period.label
+    staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}{_STAGING}", dir=out_root))
+    try:
+        with _timed(run.timings, "write"):
+            write_findings(run.findings, staging / "findings.csv")
+            write_csv(run.loaded.issues(), staging / "data_quality.csv")
+        with _timed(run.timings, "reports"):
+            run.overview = write_reports(run, staging, history)
+            save_overview(run.overview, staging)
+        _write_json(run_record(run), staging / "run.json")
+        os.chmod(staging, DIR_MODE)
+        publish(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if history is not None:
+        history.record(run)
+    return final
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Make the finished ``staging`` folder the month ``final`` in one step; an earlier
+    ``final`` is removed only once the new one is in place."""
+    if not final.exists():
+        staging.rename(final)
+        return
+    if _exchange(staging, final):
+        shutil.rmtree(staging)  # now the old month
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{final.name}{_ASIDE}", dir=final.parent))
+    aside.rmdir()
+    final.rename(aside)  # a kill here leaves the month only in ``aside``: put back next run
+    staging.rename(final)
+    shutil.rmtree(aside)
+
+
+def clear_leftovers(out_root: Path) -> list[Path]:
+    """Remove the hidden month folders killed runs left in ``out_root``; a month that only
+    survives in a moved-aside copy is put back instead. Call only while holding the run
+    lock. Returns what was removed or put back."""
+    if not out_root.is_dir():
+        return []
+    touched: list[Path] = []
+    for entry in sorted(out_root.iterdir()):
+        found = _LEFTOVER.match(entry.name)
+        if found is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        month = out_root / found["month"]
+        moved_aside = _ASIDE in entry.name or found["pid"] is not None
+        if moved_aside and not month.exists():
+            entry.rename(month)
+        else:
+            shutil.rmtree(entry)
+        touched.append(entry)
+    return touched
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically; False where the system cannot (the caller falls back)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
