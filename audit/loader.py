@@ -385,7 +385,9 @@ def _normalise_column(
         )
         return values, no_problem
     if column.kind == "yn":
-        values, bad = normalise.as_yes_no(text)
+        values, bad = normalise.as_yes_no(
+            text, not_applicable=column.name in normalise.NOT_APPLICABLE_COLUMNS
+        )
         issues.add(
             "kept", FINDING_UNMAPPED, column.name, bad, text, "not a Y/N value; kept as written"
         )

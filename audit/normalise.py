@@ -39,6 +39,9 @@ EXCEL_ERRORS = frozenset(
     }
 )
 
+# What a database export writes for an empty field; blank in every column.
+SQL_NULL = "NULL"
+
 # Excel's day zero for serial dates (1900 date system, allowing for its 1900 leap-year bug).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MAX_SERIAL = 2958465  # 31 December 9999
@@ -63,6 +66,12 @@ _DATE_FORMATS = (
 _YES = frozenset({"y", "yes", "true", "1"})
 _NO = frozenset({"n", "no", "false", "0"})
 _YN_BLANK = frozenset({"unknown", "not recorded"})
+# Where a source may answer "not applicable" (the SSD's miss_missing_rhi_offered is
+# Y/N/NA), that answer is kept as ``NA`` rather than flagged: it is neither Y nor N, and
+# the rule reading the column decides what it means (RHI01: the episode is not applicable).
+NOT_APPLICABLE = "NA"
+NOT_APPLICABLE_COLUMNS = frozenset({"rhi_offered", "rhi_accepted"})
+_YN_NOT_APPLICABLE = frozenset({"na", "n/a", "not applicable"})
 
 
 # ---------------------------------------------------------------- headers
@@ -102,14 +111,17 @@ def _cell_text(value: Any) -> Any:
 
 
 def cells_to_text(raw: pd.Series) -> pd.Series:
-    """Raw cells as trimmed text; blank and white-space-only cells become missing.
+    """Raw cells as trimmed text; blank, white-space-only and SQL ``NULL`` cells are missing.
 
     Whole numbers lose Excel's ``.0`` so an identifier typed as a number reads as written.
+    ``NULL`` (any case) is how SQL Server and other database exports write an empty field
+    (the SSD's own example files hold it), so it is blank in every column: never text, a
+    code or a date that does not parse, and a required value holding it is missing.
     """
     # Most columns hold only text cells (blanks read as ""): skip the per-cell conversion.
     all_text = pd.api.types.infer_dtype(raw, skipna=False) in ("string", "empty")
     text = (raw if all_text else raw.map(_cell_text)).astype("string").str.strip()
-    return text.mask(text == "")
+    return text.mask((text == "") | (text.str.upper() == SQL_NULL))
 
 
 def excel_errors(text: pd.Series) -> pd.Series:
@@ -133,19 +145,24 @@ def as_id(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return ids, pd.Series(False, index=text.index)
 
 
-def as_yes_no(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+def as_yes_no(text: pd.Series, *, not_applicable: bool = False) -> tuple[pd.Series, pd.Series]:
     """Y/N fields: ``Yes``, ``a) Yes``, ``TRUE``, ``1`` -> Y; unknowns -> blank.
 
     A value that is neither is kept as written and flagged, so a rule treats it as
-    neither Y nor N and the data-quality report shows it.
+    neither Y nor N and the data-quality report shows it. With ``not_applicable``,
+    ``NA``, ``N/A`` and ``Not applicable`` are read as ``NA`` and not flagged.
     """
     folded = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
     out = text.copy()
     out[is_in(folded, _YES)] = "Y"
     out[is_in(folded, _NO)] = "N"
+    answers = ["Y", "N"]
+    if not_applicable:
+        out[is_in(folded, _YN_NOT_APPLICABLE)] = NOT_APPLICABLE
+        answers.append(NOT_APPLICABLE)
     blank = is_in(folded, _YN_BLANK)
     out[blank] = pd.NA
-    unmapped = text.notna() & ~is_in(out, ["Y", "N"]) & ~blank
+    unmapped = text.notna() & ~is_in(out, answers) & ~blank
     return out, unmapped.astype(bool)
 
 

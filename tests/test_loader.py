@@ -235,3 +235,29 @@ def test_parquet_with_nullable_columns_loads_blanks_as_blank(tmp_path):
     assert children["date_of_birth"].isna().tolist() == [False, True]
     assert children["ethnicity"].isna().tolist() == [True, False]
     assert result.loads["children"].rows_rejected == 0
+
+
+def test_sql_null_is_blank_in_every_column_and_a_null_required_value_is_missing(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        "child_id,allocated_team,ethnicity,date_of_birth,case_end_date\n"
+        "C1,NULL,NULL,NULL,null\n"
+        "C2,North,WBRI,01/02/2015,NULL\n"
+    )
+    (folder / "visits.csv").write_text(
+        "visit_id,child_id,visit_date,seen_alone\nV1,C1,NULL,Y\nV2,C2,02/09/2026,NULL\n"
+    )
+    result = load(folder)
+    children = result.loads["children"]
+    assert children.frame["allocated_team"].tolist() == ["Unallocated", "North"]
+    assert children.frame["ethnicity"].isna().tolist() == [True, False]
+    assert children.frame["date_of_birth"].isna().tolist() == [True, False]
+    assert children.frame["case_end_date"].isna().all()
+    assert children.findings.empty  # no "not a date", no "invalid code"
+    visits = result.loads["visits"]
+    assert visits.frame["visit_id"].tolist() == ["V2"]
+    assert visits.frame["seen_alone"].isna().tolist() == [True]
+    assert visits.rejected[["source_row", "kind", "detail"]].values.tolist() == [
+        [2, "missing_required_value", "visit_date is blank"]
+    ]

@@ -153,3 +153,32 @@ def test_excel_error_values_are_recognised(value):
 def test_text_keeps_its_content_and_trims_only_the_ends():
     text, _ = normalise.as_text(normalise.cells_to_text(cells("  Seen  alone;  happy \n")))
     assert text.tolist() == ["Seen  alone;  happy"]
+
+
+@pytest.mark.parametrize("value", ["NULL", "null", " Null ", "NULL\t"])
+def test_sql_null_is_blank_text(value):
+    assert normalise.cells_to_text(cells(value)).isna().tolist() == [True]
+
+
+def test_sql_null_is_no_unparseable_date_code_or_y_n_value():
+    assert as_date("NULL", "null") == ([None, None], [False, False])
+    codes, unmapped = normalise.as_code(normalise.cells_to_text(cells("NULL")), "ethnicity")
+    assert codes.isna().tolist() == [True] and unmapped.tolist() == [False]
+    yn, unmapped = normalise.as_yes_no(normalise.cells_to_text(cells("NULL")))
+    assert yn.isna().tolist() == [True] and unmapped.tolist() == [False]
+
+
+def test_a_value_merely_containing_null_is_kept():
+    assert normalise.cells_to_text(cells("NULLS", "#NULL!", "Null point")).tolist() == [
+        "NULLS",
+        "#NULL!",
+        "Null point",
+    ]
+
+
+def test_not_applicable_is_an_answer_only_where_the_column_allows_it():
+    text = normalise.cells_to_text(cells("NA", "n/a", "Not applicable"))
+    values, unmapped = normalise.as_yes_no(text, not_applicable=True)
+    assert values.tolist() == ["NA"] * 3 and unmapped.tolist() == [False] * 3
+    values, unmapped = normalise.as_yes_no(text)
+    assert values.tolist() == ["NA", "n/a", "Not applicable"] and unmapped.all()

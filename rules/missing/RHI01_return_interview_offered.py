@@ -14,6 +14,13 @@ and, when the input has `rhi_offered_date`, that date is no more than
 Without an `rhi_offered_date` column a Y is met and the detail says timeliness could not
 be checked.
 
+*Not applicable when*: `offer_not_applicable` — the offer is recorded as not applicable
+(`NA`, `N/A`, `Not applicable`: the SSD's `miss_missing_rhi_offered` is Y/N/NA). The
+source says no interview was owed for this episode (for example an episode that was not a
+missing episode), so it is not counted for or against the standard; the detail shows the
+episode so a manager can check that answer. A blank or any other value is still
+`offer_not_recorded`.
+
 *Not met when*:
 - `not_offered` — the offer is recorded as N;
 - `offer_not_recorded` — the offer is blank, unknown, or a value that is neither Y nor N
@@ -48,6 +55,7 @@ import pandas as pd
 
 from audit.rulekit import (
     MET,
+    NOT_APPLICABLE,
     NOT_MET,
     AuditContext,
     Case,
@@ -59,6 +67,9 @@ from audit.rulekit import (
     param,
 )
 from audit.rulekit.scope import in_period
+
+# How the loader gives a "not applicable" answer in rhi_offered (SSD: Y/N/NA).
+NOT_APPLICABLE_ANSWER = "NA"
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ def evaluate(
     offered = subjects["rhi_offered"]
     said_yes = offered.eq("Y").fillna(False).astype(bool)
     said_no = offered.eq("N").fillna(False).astype(bool)
+    not_applicable = offered.eq(NOT_APPLICABLE_ANSWER).fillna(False).astype(bool)
 
     has_date_column = tables.has("missing_episodes", "rhi_offered_date")
     offer_date = column_or_blank(subjects, "rhi_offered_date", dtype="datetime64[ns]")
@@ -122,6 +134,12 @@ def evaluate(
         child_id=subjects["child_id"],
         evidence_date=subjects["end_date"],
         cases=[
+            Case(
+                not_applicable,
+                NOT_APPLICABLE,
+                "offer_not_applicable",
+                ended + ": return interview recorded as not applicable (NA)",
+            ),
             Case(said_no, NOT_MET, "not_offered", ended + ": return interview not offered"),
             Case(
                 ~said_yes,
