@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -53,6 +53,8 @@ REJECT_MISSING = "missing_required_value"
 REJECT_BAD_DATE = "unparseable_required_date"
 REJECT_DUPLICATE = "duplicate_key"
 REJECT_UNKNOWN_CHILD = "unknown_child"
+# An input row the profile did not pass on (an SSD "away" episode, a person never open).
+REJECT_LEFT_OUT = "left_out"
 # Kept rows with a flawed value.
 FINDING_BAD_DATE = "unparseable_date"
 FINDING_UNMAPPED = "unmapped_value"
@@ -137,6 +139,8 @@ def load(
             aliases=mapping.columns.get(name, {}),
             values=mapping.values.get(name, {}),
         )
+        if name in source.data.left_out:
+            loads[name] = _with_left_out(loads[name], source.data.left_out[name])
     return LoadResult(
         path,
         loads,
@@ -145,6 +149,50 @@ def load(
         absent=dict(source.data.absent),
         fed_by=dict(source.data.fed_by),
         notes=source.data.notes,
+    )
+
+
+def _with_left_out(table: TableLoad, left_out: pd.DataFrame) -> TableLoad:
+    """The table's load with the rows its profile left out counted as read and listed."""
+    if not len(left_out):
+        return table
+    rows = pd.DataFrame(
+        {
+            "table": table.table,
+            "source": table.source + ", sheet " + left_out["sheet"],
+            "sheet": left_out["sheet"],
+            "source_row": left_out["source_row"],
+            "action": "rejected",
+            "kind": REJECT_LEFT_OUT,
+            "column": left_out["column"],
+            "value": left_out["value"],
+            "detail": left_out["detail"],
+        }
+    )
+    parts = [p for p in (table.rejected, rows) if len(p)]
+    rejected = pd.concat(parts, ignore_index=True).loc[:, ISSUE_COLUMNS]
+    return replace(table, rejected=rejected, rows_read=table.rows_read + len(rows))
+
+
+def require_children(result: LoadResult) -> None:
+    """An input with no child to audit stops the run with one line saying what was read."""
+    children = result.loads.get("children")
+    if children is None or children.rows_loaded:
+        return
+    left_out = children.rejected[children.rejected["kind"] == REJECT_LEFT_OUT]
+    fed = result.fed_by.get("children", children.source)
+    if children.rows_read == 0:
+        why = f"{fed} hold no rows, only headers"
+    elif len(left_out) == children.rows_read:
+        why = f"all {children.rows_read} rows of {fed} were left out: {left_out['detail'].iloc[0]}"
+    else:
+        why = (
+            f"all {children.rows_read} rows of {fed} were rejected "
+            "(caseaudit check lists the reasons)"
+        )
+    raise InputError(
+        f"{result.input_path.name}: no children to audit: {why}. "
+        "Check that the export holds the children open in the period."
     )
 
 

@@ -24,7 +24,7 @@ from audit import __version__
 from audit.engine.config import AuditConfig, build_config, read_toml, rule_dirs_of
 from audit.engine.registry import discover_rules
 from audit.engine.runner import FINDINGS_COLUMNS, RuleStatus, compliance, run_rules
-from audit.loader import LoadResult, load
+from audit.loader import LoadResult, load, require_children
 from audit.output import open_private, write_csv
 from audit.period import AuditPeriod
 from audit.reader import SPREADSHEET_SUFFIXES
@@ -83,6 +83,7 @@ def audit(
             mapping=config.mapping,
             as_at=period.as_at,
         )
+        require_children(loaded)
     context = AuditContext(
         period,
         calendar=WorkingDayCalendar().prepare(),

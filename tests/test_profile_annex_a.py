@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -604,3 +606,37 @@ def test_audit_of_an_annex_a_workbook(tmp_path, profile):
     assert "check the case record" in unexplained["detail"]
     seen = findings[(findings["rule_code"] == "SEE01") & (findings["child_id"] == "C200")].iloc[0]
     assert (seen["outcome"], seen["team"], seen["source_row"]) == ("met", "CP East", 4)
+
+
+def test_lists_with_headers_but_no_rows_stop_the_run_with_one_line_and_exit_3(tmp_path):
+    title = ["Annex A (fictional authority)"]
+    path = workbook(
+        tmp_path / "empty.xlsx",
+        {
+            "List 1": [["List 1: contacts"], ["Child Unique ID", "Gender"], ["X1", "a) Male"]],
+            "List 6": [title, LIST_6_HEADERS],
+            "List 7": [title, LIST_7_HEADERS],
+            "List 8": [title, LIST_8_HEADERS],
+            "List 9": [title, LIST_9_HEADERS],
+        },
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "audit.cli", "run", str(path), "--period", "2026-09",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert done.stderr.strip() == (
+        "caseaudit: error: empty.xlsx: no children to audit: Annex A Lists 6–9 hold no rows, "
+        "only headers. "
+        "Check that the export holds the children open in the period."
+    )
+    assert not (tmp_path / "out" / "2026-09").exists()
+    # check still reports what it read, and does not call the lists it read "ignored".
+    check = subprocess.run(
+        [sys.executable, "-m", "audit.cli", "check", str(path)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+    ignored = [line for line in check.stdout.splitlines() if line.startswith("Ignored")]
+    assert ignored == ["Ignored (not a contract table): List 1"]

@@ -25,10 +25,11 @@ import pytest
 
 from audit.contract import table_spec
 from audit.errors import InputError
-from audit.loader import TableLoad, load_table
+from audit.loader import TableLoad, load, load_table
 from audit.period import AuditPeriod
 from audit.profiles import ssd
 from audit.profiles.base import SourceData
+from audit.profiles.ssd.case_status import NEVER_OPEN
 from audit.reader import discover, read_grid
 from audit.run import audit
 from audit.safety import SafetyLimits
@@ -352,43 +353,47 @@ def test_children_take_team_worker_and_case_type_at_the_as_at_date(loads):
             "allocated_team": "South Safeguarding",
             "allocated_worker": "W2",
             "case_type": "CIN",
-            "case_start_date": "2026-02-01",
+            "case_start_date": "2026-01-05",  # the first involvement, before the plan
             "case_end_date": None,
         },
         # The involvement ending on the as-at date is current; the one from October is not.
+        # In the service since the CIN plan of 01/10/2025, which the CP plan followed.
         {
             "child_id": "1002",
             "allocated_team": "North Safeguarding",
             "allocated_worker": "W1",
             "case_type": "CP",
-            "case_start_date": "2026-03-15",
+            "case_start_date": "2025-10-01",
             "case_end_date": None,
         },
-        # Two current involvements: the later start stands, its team given as a name.
+        # Two current involvements: the later start stands, its team given as a name. The
+        # CP plan ended the day before care began: one spell since 01/01/2025.
         {
             "child_id": "1003",
             "allocated_team": "Children in Care",
             "allocated_worker": "W6",
             "case_type": "CLA",
-            "case_start_date": "2025-06-01",
+            "case_start_date": "2025-01-01",
             "case_end_date": None,
         },
-        # Returned home on 10/09: no longer looked after, now on a CIN plan.
+        # Returned home on 10/09: no longer looked after, now on a CIN plan; in the service
+        # since care began.
         {
             "child_id": "1004",
             "allocated_team": "North Safeguarding",
             "allocated_worker": "W1",
             "case_type": "CIN",
-            "case_start_date": "2026-09-10",
+            "case_start_date": "2025-02-01",
             "case_end_date": None,
         },
-        # Closed: unallocated, no case type, the dates of the last plan.
+        # Closed: unallocated, no case type, the dates of the last spell (involvement and
+        # CIN plan of 2024-25; the episode of 2023 was an earlier spell).
         {
             "child_id": "1005",
             "allocated_team": "Unallocated",
             "allocated_worker": None,
             "case_type": None,
-            "case_start_date": "2024-02-01",
+            "case_start_date": "2024-01-01",
             "case_end_date": "2025-01-31",
         },
     ]
@@ -414,7 +419,8 @@ def test_an_earlier_as_at_date_gives_the_team_and_status_of_that_date(tmp_path):
     assert got.loc["1004", "case_type"] == "CLA"  # not yet home
     assert got.loc["1004", "allocated_team"] == "Children in Care"
     assert got.loc["0106", "allocated_team"] == "Unallocated"  # not yet allocated
-    assert pd.isna(got.loc["0106", "case_start_date"])
+    # Not yet in the service: the case starts in September, so May does not see it open.
+    assert got.loc["0106", "case_start_date"] == pd.Timestamp("2026-09-01")
 
 
 # ---------------------------------------------------------------- visits
@@ -644,7 +650,7 @@ def test_reviews_skip_cancelled_and_link_cla_reviews_through_the_episode(loads, 
     )
 
 
-def test_missing_episodes_keep_missing_not_away_and_pass_na_through(loads):
+def test_missing_episodes_keep_missing_not_away_and_read_na_as_not_applicable(loads):
     missing = loads["missing_episodes"]
     got = records(
         missing,
@@ -659,10 +665,21 @@ def test_missing_episodes_keep_missing_not_away_and_pass_na_through(loads):
         {"episode_id": "4", "child_id": "1001", "start_date": "2026-09-25",
          "end_date": "2026-09-26", "rhi_offered": "N", "rhi_accepted": None},
     ]  # fmt: skip
-    flagged = missing.findings[["source_row", "column", "kind", "value"]].to_dict("records")
-    assert flagged == [
-        {"source_row": 4, "column": "rhi_offered", "kind": "unmapped_value", "value": "NA"}
-    ]
+    assert missing.findings.empty  # NA is the SSD's own answer, not a data-quality flaw
+
+
+def test_every_missing_row_is_counted_and_the_away_one_listed_with_its_reason(tmp_path):
+    result = load(write_folder(tmp_path / "extract"), as_at=AS_AT)
+    missing = result.loads["missing_episodes"]
+    assert (missing.rows_read, missing.rows_loaded, missing.rows_rejected) == (4, 3, 1)
+    away = missing.rejected.iloc[0]
+    assert (away["sheet"], away["source_row"], away["kind"], away["value"]) == (
+        "ssd_missing.csv",
+        3,
+        "left_out",
+        "A",
+    )
+    assert away["detail"].startswith("an 'away' episode (type A)")
 
 
 # ---------------------------------------------------------------- workers
@@ -732,10 +749,39 @@ def test_a_person_table_alone_gives_children_and_says_what_is_missing(tmp_path):
         "the SSD extract has no ssd_cin_visits, ssd_cp_visits or ssd_cla_visits table"
     )
     assert source.absent["missing_episodes"] == "the SSD extract has no ssd_missing table"
-    children = load_all(source)["children"].frame
-    assert set(children["allocated_team"]) == {"Unallocated"}
-    assert "case_type" not in children
+    # Nothing in the extract says when anyone was open: no child is audited in any month,
+    # and each person is listed as left out with that reason.
+    assert load_all(source)["children"].frame.empty
+    left_out = source.left_out["children"]
+    assert left_out["source_row"].tolist() == [2, 3, 4, 5, 6, 7]
+    assert set(left_out["detail"]) == {NEVER_OPEN}
+    assert "to tell the child's status" in source.absent["children.case_type"]
     assert any("no ssd_involvements" in n for n in source.notes)
+
+
+def test_a_person_with_no_involvement_episode_or_plan_is_never_open(tmp_path):
+    tables = dict(TABLES)
+    tables["ssd_person"] = [*TABLES["ssd_person"], ["1007", "F", "", "WBRI", "2019-01-01"]]
+    tables["ssd_cin_visits"] = [*TABLES["ssd_cin_visits"], ["15", "1007", "2026-09-04", "Y"]]
+    result = load(write_folder(tmp_path / "extract", tables), as_at=AS_AT)
+    children = result.loads["children"]
+    assert "1007" not in set(children.frame["child_id"])
+    assert children.rows_read == 7 and children.rows_loaded == 6
+    never = children.rejected.set_index("value").loc["1007"]
+    assert (never["kind"], never["source_row"], never["detail"]) == ("left_out", 8, NEVER_OPEN)
+    # Their visit is still counted: rejected as belonging to no child.
+    visits = result.loads["visits"]
+    assert visits.rejected.set_index("value").loc["1007", "kind"] == "unknown_child"
+
+
+def test_a_child_whose_service_starts_later_is_not_open_in_an_earlier_month(tmp_path):
+    folder = write_folder(tmp_path / "extract")
+    run = audit(folder, AuditPeriod.parse("2025-12"))
+    idn01 = run.findings[run.findings["rule_code"] == "IDN01"]
+    # In December 2025 only 1002 (CIN plan from 01/10/2025), 1003 (CP plan, then care, since
+    # 01/01/2025) and 1004 (care since 02/2025) were in the service; 1001 (from January
+    # 2026), 0106 (from September 2026) and 1005 (closed January 2025) were not.
+    assert sorted(idn01["subject_id"]) == ["1002", "1003", "1004"]
 
 
 def test_a_missing_optional_field_leaves_the_column_absent_with_the_reason(tmp_path):
@@ -816,8 +862,9 @@ def test_an_ssd_folder_is_recognised_and_audited_end_to_end(tmp_path):
         "CHG01": {"met": 1, "not_met": 0, "not_applicable": 0},
         # Open children: all but 1005 (closed 2025); 1004's ethnicity is NOBT.
         "IDN01": {"met": 4, "not_met": 1, "not_applicable": 0},
-        # Episode 1 offered; 3 recorded NA; 4 not offered. The away episode is out.
-        "RHI01": {"met": 1, "not_met": 2, "not_applicable": 0},
+        # Episode 1 offered; 3 recorded NA (not applicable); 4 not offered. The away episode
+        # is left out (and listed).
+        "RHI01": {"met": 1, "not_met": 1, "not_applicable": 1},
         # CP-13 child not seen; CIN-12 and CLA-14 not seen alone, and the SSD has no reason.
         "SEE01": {"met": 3, "not_met": 0, "not_applicable": 3},
         "SEE02": {"met": 3, "not_met": 1, "not_applicable": 0},
@@ -841,4 +888,4 @@ def test_an_ssd_folder_is_recognised_and_audited_end_to_end(tmp_path):
     assert (chg01["subject_id"], chg01["source_table"]) == ("PLACEMENT-P2", "ssd_cla_placement.csv")
     assert run.loaded.unrecognised == ()  # lookups (departments, involvements) count as used
     rhi01 = findings[findings["rule_code"] == "RHI01"].set_index("subject_id")["reason_code"]
-    assert rhi01.dropna().to_dict() == {"3": "offer_not_recorded", "4": "not_offered"}
+    assert rhi01.dropna().to_dict() == {"3": "offer_not_applicable", "4": "not_offered"}

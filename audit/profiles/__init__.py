@@ -50,9 +50,11 @@ def build_source(
         data = ssd.build(grids, path.name, as_at)
     else:
         data = _canonical(path, found, mapping)
-    used = {g.sheet for g in data.grids.values()} | {
-        str(s) for g in data.grids.values() if g.row_sheets is not None for s in g.row_sheets
-    }
+    used = (
+        {g.sheet for g in data.grids.values()}
+        | set(data.read)
+        | {str(s) for g in data.grids.values() if g.row_sheets is not None for s in g.row_sheets}
+    )
     # Lookup tables (an SSD's departments, say) feed rows without being cited by them.
     described = " ".join(data.fed_by.values()).lower()
     unrecognised = tuple(

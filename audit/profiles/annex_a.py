@@ -280,7 +280,14 @@ def build(grids: Mapping[str, Grid], source_label: str) -> SourceData:
         *_several_lists_note(rows),
         *_visit_notes(list_7),
     )
-    return SourceData(profile=PROFILE, grids=out, absent=absent, fed_by=fed_by, notes=tuple(notes))
+    return SourceData(
+        profile=PROFILE,
+        grids=out,
+        absent=absent,
+        fed_by=fed_by,
+        notes=tuple(notes),
+        read=tuple(sheets.values()),
+    )
 
 
 def _list_sheets(grids: Mapping[str, Grid], source_label: str) -> dict[int, str]:

@@ -26,6 +26,33 @@ class SourceData:
     # contract table -> what fed it, for the coverage shown in run.json and the overview.
     fed_by: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what a QA lead should know about how the source was read
+    # contract table -> input rows the profile did not pass on (an SSD "away" episode, a
+    # person never open), one row each: LEFT_OUT_COLUMNS. The loader counts each as read
+    # and lists it with its reason, so no input row disappears unseen.
+    left_out: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # sheets or files the profile read, even where they gave no row (Annex A lists with
+    # headers only), so they are never reported as ignored.
+    read: tuple[str, ...] = ()
+
+
+# sheet and spreadsheet row of the input row, the column that decided it, its value there,
+# and why the row was left out.
+LEFT_OUT_COLUMNS = ("sheet", "source_row", "column", "value", "detail")
+
+
+def left_out_rows(
+    sheets: pd.Series, rows: pd.Series, column: str, values: pd.Series, detail: str
+) -> pd.DataFrame:
+    """Rows a profile leaves out, in the shape ``SourceData.left_out`` holds them."""
+    return pd.DataFrame(
+        {
+            "sheet": sheets.astype("string").to_numpy(),
+            "source_row": rows.astype("int64").to_numpy(),
+            "column": column,
+            "value": values.astype("string").to_numpy(),
+            "detail": detail,
+        }
+    )
 
 
 def grid_from_frame(

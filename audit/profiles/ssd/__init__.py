@@ -108,6 +108,7 @@ def build(grids: Mapping[str, Grid], source_label: str, as_at: date | None = Non
         absent={**ALWAYS_ABSENT, **ctx.absent},
         fed_by={t: ", ".join(ctx.fed_by[t]) for t in built},
         notes=tuple(ctx.notes),
+        left_out={t: pd.concat(parts, ignore_index=True) for t, parts in ctx.left_out.items()},
     )
 
 

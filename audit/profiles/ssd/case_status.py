@@ -1,15 +1,22 @@
-"""A child's case type and case dates at the as-at date, for ``children``.
+"""A child's case type at the as-at date and the case dates that say when they were open.
+
+**Case dates** come from every involvement (``ssd_involvements``), CLA episode
+(``ssd_cla_episodes``), child protection plan (``ssd_cp_plans``) and child in need plan
+(``ssd_cin_plans``) of the child: a child is open on a day one of them covers (a blank
+end = still open). Overlapping or back-to-back ones (the next starting the day after one
+ends) form one spell of service. ``case_start_date``/``case_end_date`` are the dates of the
+latest spell that started on or before the as-at date (blank end while any part is still
+open); a child whose first spell starts after the as-at date gets that spell's dates, so
+the audit does not see them open before they were in the service. A row whose start date
+cannot be read says nothing about when the child was open and is not used. A person with
+none of these rows is not open in any month: ``children`` leaves them out, each listed with
+that reason (:func:`never_open`).
 
 **Case type** is the most intensive open evidence at the as-at date: an open CLA episode
-(``ssd_cla_episodes``) -> ``CLA``; else an open child protection plan (``ssd_cp_plans``)
--> ``CP``; else an open child in need plan (``ssd_cin_plans``) -> ``CIN``. "Open" is the
-same test as for an involvement. ``case_start_date``/``case_end_date`` are that episode's
-or plan's dates (the latest-starting one of that kind). A child open only through a
-current involvement (e.g. being assessed) has a blank case type and the involvement's
-dates. A child with nothing open gets a blank case type and the dates of their most
-recently ended episode, plan or involvement, so the audit sees when the case closed. A
-child with no episode, plan or involvement at all keeps blank dates, which the audit reads
-as open. Care leavers (``CL``) are not derived: ssd.md lists no care-leaver table.
+-> ``CLA``; else an open child protection plan -> ``CP``; else an open child in need plan
+-> ``CIN``. "Open" is the same test as for an involvement. A child open only through a
+current involvement (e.g. being assessed), or not open at the as-at date, has a blank case
+type. Care leavers (``CL``) are not derived: ssd.md lists no care-leaver table.
 """
 
 from __future__ import annotations
@@ -53,31 +60,62 @@ _CASE_EVIDENCE = (
     ),
 )
 CASE_SOURCES = {source[0] for source in _CASE_EVIDENCE}
+_INVOLVEMENT_RANK = 1  # the last of _CASE_EVIDENCE: open, but no case type
 
 
 def case_status(ctx: Context) -> pd.DataFrame:
-    """Per child key: case type and case dates at the as-at date (module docstring)."""
+    """Per child key: case type at the as-at date and case dates (module docstring)."""
     evidence = _case_evidence(ctx)
     is_open = cells.open_at(evidence["_start"], evidence["_end"], ctx.as_at)
     open_now = (
-        evidence[is_open]
+        evidence[is_open & evidence["_rank"].gt(_INVOLVEMENT_RANK)]
         .sort_values(["_rank", "_start", "_seq"])
         .drop_duplicates("_key", keep="last")
+        .loc[:, ["_key", "case_type"]]
     )
-    started = evidence["_start"].le(ctx.as_at).fillna(False).astype(bool)
-    closed = evidence[started & ~is_open & ~evidence["_key"].isin(open_now["_key"])]
-    last_closed = closed.sort_values(["_end", "_rank", "_seq"]).drop_duplicates("_key", keep="last")
-    last_closed = last_closed.assign(case_type="")
-    status = pd.concat([open_now, last_closed], ignore_index=True)
-    return status.loc[:, ["_key", "case_type", "start", "end"]].rename(
-        columns={"start": "case_start_date", "end": "case_end_date"}
+    status = _spell(evidence.dropna(subset=["_start"]), ctx.as_at)
+    return status.merge(open_now, on="_key", how="left").fillna({"case_type": ""})
+
+
+NEVER_OPEN = (
+    "no involvement, CLA episode, child protection or child in need plan in the extract: "
+    "not open in any month"
+)
+
+
+def _spell(evidence: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
+    """Per child key, the dates of the spell of service the audit reads (module docstring)."""
+    open_end = pd.Timestamp.max.normalize()
+    rows = evidence.assign(_reach=evidence["_end"].fillna(open_end)).sort_values(
+        ["_key", "_start", "_seq"]
+    )
+    # The furthest any earlier row of the child reaches; a row starting more than a day
+    # after it begins a new spell.
+    reach_before = rows.groupby("_key")["_reach"].cummax().groupby(rows["_key"]).shift()
+    new_spell = reach_before.isna() | (rows["_start"] - pd.Timedelta(days=1) > reach_before)
+    rows["_spell"] = new_spell.cumsum()
+    spells = rows.groupby("_spell").agg(
+        _key=("_key", "first"), start=("_start", "min"), end=("_reach", "max")
+    )
+    spells["end"] = spells["end"].where(spells["end"] < open_end)
+    started = spells[spells["start"] <= as_at]
+    latest = started.sort_values("start").drop_duplicates("_key", keep="last")
+    future = spells[~spells["_key"].isin(latest["_key"])]
+    first_future = future.sort_values("start").drop_duplicates("_key", keep="first")
+    chosen = pd.concat([latest, first_future], ignore_index=True)
+    return pd.DataFrame(
+        {
+            "_key": chosen["_key"],
+            "case_start_date": chosen["start"].astype(object),
+            "case_end_date": chosen["end"].astype(object),
+        }
     )
 
 
 def _case_evidence(ctx: Context) -> pd.DataFrame:
     """Every episode, plan and involvement as (child key, rank, type, dates)."""
     parts = []
-    ctx.fed("children", *(source[0] for source in _CASE_EVIDENCE if source[1]))
+    ctx.fed("children", *(source[0] for source in _CASE_EVIDENCE))
     for position, (table, case_type, person, start, end) in enumerate(_CASE_EVIDENCE):
         rank = len(_CASE_EVIDENCE) - position  # CLA highest, an involvement lowest
         if not ctx.has(table):
@@ -90,6 +128,17 @@ def _case_evidence(ctx: Context) -> pd.DataFrame:
         rows["_rank"], rows["case_type"] = rank, case_type
         rows["_start"], rows["_end"] = cells.dates(rows["start"]), cells.dates(rows["end"])
         parts.append(rows)
+    if not parts:
+        return pd.DataFrame(
+            {
+                "_key": pd.Series(dtype="string"),
+                "_rank": pd.Series(dtype="int64"),
+                "case_type": pd.Series(dtype=object),
+                "_start": pd.Series(dtype="datetime64[ns]"),
+                "_end": pd.Series(dtype="datetime64[ns]"),
+                "_seq": pd.Series(dtype="int64"),
+            }
+        )
     evidence = pd.concat(parts, ignore_index=True)
     evidence["_seq"] = np.arange(len(evidence))
     return evidence[evidence["_key"].notna()]

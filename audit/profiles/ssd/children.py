@@ -1,7 +1,10 @@
 """``children`` <- ``ssd_person``, the child's current involvement, CLA episodes and plans.
 
 ``ssd_person`` gives pers_person_id, pers_dob, pers_sex and pers_ethnicity. The case type
-and case dates come from the child's CLA episodes and plans (:mod:`.case_status`).
+and case dates come from the child's involvements, CLA episodes and CIN/CP plans
+(:mod:`.case_status`). A person with none of these is never open, so is left out of
+``children`` (counted as read and listed with that reason); their other records are then
+rejected as belonging to no child.
 
 **Team and worker** come from ``ssd_involvements``. An involvement is *current* when it
 started on/before the as-at date and its end is blank or on/after it. With several current
@@ -18,7 +21,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit.profiles.ssd import cells
-from audit.profiles.ssd.case_status import CASE_SOURCES, case_status
+from audit.profiles.ssd.case_status import CASE_SOURCES, NEVER_OPEN, case_status
 from audit.profiles.ssd.context import Context
 from audit.profiles.ssd.reading import ORDER
 from audit.profiles.ssd.teams import professional_teams, resolve_teams
@@ -44,13 +47,25 @@ def build(ctx: Context) -> pd.DataFrame:
         ctx.absent_fields("children", column, {"ssd_person": ssd_field}, people)
     people["_key"] = cells.key(people["child_id"])
     people = people.merge(_allocations(ctx), on="_key", how="left")
-    if CASE_SOURCES & ctx.tables.keys():
-        people = people.merge(case_status(ctx), on="_key", how="left")
-    else:
+    if not CASE_SOURCES & ctx.tables.keys():
         ctx.absent["children.case_type"] = (
             "the SSD extract has no ssd_cla_episodes, ssd_cp_plans, ssd_cin_plans or "
             "ssd_involvements table to tell the child's status"
         )
+    status = case_status(ctx)
+    never_open = ~people["_key"].isin(status["_key"])
+    ctx.leave_out(
+        "children",
+        people[never_open],
+        "pers_person_id",
+        people.loc[never_open, "child_id"].astype("string"),
+        NEVER_OPEN,
+    )
+    if never_open.any():
+        ctx.notes.append(
+            f"children: people never open left out: {int(never_open.sum())} ({NEVER_OPEN})."
+        )
+    people = people[~never_open].merge(status, on="_key", how="left")
     if not ctx.has("ssd_involvements"):
         ctx.notes.append("The extract has no ssd_involvements table: every child is Unallocated.")
     return people.drop(columns="_key")

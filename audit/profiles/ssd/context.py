@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from audit.errors import InputError
+from audit.profiles.base import left_out_rows
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.reading import ORDER, ROW, SHEET
 
@@ -34,6 +35,15 @@ class Context:
     absent: dict[str, str] = field(default_factory=dict)
     fed_by: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    left_out: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+    def leave_out(
+        self, table: str, rows: pd.DataFrame, column: str, values: pd.Series, reason: str
+    ) -> None:
+        """Rows (with provenance) not passed on to a contract table: counted and listed."""
+        if len(rows):
+            part = left_out_rows(rows[SHEET], rows[ROW], column, values, reason)
+            self.left_out.setdefault(table, []).append(part)
 
     def has(self, *tables: str) -> bool:
         return all(t in self.tables for t in tables)

@@ -3,10 +3,11 @@
 Episodes of type ``A`` (away from placement without authorisation: whereabouts known) are
 left out, because the statutory return interview is owed to a child who was missing; every
 other type (``M``, blank, anything unexpected) is kept, so nothing is dropped on a guess.
-``rhi_offered`` and ``rhi_accepted`` pass through as written. ``NA`` ("not applicable") is
-not a Y/N answer: the loader flags it as a data-quality finding and RHI01 reports the offer
-as not recorded, showing the ``NA``, because statutory guidance makes no exception for a
-missing child.
+Each left-out row is still counted as read and listed with its reason (the loader's
+``left_out`` rejections), so rows read always equals the rows of ``ssd_missing``.
+``rhi_offered`` and ``rhi_accepted`` pass through as written; the SSD's ``NA`` (not
+applicable) is read by the loader as ``NA``, not as a missing answer, and RHI01 reports
+such an episode as not applicable rather than "offer not recorded".
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ def build(ctx: Context) -> pd.DataFrame | None:
     ctx.notes.append(
         f"missing_episodes: 'away' (type A) episodes left out: {int(away.sum())}; return "
         "interviews are audited for missing episodes only."
+    )
+    ctx.leave_out(
+        "missing_episodes",
+        rows[away],
+        "miss_missing_episode_type",
+        cells.text(rows.loc[away, "type"]) if away.any() else rows["episode_id"].iloc[:0],
+        "an 'away' episode (type A): return interviews are audited for missing episodes only",
     )
     ctx.fed("missing_episodes", table)
     for column, ssd_field in _OPTIONAL.items():
