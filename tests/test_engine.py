@@ -13,7 +13,16 @@ from audit.engine.registry import RuleLoadError, discover_rules
 from audit.engine.runner import run_rule, run_rules
 from audit.errors import UsageError
 from audit.period import AuditPeriod
-from audit.rulekit import MET, NOT_MET, AuditContext, Case, Rule, judge
+from audit.rulekit import (
+    MET,
+    NOT_MET,
+    AuditContext,
+    Case,
+    Recommendation,
+    Rule,
+    judge,
+    recommendation_titles,
+)
 from tests.rule_cases import load_case_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,3 +205,75 @@ def test_rule_parameters_are_type_checked_against_the_params_class():
         UsageError, match=r"\[rules.t\]: unknown key 'dayz'. Valid keys: days, kinds"
     ):
         make_params(rule, {"dayz": 1})
+
+
+def _package(root: Path, name: str, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / name / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+_PACK_RULE = (
+    "from audit.rulekit import Rule\n"
+    "RULE = Rule('{code}', '{name}', '{rec}', 'child', ('children',), lambda t, p, c: None)\n"
+)
+
+
+def test_an_area_folder_without_init_is_a_load_error_naming_it(tmp_path, monkeypatch):
+    """Python would skip the folder, and its rule would vanish from every report."""
+    _package(
+        tmp_path,
+        "pack_no_init",
+        {
+            "__init__.py": "",
+            "visits/__init__.py": "",
+            "newarea/ZZZ01_new_rule.py": _PACK_RULE.format(code="ZZZ01", name="new", rec="i"),
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("audit.engine.registry.BUILTIN_PACKAGE", "pack_no_init")
+    with pytest.raises(RuleLoadError) as raised:
+        discover_rules(entry_point_packs=False)
+    assert str(raised.value) == (
+        f"{tmp_path / 'pack_no_init' / 'newarea'} holds rule modules but no __init__.py, so "
+        f"its rules would never run: add an empty {tmp_path / 'pack_no_init/newarea/__init__.py'}"
+    )
+
+
+def test_a_rule_whose_recommendation_is_not_catalogued_is_a_load_error_naming_it(tmp_path):
+    (tmp_path / "mine.py").write_text(_PACK_RULE.format(code="ZZZ01", name="mine", rec="xii"))
+    with pytest.raises(RuleLoadError) as raised:
+        discover_rules([tmp_path])
+    assert str(raised.value) == (
+        f"{tmp_path / 'mine.py'}: rule ZZZ01 names recommendation 'xii', which is not in the "
+        "recommendation catalogue (i, ii, iii, v, vii, ix, x, xi). Use one of those, or add "
+        "it to the rule pack's RECOMMENDATIONS."
+    )
+
+
+def test_a_rule_pack_brings_its_own_recommendations(tmp_path, monkeypatch):
+    _package(
+        tmp_path,
+        "pack_own",
+        {
+            "__init__.py": "",
+            "recommendations.py": (
+                "from audit.rulekit import Recommendation\n"
+                "RECOMMENDATIONS = (Recommendation('LA1', 'Local priority', 'Local words.'),)\n"
+            ),
+            "area/__init__.py": "",
+            "area/ZZZ01_local.py": _PACK_RULE.format(code="ZZZ01", name="local", rec="LA1"),
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("audit.engine.registry.BUILTIN_PACKAGE", "pack_own")
+    (rule,) = discover_rules(entry_point_packs=False)
+    assert rule.recommendation_entry == Recommendation("LA1", "Local priority", "Local words.")
+    assert recommendation_titles([rule]) == {"LA1": "Local priority"}
+
+
+def test_the_catalogue_orders_recommendations_as_the_report_numbers_them():
+    titles = recommendation_titles(RULES)
+    assert list(titles) == ["i", "ii", "iii", "v", "ix", "xi"]
+    assert titles["xi"] == "Children seen alone, and the record says so"

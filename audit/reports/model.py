@@ -20,7 +20,7 @@ import pandas as pd
 from audit import __version__
 from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import RAN, compliance
-from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET
+from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, recommendation_titles
 
 PROFILE_NAMES = {
     "canonical": "caseaudit tables",
@@ -34,15 +34,6 @@ if TYPE_CHECKING:
 
 TREND_MONTHS = 6
 
-# The Ofsted recommendations the rules implement (2011 inspection, "Areas for improvement").
-RECOMMENDATIONS: dict[str, str] = {
-    "i": "Ethnicity, culture, race and language considered",
-    "ii": "The child's views taken forward and acted upon",
-    "iii": "Supervision with case and worker reflection",
-    "v": "Return interviews after missing episodes",
-    "ix": "Assessments and plans updated after significant change",
-    "xi": "Children seen alone, and the record says so",
-}
 OTHER_TEAM_WORKER = "worker in another team"
 OTHER_TEAM_CHILD = "child in another team"
 RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No data"}
@@ -229,7 +220,8 @@ class Overview:
     source: str = ""  # how the input was read: "Ofsted Annex A", "caseaudit tables", ...
     # Per recommendation, the whole organisation, oldest first, gaps as None.
     org_trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
-    recommendations: dict[str, str] = field(default_factory=lambda: dict(RECOMMENDATIONS))
+    # Code -> title of the recommendations the rules check, from the rules' catalogue.
+    recommendations: dict[str, str] = field(default_factory=dict)
     # All teams' overall figure in the last audited month before this one, if any.
     previous_overall: TrendPoint | None = None
 
@@ -254,7 +246,7 @@ class Overview:
 
     @property
     def used_recommendations(self) -> list[str]:
-        return [k for k in RECOMMENDATIONS if any(r.recommendation == k for r in self.rules)]
+        return [k for k in self.recommendations if any(r.recommendation == k for r in self.rules)]
 
 
 # ---------------------------------------------------------------- building
@@ -352,6 +344,7 @@ def _build_overview(run: AuditRun) -> Overview:
         rules=rules,
         rule_totals=counter.scores(None, "rule_code"),
         recommendation_totals=counter.scores(None, "rec"),
+        recommendations=recommendation_titles(run.rules),
         load_summary=[
             {
                 "table": name,

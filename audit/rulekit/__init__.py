@@ -36,6 +36,7 @@ __all__ = [
     "Case",
     "NoParams",
     "Params",
+    "Recommendation",
     "Requirement",
     "Rule",
     "Tables",
@@ -44,6 +45,7 @@ __all__ = [
     "has_column",
     "judge",
     "param",
+    "recommendation_titles",
 ]
 
 MET = "met"
@@ -109,6 +111,33 @@ def _columns_text(refs: tuple[str, ...]) -> str:
 
 
 Requirement = str | AnyOf  # "table" or "table.column", or AnyOf(...)
+
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One entry of the recommendation catalogue: what a rule's ``recommendation`` names.
+
+    ``code`` is the recommendation's number as the inspection report gives it (``"xi"``),
+    ``title`` the few words the reports show beside it, ``wording`` what it asks for.
+    A rule pack lists its entries in a module-level ``RECOMMENDATIONS`` tuple; the built-in
+    catalogue is ``rules/recommendations.py``.
+    """
+
+    code: str
+    title: str
+    wording: str
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        """Roman numerals in number order (i, ii, … ix, x, xi), any other code after them."""
+        values = [_ROMAN.get(c) for c in self.code.lower()]
+        if not self.code or None in values:
+            return (10**6, self.code)
+        numbers = [v for v in values if v is not None]
+        total = sum(-v if v < w else v for v, w in zip(numbers, [*numbers[1:], 0], strict=True))
+        return (total, self.code)
 
 
 @dataclass(frozen=True)
@@ -234,6 +263,9 @@ class Rule:
     uses: tuple[str, ...] = ()
     doc: str = ""  # the module docstring; the registry fills it in
     module: str = ""
+    # The catalogue entry of ``recommendation``; the registry fills it in, and refuses a
+    # rule whose recommendation is not in the catalogue.
+    recommendation_entry: Recommendation | None = None
 
     def __post_init__(self) -> None:
         # ("visits.visit_type") without its comma is a string, which would read as a
@@ -348,3 +380,10 @@ def _or_blank(values: pd.Series | None, index: pd.Index) -> pd.Series:
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
     return values.reindex(index).astype("string")
+
+
+def recommendation_titles(rules: Sequence[Rule]) -> dict[str, str]:
+    """Code -> title of the recommendations these rules check, in catalogue order."""
+    # A rule built by hand rather than found by the registry has no entry: its code stands.
+    entries = {r.recommendation_entry or Recommendation(r.recommendation, "", "") for r in rules}
+    return {e.code: e.title or e.code for e in sorted(entries, key=lambda e: e.sort_key)}
