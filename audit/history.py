@@ -5,7 +5,7 @@ is recorded whole or not at all: re-running a month replaces its rows in one tra
 and a run that fails or is killed part-way leaves the history exactly as it was (SQLite's
 rollback journal undoes a half-written transaction the next time the file is opened).
 
-Tables (schema version 1):
+Tables (schema version 2):
 
 - ``runs``: one row per audited month: when it ran, the input files' checksums, a hash of
   the configuration in force, whether every rule ran, and the caseaudit version.
@@ -14,6 +14,11 @@ Tables (schema version 1):
 - ``rule_status``: per month and rule: RAN, SKIPPED or ERROR, and why. A rule that did not
   run has no ``results`` rows, so its trend shows a gap, never a zero.
 - ``deliveries``: the e-mail send log, one row per attempt; kept when a month is re-run.
+- ``actions`` (version 2): per month, team, rule and subject: the actions the team was
+  given and the month each was first not met (new this month, or outstanding since then).
+- ``action_returns`` (version 2): what the team manager wrote back in the returned action
+  workbook (status, owner, due date, comment), read in by ``caseaudit collect``; kept when
+  a month is re-run.
 - ``schema_version``: one row per migration applied.
 """
 
@@ -92,6 +97,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             error TEXT
         ) STRICT""",
         "CREATE INDEX deliveries_by_report ON deliveries (period, report_key, recipient)",
+    ),
+    (
+        # The actions each team was given, so next month can tell new from outstanding.
+        """CREATE TABLE actions (
+            period TEXT NOT NULL REFERENCES runs (period) ON DELETE CASCADE,
+            team TEXT NOT NULL,
+            rule_code TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            child TEXT NOT NULL,
+            since TEXT NOT NULL,
+            PRIMARY KEY (period, team, rule_code, subject_id)
+        ) STRICT""",
+        # What each team's manager wrote back in the returned action workbook.
+        """CREATE TABLE action_returns (
+            period TEXT NOT NULL,
+            team TEXT NOT NULL,
+            rule_code TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            child TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            due_by TEXT,
+            comment TEXT NOT NULL,
+            source TEXT NOT NULL,
+            collected_at TEXT NOT NULL,
+            PRIMARY KEY (period, team, rule_code, subject_id)
+        ) STRICT""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -227,9 +259,15 @@ class History:
             for code, c in rules.items()
         ]
         status_rows = [(period, s.code, s.status, s.reason) for s in run.statuses]
+        action_rows = [
+            (period, team.team, a.rule_code, a.subject_id, a.child, a.since or period)
+            for team in (run.overview.teams if run.overview is not None else [])
+            for child in team.actions
+            for a in child.actions
+        ]
         try:
             with self._transaction():
-                for table in ("results", "rule_status", "runs"):
+                for table in ("actions", "results", "rule_status", "runs"):
                     self._conn.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
                 self._conn.execute(
                     "INSERT INTO runs (period, run_at, inputs, config_hash, status, "
@@ -245,6 +283,12 @@ class History:
                     "INSERT INTO rule_status (period, rule_code, status, reason) "
                     "VALUES (?, ?, ?, ?)",
                     status_rows,
+                )
+                # OR IGNORE: one subject judged twice by a rule is one action to the team.
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO actions (period, team, rule_code, subject_id, child, "
+                    "since) VALUES (?, ?, ?, ?, ?, ?)",
+                    action_rows,
                 )
         except sqlite3.Error as exc:
             raise HistoryError(
@@ -375,6 +419,38 @@ class History:
         if not row[3]:
             return TrendPoint(previous, None)
         return TrendPoint(previous, _score(row[0], row[1], row[2], green, amber))
+
+    def previous_period(self, period: AuditPeriod | str) -> str | None:
+        """The latest audited month before ``period``, or None."""
+        row = self._conn.execute(
+            "SELECT MAX(period) FROM runs WHERE period < ?", (_label(period),)
+        ).fetchone()
+        return None if row[0] is None else str(row[0])
+
+    def actions_of(self, period: AuditPeriod | str) -> dict[tuple[str, str, str], str]:
+        """(team, rule code, subject) -> the month it was first not met, for one month."""
+        rows = self._conn.execute(
+            "SELECT team, rule_code, subject_id, since FROM actions WHERE period = ?",
+            (_label(period),),
+        )
+        return {(t, r, s): since for t, r, s, since in rows}
+
+    def action_children(self, period: AuditPeriod | str, team: str) -> dict[tuple[str, str], str]:
+        """(rule code, subject) -> child, for the actions one team was given in one month."""
+        rows = self._conn.execute(
+            "SELECT rule_code, subject_id, child FROM actions WHERE period = ? AND team = ?",
+            (_label(period), team),
+        )
+        return {(r, s): c for r, s, c in rows}
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For modules that keep their own rows here (``audit.collect``)."""
+        return self._conn
+
+    def transaction(self) -> Any:
+        """All-or-nothing writes for those modules: BEGIN IMMEDIATE ... COMMIT."""
+        return self._transaction()
 
     def rule_statuses(self, period: AuditPeriod | str) -> dict[str, tuple[str, str | None]]:
         """Rule code -> (RAN / SKIPPED / ERROR, reason) for an audited month."""

@@ -474,6 +474,10 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
                 assert content == on_disk
             body = message.get_body(("plain",)).get_content()
             assert "Overall compliance:" in body and "Actions for the team:" in body
+            if teams[team].actions:  # the children to put right first, in the body itself
+                first = teams[team].actions[0]
+                assert f"Fix first:\r\n  1. Child {first.child} ({first.actions[0].worker})" in body
+                assert first.actions[0].reason in body
             assert "SKIPPED" in body  # e.g. the plans rules: the export has no plans table
             html = message.get_body(("html",)).get_content()
             assert team in html

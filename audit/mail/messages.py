@@ -3,7 +3,8 @@ the overview for the QA leads, naming the teams nobody was sent. A dry run write
 outbox instead of sending them.
 
 Each body is plain text with an HTML alternative (``templates``) that says the same. A team's
-body holds figures, never a child's ID.
+body holds its figures and its Fix-first list: its own children's IDs, never another team's
+(the model has already cut everything to the team), and never a child's name.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from audit.mail.templates import OVERVIEW_HTML, TEAM_HTML
 from audit.mail.text import one_line
 from audit.output import open_private, private_dir
 from audit.period import AuditPeriod
+from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import Headline, overview_headline, team_headline
 from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport, rated
 
@@ -93,11 +95,29 @@ def team_message(
     if recommendations:
         lines += ["", "By recommendation:"]
         lines += [f"  ({key}) {title}: {figure(score)}" for key, title, score in recommendations]
+    fix = fix_first(team)
+    if fix:
+        lines += ["", "Fix first:"]
+        for n, item in enumerate(fix, 1):
+            lines += [
+                f"  {n}. Child {one_line(item.child)} ({one_line(item.worker)})"
+                + (" - statutory visit overdue" if item.urgent else ""),
+                f"     {one_line(item.check)} ({item.rule_code}): {one_line(item.reason)}",
+                "     "
+                + (
+                    f"Still not met since {_month(item.since)}."
+                    if item.outstanding(team.period)
+                    else "New this month."
+                )
+                + f" Checks not met for this child: {item.actions}.",
+            ]
     children = len(team.actions)
+    new, outstanding = new_and_outstanding(team)
     lines += [
         "",
         f"Actions for the team: {team.action_count}"
-        + (f" (for {children} {'child' if children == 1 else 'children'})" if children else ""),
+        + (f" (for {children} {'child' if children == 1 else 'children'})" if children else "")
+        + (f": {new} new this month, {outstanding} outstanding" if team.action_count else ""),
     ]
     lines += _not_ran_lines(not_ran)
     lines += ["", attached, "", _CLOSED_LOOP_NOTE]
@@ -109,6 +129,10 @@ def team_message(
         headline=headline,
         figure=figure,
         team=team,
+        fix=fix,
+        new=new,
+        outstanding=outstanding,
+        month_of=_month,
         recommendations=recommendations,
         not_ran=not_ran,
         attached=attached,

@@ -46,9 +46,22 @@ _TEAM = """{% extends "page.html" %}
 {% endfor %}
 </tbody></table>
 {% endif %}
+{% if fix %}
+<h2 style="font-size: 1.1em">Fix first</h2>
+<ol>
+{% for f in fix %}
+<li style="margin-bottom: 0.6em"><strong>Child {{ f.child }}</strong> ({{ f.worker }})
+{%- if f.urgent %} <strong>statutory visit overdue</strong>{% endif %}<br>
+{{ f.check }} <small>({{ f.rule_code }})</small>: {{ f.reason }}<br>
+<small>{% if f.outstanding(team.period) %}<strong>Still not met since
+{{ month_of(f.since) }}.</strong>{% else %}New this month.{% endif %}
+Checks not met for this child: {{ f.actions }}.</small></li>
+{% endfor %}
+</ol>
+{% endif %}
 <p>Actions for the team: <strong>{{ team.action_count }}</strong>
 {%- if team.actions %} (for {{ team.actions | length }} {{ "child" if team.actions | length == 1
-else "children" }}){% endif %}.</p>
+else "children" }}): {{ new }} new this month, {{ outstanding }} outstanding{% endif %}.</p>
 {% endblock %}
 """
 

@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from audit.output import open_private, private_dir
+from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
 from audit.reports.model import Overview, Score, TeamReport, TrendPoint, rated
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
@@ -61,6 +62,7 @@ def environment() -> Environment:
     )
     env.filters.update(doc_html=doc_html, doc_body=doc_body, param_value=param_value)
     env.filters["kind_label"] = kind_label
+    env.filters["month_name"] = month_name
     env.globals.update(symbols=SYMBOLS, empty=Score(), pct=lambda rate: f"{rate:.0%}")
     return env
 
@@ -95,6 +97,8 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         trends=team_trend_table(overview, team),
         recommendations=overview.used_recommendations,
         headline=team_headline(overview, team),
+        fix=fix_first(team),
+        new_outstanding=new_and_outstanding(team),
         worker_totals=[combined(scores.values(), overview) for _worker, scores in team.workers],
     )
 

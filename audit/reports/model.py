@@ -160,6 +160,13 @@ class Action:
     reason_code: str
     evidence_date: str
     where: str
+    subject_id: str = ""  # what the check judged (visit, child, ...): stable month to month
+    since: str = ""  # the first audited month it was not met, running to this one
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identifies the same action in another month's report and in a returned workbook."""
+        return (self.rule_code, self.subject_id)
 
 
 @dataclass(frozen=True)
@@ -254,9 +261,12 @@ class Overview:
 
 def build_overview(run: AuditRun, history: History | None = None) -> Overview:
     """The reports' content; with a history, each team's and the organisation's trends."""
+    from audit.reports.fix_first import prioritise
+
     overview = _build_overview(run)
     if history is not None:
         add_trends(overview, history)
+    prioritise(overview, history)
     return overview
 
 
@@ -503,6 +513,7 @@ def _actions_by_team(
             .dt.strftime("%d/%m/%Y")
             .fillna(""),
             "where": where.fillna(""),
+            "subject_id": not_met["subject_id"].astype("string").fillna(""),
         }
     ).astype(str)
     # One pass over the sorted rows: dicts keep the order, teams then children.

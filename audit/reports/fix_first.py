@@ -1,0 +1,127 @@
+"""Which records a team should put right first, and the order of its action list.
+
+A manager with forty actions needs to know which five matter most. A child comes first
+when a statutory visit is overdue (a child not seen is the most urgent thing a case-record
+audit can find), then the more and the more serious their failures, a failure still not met
+since an earlier month counting twice (it was reported and not put right).
+"Serious" is by the Ofsted recommendation a check answers: being seen, seen alone and
+interviewed after going missing outweigh a missing ethnicity code. A check this list does
+not know weighs as a middling one.
+
+Each action carries the month it was first not met, found in the history's record of the
+previous audited month's actions: the same check on the same subject (visit, child,
+worker), for the same team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from audit.reports.model import Action, ChildActions, Overview, TeamReport
+
+if TYPE_CHECKING:
+    from audit.history import History
+
+FIX_FIRST_CHILDREN = 5
+
+# Overdue statutory visits go above everything else.
+URGENT_RULES = frozenset({"VIS01"})
+# By recommendation (see audit.reports.model.RECOMMENDATIONS): how much a failure weighs.
+SERIOUSNESS = {
+    "xi": 5,  # children seen, and seen alone
+    "v": 5,  # return interviews after going missing
+    "x": 4,  # CAMHS referrals on time
+    "ix": 4,  # plans updated after a significant change
+    "iii": 3,  # supervision
+    "ii": 3,  # the child's views acted on
+    "vii": 2,  # IRO caseloads
+    "i": 1,  # identity recorded
+}
+_DEFAULT_SERIOUSNESS = 3
+
+
+@dataclass(frozen=True)
+class FixItem:
+    """One child at the top of the list, with the failure that put them there."""
+
+    child: str
+    worker: str
+    check: str  # the check in words
+    rule_code: str
+    reason: str
+    actions: int  # how many checks this child's records did not meet
+    since: str  # YYYY-MM: the earliest month one of them was first not met
+    urgent: bool  # an overdue statutory visit
+
+    def outstanding(self, period: str) -> bool:
+        return self.since < period
+
+
+def prioritise(overview: Overview, history: History | None) -> None:
+    """Give every action its first-seen month and order each team's actions by priority."""
+    previous = history.previous_period(overview.period) if history is not None else None
+    before = history.actions_of(previous) if history is not None and previous else {}
+    weight = _weights(overview)
+    for team in overview.teams:
+        children = []
+        for child in team.actions:
+            actions = [
+                replace(
+                    a,
+                    since=before.get((team.team, a.rule_code, a.subject_id), overview.period),
+                )
+                for a in child.actions
+            ]
+            actions.sort(key=lambda a: (-weight(a), a.since, a.rule_code, a.evidence_date))
+            children.append(ChildActions(child.child, tuple(actions)))
+        children.sort(key=lambda c: _child_order(c, weight, overview.period))
+        team.actions = children
+
+
+def fix_first(team: TeamReport, limit: int = FIX_FIRST_CHILDREN) -> list[FixItem]:
+    """The first children of the (already prioritised) action list, one line each."""
+    items = []
+    for child in team.actions[:limit]:
+        top = child.actions[0]
+        items.append(
+            FixItem(
+                child=child.child,
+                worker=top.worker,
+                check=top.rule_title.rstrip("."),
+                rule_code=top.rule_code,
+                reason=top.reason,
+                actions=len(child.actions),
+                since=min(a.since or team.period for a in child.actions),
+                urgent=any(a.rule_code in URGENT_RULES for a in child.actions),
+            )
+        )
+    return items
+
+
+def new_and_outstanding(team: TeamReport) -> tuple[int, int]:
+    """How many of the team's actions are new this month, and how many carried over."""
+    actions = [a for child in team.actions for a in child.actions]
+    outstanding = sum(1 for a in actions if a.since and a.since < team.period)
+    return len(actions) - outstanding, outstanding
+
+
+def _weights(overview: Overview) -> Callable[[Action], int]:
+    recommendation = {r.code: r.recommendation for r in overview.rules}
+
+    def weight(action: Action) -> int:
+        if action.rule_code in URGENT_RULES:
+            return 100
+        return SERIOUSNESS.get(recommendation.get(action.rule_code, ""), _DEFAULT_SERIOUSNESS)
+
+    return weight
+
+
+def _child_order(
+    child: ChildActions, weight: Callable[[Action], int], period: str
+) -> tuple[int, int, int, str]:
+    urgent = any(a.rule_code in URGENT_RULES for a in child.actions)
+    # A failure left from an earlier month counts twice: it was seen and not put right.
+    total = sum(weight(a) * (2 if a.since < period else 1) for a in child.actions)
+    return (-int(urgent), -total, -len(child.actions), child.child)
