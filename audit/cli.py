@@ -71,6 +71,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see 'caseaudit {self.prog.split()[-1]} --help')")
 
 
+INPUT_HELP = "a workbook, a folder of per-table files, a database URL or a connection name"
+
+
+def _input(text: str) -> Path | str:
+    """A database URL stays text (a Path would fold its '//'); anything else is a path."""
+    from audit.database import is_url
+
+    return text if is_url(text) else Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="caseaudit", description=__doc__)
     parser.add_argument("--version", action="version", version=f"caseaudit {__version__}")
@@ -79,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="load an export and report what was read")
-    check.add_argument("input", type=Path, help="a workbook, or a folder of per-table files")
+    check.add_argument("input", type=_input, help=INPUT_HELP)
     check.add_argument(
         "--csv",
         type=Path,
@@ -107,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.set_defaults(handler=_sample)
     run = commands.add_parser("run", help="audit an export for one month and write findings")
-    run.add_argument("input", type=Path, help="a workbook, or a folder of per-table files")
+    run.add_argument("input", type=_input, help=INPUT_HELP)
     run.add_argument(
         "--period", required=True, help="the audit month: YYYY-MM, last-month or this-month"
     )
@@ -186,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{today:%d/%m/%Y} is not the first working day of the month: nothing to do")
         return 0
     period = AuditPeriod.from_argument(args.period, today)
-    log.info("audit of %s for %s started", args.input, period.label)
+    log.info("audit of %s for %s started", _shown(args.input), period.label)
     with run_lock(args.out):
         result = audit(args.input, period, _default_config(args.config), args.profile)
         if args.email and result.config.email is None:
@@ -201,7 +211,7 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             if history is not None:
                 history.close()
-    log.info("audit of %s for %s written to %s", args.input, period.label, folder)
+    log.info("audit of %s for %s written to %s", _shown(args.input), period.label, folder)
     for status in result.statuses:
         if status.status == "RAN":
             rate = status.compliance
@@ -218,6 +228,13 @@ def _run(args: argparse.Namespace) -> int:
     print(f"Rows rejected while loading: {rejected} (see data_quality.csv)")
     print(f"Wrote {folder}: index.html, teams/, findings.csv, data_quality.csv and run.json")
     return delivered
+
+
+def _shown(given: Path | str) -> str:
+    """An input as it may be logged: a database URL's secrets masked."""
+    from audit.database import redact
+
+    return redact(str(given))
 
 
 def _send(args: argparse.Namespace) -> int:
@@ -300,6 +317,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from audit.database import resolve_input
     from audit.load_summary import format_load_summary
     from audit.loader import load
     from audit.output import write_csv
@@ -307,7 +325,10 @@ def _check(args: argparse.Namespace) -> int:
 
     config, _rules = prepare(_default_config(args.config))
     result = load(
-        args.input, config.limits, profile=args.profile or config.profile, mapping=config.mapping
+        resolve_input(args.input, config.connections),
+        config.limits,
+        profile=args.profile or config.profile,
+        mapping=config.mapping,
     )
     print(format_load_summary(result))
     path = write_csv(result.issues(), args.csv)

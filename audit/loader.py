@@ -33,6 +33,7 @@ from audit.errors import InputError
 from audit.profiles.mapping import SourceMapping
 from audit.reader import Grid, discover
 from audit.safety import SafetyLimits
+from audit.table_source import TableSource
 
 HEADER_SEARCH_ROWS = 30
 
@@ -88,7 +89,7 @@ class TableLoad:
 
 @dataclass
 class LoadResult:
-    input_path: Path
+    input_path: Path | TableSource  # a file or folder, or a database
     loads: dict[str, TableLoad]
     unrecognised: tuple[str, ...] = field(default=())  # sheets or files that are no table
     profile: str = "canonical"  # how the source was read: canonical, annex-a, ssd
@@ -110,24 +111,27 @@ class LoadResult:
 
 
 def load(
-    path: Path,
+    path: Path | TableSource,
     limits: SafetyLimits | None = None,
     *,
     profile: str = "auto",
     mapping: SourceMapping | None = None,
     as_at: date | None = None,
 ) -> LoadResult:
-    """Load a workbook (a sheet per table) or a folder (a file per table).
+    """Load a workbook (a sheet per table), a folder (a file per table) or a database.
 
     ``profile`` says how to read it: ``canonical`` (the contract's own tables, optionally
     renamed by ``mapping``), ``annex-a``, ``ssd``, or ``auto`` to recognise the source.
     ``as_at`` is the audit's as-at date, for sources that hold history (the SSD).
     """
-    from audit.profiles import build_source
+    from audit.profiles import build_source, build_table_source
 
     limits = limits or SafetyLimits()
     mapping = mapping or SourceMapping()
-    source = build_source(path, discover(path, limits), profile, mapping, as_at)
+    if isinstance(path, TableSource):  # a database: no files to discover
+        source = build_table_source(path, profile, as_at)
+    else:
+        source = build_source(path, discover(path, limits), profile, mapping, as_at)
     loads: dict[str, TableLoad] = {}
     # Children first: other tables are checked against the loaded child IDs.
     for name in sorted(source.data.grids, key=lambda t: t != "children"):

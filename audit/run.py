@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from audit import __version__
+from audit.database import DatabaseSource, resolve_input
 from audit.engine.config import AuditConfig, build_config, read_toml, rule_dirs_of
 from audit.engine.registry import discover_rules
 from audit.engine.runner import FINDINGS_COLUMNS, RuleStatus, compliance, run_rules
@@ -66,18 +67,20 @@ def prepare(config_path: Path | None) -> tuple[AuditConfig, list[Rule]]:
 
 
 def audit(
-    input_path: Path,
+    input_path: Path | str,
     period: AuditPeriod,
     config_path: Path | None = None,
     profile: str | None = None,
 ) -> AuditRun:
-    """Load the input and run the selected rules for one month (nothing written)."""
+    """Load the input and run the selected rules for one month (nothing written).
+
+    ``input_path`` is a workbook or folder, a database URL, or a connection's name."""
     timings: dict[str, float] = {}
     with _timed(timings, "config"):
         config, rules = prepare(config_path)
     with _timed(timings, "load"):
         loaded = load(
-            input_path,
+            resolve_input(input_path, config.connections),
             config.limits,
             profile=profile or config.profile,
             mapping=config.mapping,
@@ -191,6 +194,10 @@ def team_compliance(findings: pd.DataFrame) -> dict[str, dict[str, dict[str, Any
 
 def input_files(loaded: LoadResult) -> list[dict[str, Any]]:
     path = loaded.input_path
+    if isinstance(path, DatabaseSource):  # per table: rows read and a checksum of them
+        return list(path.read_log)
+    if not isinstance(path, Path):
+        return []
     files: Sequence[Path] = (
         sorted(p for p in path.iterdir() if p.suffix.lower() in SPREADSHEET_SUFFIXES)
         if path.is_dir()

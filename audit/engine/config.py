@@ -30,6 +30,10 @@ Example::
     path = "reports/history.sqlite"             # default: history.sqlite in the output folder
     enabled = true
 
+    [connections.reporting]                     # a database: caseaudit run reporting
+    url = "postgresql://auditor@reporting.example/ssd"
+    password_env = "SSD_DB_PASSWORD"            # the password only ever in the environment
+
     [email]                                     # see audit/mail/settings.py for every key
     host = "smtp.example.org"
     sender = "case-audit@example.org"
@@ -46,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.database import Connection
 from audit.errors import UsageError
 from audit.mail import EmailSettings
 from audit.profiles import PROFILES
@@ -69,6 +74,7 @@ TOP_LEVEL_KEYS = (
     "tables",
     "mapping",
     "values",
+    "connections",
 )
 
 
@@ -91,6 +97,7 @@ class AuditConfig:
     history_enabled: bool = True
     history_path: Path | None = None  # None: history.sqlite in the output folder
     email: EmailSettings | None = None
+    connections: Mapping[str, Connection] = field(default_factory=dict)  # named databases
 
     def history_file(self, out: Path) -> Path:
         return self.history_path or out / "history.sqlite"
@@ -126,6 +133,8 @@ class AuditConfig:
             },
             # Addresses and server, never a password (it only ever lives in the environment).
             "email": _email_summary(self.email),
+            # Masked URLs and the variables holding passwords, never a password.
+            "connections": {n: c.summary() for n, c in self.connections.items()},
         }
 
 
@@ -211,6 +220,7 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         history_enabled=_typed(history.get("enabled", True), bool, "history.enabled"),
         history_path=history_path,
         email=EmailSettings.from_config(raw, base) if "email" in raw else None,
+        connections=Connection.all_from_config(raw),
     )
 
 

@@ -16,6 +16,7 @@ from audit.errors import InputError, UsageError
 from audit.profiles.base import SourceData
 from audit.profiles.mapping import SourceMapping
 from audit.reader import read_grid, table_key
+from audit.table_source import TableSource
 
 PROFILES = ("auto", "canonical", "annex-a", "ssd")
 
@@ -63,6 +64,18 @@ def build_source(
         if (s if s is not None else f.name) not in used and _name(f, s).lower() not in described
     )
     return Source(data, unrecognised)
+
+
+def build_table_source(source: TableSource, profile: str, as_at: date | None) -> Source:
+    """A database's tables: only the SSD is kept in databases, so ``auto`` means ``ssd``."""
+    if profile not in ("auto", "ssd"):
+        raise UsageError(
+            f"{source.label}: a database is read with --profile ssd (its SSD tables); "
+            f"'{profile}' reads files only"
+        )
+    from audit.profiles import ssd
+
+    return Source(ssd.build(source, source.label, as_at), ())
 
 
 def recognise(path: Path, found: Found, mapping: SourceMapping) -> str:

@@ -69,14 +69,18 @@ from audit.profiles.ssd.context import Context
 from audit.profiles.ssd.fields import ALWAYS_ABSENT, recognise, table_name
 from audit.profiles.ssd.reading import ROW, SHEET, read_tables
 from audit.reader import Grid
+from audit.table_source import TableSource
 
 __all__ = ["build", "recognise", "table_name"]
 
 PROFILE = "ssd"
 
 
-def build(grids: Mapping[str, Grid], source_label: str, as_at: date | None = None) -> SourceData:
-    """The contract's tables from raw SSD grids keyed by table (file stem or sheet) name."""
+def build(
+    grids: Mapping[str, Grid] | TableSource, source_label: str, as_at: date | None = None
+) -> SourceData:
+    """The contract's tables from raw SSD grids keyed by table (file stem or sheet) name,
+    or from a database's SSD tables."""
     tables, labels = read_tables(grids)
     if "ssd_person" not in tables:
         raise InputError(

@@ -2,7 +2,9 @@
 
 Each frame keeps, beside the SSD fields it found, where every row came from (``SHEET``,
 ``ROW``) and its order in the file (``ORDER``), so each contract row can cite its record
-and ties can fall to file order.
+and ties can fall to file order. A database (:class:`~audit.table_source.TableSource`)
+gives the same frames: its columns are already the field names, ``SHEET`` is the table
+name, ``ROW`` the table's key and ``ORDER`` the key order.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from audit.errors import InputError
 from audit.normalise import header_key
 from audit.profiles.ssd.fields import SSD_FIELDS, table_name
 from audit.reader import Grid
+from audit.table_source import TableSource
 
 HEADER_SEARCH_ROWS = 30  # as the loader: the header may sit below title rows
 
@@ -24,9 +27,11 @@ SHEET, ROW, ORDER = "_sheet", "_row", "_order"
 
 
 def read_tables(
-    grids: Mapping[str, Grid],
+    grids: Mapping[str, Grid] | TableSource,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Each SSD table among the grids, by its table name, and the file or sheet it came from."""
+    if isinstance(grids, TableSource):
+        return _read_source(grids)
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     for name, grid in grids.items():
@@ -35,6 +40,18 @@ def read_tables(
             labels[table] = grid.sheet or grid.source
             tables[table] = _read_table(table, grid, labels[table])
     return tables, labels
+
+
+def _read_source(source: TableSource) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every SSD table from a database: one query each, for the fields this profile reads."""
+    tables: dict[str, pd.DataFrame] = {}
+    for table, read in source.read(SSD_FIELDS).items():
+        frame = read.cells.reset_index(drop=True)
+        frame[SHEET] = pd.Series(read.sheet, index=frame.index, dtype="string")
+        frame[ROW] = read.rows.to_numpy(dtype="int64")
+        frame[ORDER] = np.arange(len(frame))
+        tables[table] = frame
+    return tables, {table: table for table in tables}
 
 
 def _read_table(table: str, grid: Grid, label: str) -> pd.DataFrame:
