@@ -195,9 +195,13 @@ def require_children(result: LoadResult) -> None:
             "(caseaudit check lists the reasons)"
         )
     raise InputError(
-        f"{result.input_path.name}: no children to audit: {why}. "
+        f"{_input_name(result.input_path)}: no children to audit: {why}. "
         "Check that the export holds the children open in the period."
     )
+
+
+def _input_name(path: Path | TableSource) -> str:
+    return path.name if isinstance(path, Path) else path.label
 
 
 def load_table(
