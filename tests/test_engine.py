@@ -277,3 +277,27 @@ def test_the_catalogue_orders_recommendations_as_the_report_numbers_them():
     titles = recommendation_titles(RULES)
     assert list(titles) == ["i", "ii", "iii", "v", "ix", "xi"]
     assert titles["xi"] == "Children seen alone, and the record says so"
+
+
+@pytest.mark.parametrize(
+    ("rule_code", "values", "ready"),
+    [
+        ("CHG01", {"change_types": ["Placement Change", " return-home "]}, "placement_change"),
+        ("VOC03", {"conveyed_codes": [" pn3 "]}, "PN3"),
+        ("IDN03", {"plan_types": ["cla", "Child protection plan"]}, "CLA"),
+        ("SEE01", {"reg29_reasons": [" Refused "]}, "refused"),
+    ],
+)
+def test_code_parameters_are_normalised_once_as_the_loader_reads_their_column(
+    rule_code, values, ready
+):
+    """A council may write codes as people do; the rule gets them in the data's form."""
+    rule = next(r for r in RULES if r.code == rule_code)
+    (name, _), = values.items()  # fmt: skip
+    assert getattr(make_params(rule, values), name)[0] == ready
+
+
+def test_plan_type_descriptions_in_the_config_are_read_as_their_codes():
+    rule = next(r for r in RULES if r.code == "IDN03")
+    params = make_params(rule, {"plan_types": ["Child protection plan", " cin "]})
+    assert params.plan_types == ("CP", "CIN")

@@ -20,6 +20,7 @@ import pandas as pd
 from audit.contract import SOURCE_ROW, SOURCE_SHEET
 from audit.period import AuditPeriod
 from audit.rulekit.columns import WITHHELD, UndeclaredColumn, column_or_blank, has_column
+from audit.rulekit.parameters import codes, normalise_code_fields
 from audit.rulekit.scope import is_in, open_children
 from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS, is_meaningful
 from audit.rulekit.workdays import WorkingDayCalendar
@@ -41,6 +42,7 @@ __all__ = [
     "Rule",
     "Tables",
     "UndeclaredColumn",
+    "codes",
     "column_or_blank",
     "has_column",
     "judge",
@@ -77,7 +79,13 @@ def param(default: Any, doc: str) -> Any:
 
 @dataclass(frozen=True)
 class Params:
-    """Base of every rule's parameters class (a frozen dataclass of typed fields)."""
+    """Base of every rule's parameters class (a frozen dataclass of typed fields).
+
+    Code parameters (declared with :func:`codes`) are normalised when the object is made.
+    """
+
+    def __post_init__(self) -> None:
+        normalise_code_fields(self)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from audit.normalise import lower_codes
 from audit.rulekit import (
     MET,
     NOT_MET,
@@ -59,6 +58,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     judge,
     param,
 )
@@ -70,7 +70,8 @@ _DAY = "%d/%m/%Y"
 
 @dataclass(frozen=True)
 class ChangeUpdateParams(Params):
-    change_types: tuple[str, ...] = param(
+    change_types: tuple[str, ...] = codes(
+        "events.event_type",
         (
             "placement_change",
             "return_home",
@@ -118,10 +119,9 @@ def _updates(tables: Tables) -> pd.DataFrame:
 def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> pd.DataFrame:
 
     events = tables["events"]
-    change_types = lower_codes(params.change_types)
     due_all = ctx.calendar.add_working_days(events["event_date"], params.update_within_working_days)
     chosen = (
-        is_in(events["event_type"], change_types)
+        is_in(events["event_type"], params.change_types)
         & ctx.is_open_child(events["child_id"])
         & in_period(due_all, ctx.period)
     )

@@ -50,7 +50,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from audit.normalise import lower_codes
 from audit.rulekit import (
     MET,
     NOT_MET,
@@ -59,6 +58,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     column_or_blank,
     judge,
     param,
@@ -72,8 +72,10 @@ RETURN_HOME = "return_home"
 
 @dataclass(frozen=True)
 class ReturnHomeRiskParams(Params):
-    risk_types: tuple[str, ...] = param(
-        ("risk", "return_home"), "Assessment types that count as a risk assessment"
+    risk_types: tuple[str, ...] = codes(
+        "assessments.assessment_type",
+        ("risk", "return_home"),
+        "Assessment types that count as a risk assessment",
     )
     lookback_days: int = param(
         90, "Calendar days before the return home a completed assessment still counts (local)"
@@ -108,8 +110,7 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
     )
 
     assessments = tables["assessments"]
-    risk_types = lower_codes(params.risk_types)
-    risk = assessments[is_in(assessments["assessment_type"], risk_types)]
+    risk = assessments[is_in(assessments["assessment_type"], params.risk_types)]
     risk = pd.DataFrame(
         {
             "child_id": risk["child_id"],
@@ -152,7 +153,7 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
 
     what = "Return home on " + event_date.dt.strftime(_DAY)
     window = window_start.dt.strftime(_DAY) + " to " + window_end.dt.strftime(_DAY)
-    types = ", ".join(t.replace("_", " ") for t in risk_types)
+    types = ", ".join(t.replace("_", " ") for t in params.risk_types)
     as_at = ctx.as_at.strftime(_DAY)
     stale_note = (
         "; latest completed " + stale["completed"].dt.strftime(_DAY) + ", before the window"

@@ -48,8 +48,8 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     judge,
-    param,
 )
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import one_line
@@ -57,15 +57,14 @@ from audit.rulekit.text import one_line
 
 @dataclass(frozen=True)
 class IdentityPlanParams(Params):
-    plan_types: tuple[str, ...] = param(
-        ("CIN", "CP"), "plan types audited (codes: CIN, CP, CLA, PATHWAY)"
+    plan_types: tuple[str, ...] = codes(
+        "plans.plan_type", ("CIN", "CP"), "plan types audited (codes: CIN, CP, CLA, PATHWAY)"
     )
 
 
 def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
     plans = active_latest_plans(tables["plans"], ctx)
-    wanted = {t.strip().upper() for t in params.plan_types}
-    plans = plans[plans["plan_type"].isin(wanted).fillna(False)]
+    plans = plans[plans["plan_type"].isin(params.plan_types).fillna(False)]
     label = plan_label(plans)
     considered = (
         plans["identity_considered"]

@@ -63,6 +63,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     column_or_blank,
     judge,
     param,
@@ -82,12 +83,15 @@ class SeenAloneRecordedParams(Params):
     require_commentary: bool = param(
         False, "A child seen alone also needs meaningful seen_alone_commentary (local)"
     )
-    reg29_reasons: tuple[str, ...] = param(
+    reg29_reasons: tuple[str, ...] = codes(
+        "visits.not_seen_alone_reason",
         REG29_CODES,
         "not_seen_alone_reason codes that justify not seeing the child alone (reg 29)",
     )
-    statutory_visit_types: tuple[str, ...] = param(
-        STATUTORY_VISIT_TYPES, "visit_type values (any case) that mark a statutory visit"
+    statutory_visit_types: tuple[str, ...] = codes(
+        "visits.visit_type",
+        STATUTORY_VISIT_TYPES,
+        "visit_type values (any case) that mark a statutory visit",
     )
 
 

@@ -52,9 +52,9 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     column_or_blank,
     judge,
-    param,
 )
 from audit.rulekit.scope import in_period, is_in
 from audit.rulekit.visits import (
@@ -68,12 +68,15 @@ from audit.rulekit.visits import (
 
 @dataclass(frozen=True)
 class SeenAloneRegularlyParams(Params):
-    reg29_reasons: tuple[str, ...] = param(
+    reg29_reasons: tuple[str, ...] = codes(
+        "visits.not_seen_alone_reason",
         REG29_CODES,
         "not_seen_alone_reason codes that justify not seeing the child alone (reg 29)",
     )
-    statutory_visit_types: tuple[str, ...] = param(
-        STATUTORY_VISIT_TYPES, "visit_type values (any case) that mark a statutory visit"
+    statutory_visit_types: tuple[str, ...] = codes(
+        "visits.visit_type",
+        STATUTORY_VISIT_TYPES,
+        "visit_type values (any case) that mark a statutory visit",
     )
 
 

@@ -50,6 +50,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     has_column,
     judge,
     param,
@@ -62,12 +63,15 @@ PN0 = "PN0"
 
 @dataclass(frozen=True)
 class ReviewParticipationParams(Params):
-    conveyed_codes: tuple[str, ...] = param(
+    conveyed_codes: tuple[str, ...] = codes(
+        "reviews.participation_code",
         ("PN1", "PN2", "PN3", "PN5", "PN6"),
         "Participation codes showing the child's views reached the review",
     )
-    not_conveyed_codes: tuple[str, ...] = param(
-        ("PN4", "PN7"), "Participation codes showing the child's views did not reach the review"
+    not_conveyed_codes: tuple[str, ...] = codes(
+        "reviews.participation_code",
+        ("PN4", "PN7"),
+        "Participation codes showing the child's views did not reach the review",
     )
     pn0_under_age: int = param(4, "PN0 (under 4 at the review) is met for a child under this age")
 
@@ -104,8 +108,6 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
         birth = pd.Series(pd.NaT, index=subjects.index, dtype="datetime64[ns]")
     age = _age_in_years(birth, review_date)
 
-    conveyed = [c.strip().upper() for c in params.conveyed_codes]
-    not_conveyed = [c.strip().upper() for c in params.not_conveyed_codes]
     is_pn0 = code.eq(PN0).fillna(False)
     described = (" (" + code.map(PARTICIPATION).astype("string") + ")").fillna("")
     what = "Review on " + review_date.dt.strftime(_DAY) + ": "
@@ -117,12 +119,12 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
         evidence_date=review_date,
         cases=[
             Case(
-                code.isin(not_conveyed),
+                code.isin(params.not_conveyed_codes),
                 NOT_MET,
                 "views_not_conveyed",
                 what + code + described + ": the child's views did not reach the review",
             ),
-            Case(code.isin(conveyed), MET, None, what + code + described),
+            Case(code.isin(params.conveyed_codes), MET, None, what + code + described),
             Case(
                 is_pn0 & (birth > review_date),
                 MET,
