@@ -166,7 +166,7 @@ def _default_config(path: Path | None) -> Path | None:
 def _profile_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--profile",
-        choices=("auto", "canonical", "annex-a", "ssd"),
+        choices=("auto", "canonical", "annex-a", "ssd", "ssda903"),
         help="how to read the input (default: the config's profile, else auto)",
     )
 

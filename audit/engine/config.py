@@ -269,6 +269,8 @@ def _typed(value: Any, expected: Any, where: str) -> Any:
 
 
 def _profile(value: Any) -> str:
+    if isinstance(value, Mapping) and len(value) == 1:
+        value = next(iter(value))  # [profile.ssda903] team = …: that profile, with settings
     if value not in PROFILES:
         raise UsageError(f"profile must be one of {', '.join(PROFILES)}; got {value!r}")
     return str(value)

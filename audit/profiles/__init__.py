@@ -1,7 +1,8 @@
 """Input profiles: read what councils already have as the contract's tables.
 
 ``canonical`` is the contract's own layout (optionally renamed in config), ``annex-a`` is
-Ofsted's Annex A workbook, ``ssd`` the DfE Standard Safeguarding Dataset. ``auto``
+Ofsted's Annex A workbook, ``ssd`` the DfE Standard Safeguarding Dataset, ``ssda903`` the
+DfE's return on children looked after (its CSV files as submitted). ``auto``
 recognises the source by its sheet or file names and says which it chose.
 """
 
@@ -18,7 +19,7 @@ from audit.profiles.mapping import SourceMapping
 from audit.reader import read_grid, table_key
 from audit.table_source import TableSource
 
-PROFILES = ("auto", "canonical", "annex-a", "ssd")
+PROFILES = ("auto", "canonical", "annex-a", "ssd", "ssda903")
 
 Found = dict[str, tuple[Path, str | None]]  # sheet or file key -> (file, sheet name or None)
 
@@ -49,6 +50,11 @@ def build_source(
 
         grids = {_name(f, s).lower(): read_grid(f, s) for f, s in found.values()}
         data = ssd.build(grids, path.name, as_at)
+    elif chosen == "ssda903":
+        from audit.profiles import ssda903
+
+        grids = {_name(f, s): read_grid(f, s) for f, s in found.values()}
+        data = ssda903.build(grids, path.name, as_at, mapping.settings.get("ssda903", {}))
     else:
         data = _canonical(path, found, mapping)
     used = (
@@ -83,13 +89,14 @@ def recognise(path: Path, found: Found, mapping: SourceMapping) -> str:
     names = [_name(f, s) for f, s in found.values()]
     if not mapping.is_empty:
         return "canonical"  # a council mapped its own export: that is what this is
-    from audit.profiles import annex_a, ssd
+    from audit.profiles import annex_a, ssd, ssda903
 
     fits = [
         name
         for name, test in (
             ("annex-a", annex_a.recognise),
             ("ssd", ssd.recognise),
+            ("ssda903", ssda903.recognise),
             ("canonical", _has_contract_tables),
         )
         if test(names)
@@ -101,7 +108,8 @@ def recognise(path: Path, found: Found, mapping: SourceMapping) -> str:
         raise InputError(
             f"{path}: not recognised as case records. Found: {shown}. Expected a 'children' "
             "sheet or file (caseaudit's own layout), Annex A lists ('List 6' … 'List 9') or "
-            "SSD tables ('ssd_person' …). Map your export's names in audit.toml [tables], "
+            "SSD tables ('ssd_person' …) or the SSDA903 return's files (header, episodes …). "
+            "Map your export's names in audit.toml [tables], "
             "or choose with --profile."
         )
     raise InputError(

@@ -29,6 +29,10 @@ class SourceMapping:
     tables: Mapping[str, str] = field(default_factory=dict)  # contract table -> sheet/file
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> col -> hdr
     values: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    # profile -> its settings, from [profile.<name>] (the SSDA903 return has no team:
+    # [profile.ssda903] team = "Children in Care"). Settings map no export, so they leave
+    # recognition alone.
+    settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -52,7 +56,35 @@ class SourceMapping:
             for column, mapping in _table(by_column, f"[values.{table}]").items():
                 _known_column(table, column, f"[values.{table}.{column}]")
                 values[table][column] = _strings(mapping, f"[values.{table}.{column}]")
-        return cls(tables, columns, values)
+        return cls(tables, columns, values, _profile_settings(raw.get("profile")))
+
+
+# Settings each profile accepts under [profile.<name>].
+PROFILE_SETTINGS: dict[str, tuple[str, ...]] = {"ssda903": ("team",)}
+
+
+def _profile_settings(value: Any) -> dict[str, dict[str, str]]:
+    """``[profile.<name>]`` tables: the profile to use and its settings, each checked."""
+    if not isinstance(value, Mapping):
+        return {}  # profile = "ssd": a name only (checked with the rest of the config)
+    if len(value) != 1:
+        raise UsageError(
+            f"[profile] must name one profile, e.g. [profile.ssda903]; got {', '.join(value)}"
+        )
+    ((name, settings),) = value.items()
+    if name not in PROFILE_SETTINGS:
+        raise UsageError(
+            f"[profile.{name}]: no settings for this profile. Profiles with settings: "
+            f'{", ".join(PROFILE_SETTINGS)}; otherwise write profile = "{name}"'
+        )
+    table = _strings(settings, f"[profile.{name}]")
+    for key in table:
+        if key not in PROFILE_SETTINGS[name]:
+            raise UsageError(
+                f"[profile.{name}]: unknown key '{key}'. Valid keys: "
+                f"{', '.join(PROFILE_SETTINGS[name])}"
+            )
+    return {name: table}
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:

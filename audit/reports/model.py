@@ -26,6 +26,7 @@ PROFILE_NAMES = {
     "canonical": "caseaudit tables",
     "annex-a": "Ofsted Annex A",
     "ssd": "the DfE Standard Safeguarding Dataset",
+    "ssda903": "the DfE SSDA903 return (children looked after)",
 }
 
 if TYPE_CHECKING:

@@ -3,11 +3,10 @@
 **Case dates** come from every involvement (``ssd_involvements``), CLA episode
 (``ssd_cla_episodes``), child protection plan (``ssd_cp_plans``) and child in need plan
 (``ssd_cin_plans``) of the child: a child is open on a day one of them covers (a blank
-end = still open). Overlapping or back-to-back ones (the next starting the day after one
-ends) form one spell of service. ``case_start_date``/``case_end_date`` are the dates of the
-latest spell that started on or before the as-at date (blank end while any part is still
-open); a child whose first spell starts after the as-at date gets that spell's dates, so
-the audit does not see them open before they were in the service. A row whose start date
+end = still open). :mod:`audit.profiles.spells` joins them into spells of service and
+picks the one the audit reads: the latest that started on or before the as-at date (blank
+end while any part is still open), or the first when all start later, so the audit does
+not see a child open before they were in the service. A row whose start date
 cannot be read says nothing about when the child was open and is not used. A person with
 none of these rows is not open in any month: ``children`` leaves them out, each listed with
 that reason (:func:`never_open`).
@@ -24,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from audit.profiles.spells import case_dates
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 
@@ -73,7 +73,7 @@ def case_status(ctx: Context) -> pd.DataFrame:
         .drop_duplicates("_key", keep="last")
         .loc[:, ["_key", "case_type"]]
     )
-    status = _spell(evidence.dropna(subset=["_start"]), ctx.as_at)
+    status = case_dates(evidence["_key"], evidence["_start"], evidence["_end"], ctx.as_at)
     return status.merge(open_now, on="_key", how="left").fillna({"case_type": ""})
 
 
@@ -81,35 +81,6 @@ NEVER_OPEN = (
     "no involvement, CLA episode, child protection or child in need plan in the extract: "
     "not open in any month"
 )
-
-
-def _spell(evidence: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
-    """Per child key, the dates of the spell of service the audit reads (module docstring)."""
-    open_end = pd.Timestamp.max.normalize()
-    rows = evidence.assign(_reach=evidence["_end"].fillna(open_end)).sort_values(
-        ["_key", "_start", "_seq"]
-    )
-    # The furthest any earlier row of the child reaches; a row starting more than a day
-    # after it begins a new spell.
-    reach_before = rows.groupby("_key")["_reach"].cummax().groupby(rows["_key"]).shift()
-    new_spell = reach_before.isna() | (rows["_start"] - pd.Timedelta(days=1) > reach_before)
-    rows["_spell"] = new_spell.cumsum()
-    spells = rows.groupby("_spell").agg(
-        _key=("_key", "first"), start=("_start", "min"), end=("_reach", "max")
-    )
-    spells["end"] = spells["end"].where(spells["end"] < open_end)
-    started = spells[spells["start"] <= as_at]
-    latest = started.sort_values("start").drop_duplicates("_key", keep="last")
-    future = spells[~spells["_key"].isin(latest["_key"])]
-    first_future = future.sort_values("start").drop_duplicates("_key", keep="first")
-    chosen = pd.concat([latest, first_future], ignore_index=True)
-    return pd.DataFrame(
-        {
-            "_key": chosen["_key"],
-            "case_start_date": chosen["start"].astype(object),
-            "case_end_date": chosen["end"].astype(object),
-        }
-    )
 
 
 def _case_evidence(ctx: Context) -> pd.DataFrame:
