@@ -16,7 +16,7 @@ from audit.contract import MODELS, REQUIRED_TABLES
 from audit.errors import InputError, UsageError
 from audit.profiles.base import SourceData
 from audit.profiles.mapping import SourceMapping
-from audit.reader import read_grid, table_key
+from audit.reader import read_grids, table_key
 from audit.table_source import TableSource
 
 PROFILES = ("auto", "canonical", "annex-a", "ssd", "ssda903")
@@ -43,12 +43,12 @@ def build_source(
     if chosen == "annex-a":
         from audit.profiles import annex_a
 
-        grids = {_name(f, s): read_grid(f, s) for f, s in found.values()}
+        grids = read_grids({_name(f, s): (f, s) for f, s in found.values()})
         data = annex_a.build(grids, path.name)
     elif chosen == "ssd":
         from audit.profiles import ssd
 
-        grids = {_name(f, s).lower(): read_grid(f, s) for f, s in found.values()}
+        grids = read_grids({_name(f, s).lower(): (f, s) for f, s in found.values()})
         data = ssd.build(grids, path.name, as_at)
     elif chosen == "ssda903":
         from audit.profiles import ssda903
@@ -126,11 +126,12 @@ def _canonical(path: Path, found: Found, mapping: SourceMapping) -> SourceData:
     """The contract's own tables, each from the sheet or file of its name (or mapped name)."""
     wanted = {table_key(t): t for t in MODELS}
     wanted.update({table_key(name): t for t, name in mapping.tables.items()})
-    grids = {}
+    chosen: dict[str, tuple[Path, str | None]] = {}
     for key, (file, sheet) in found.items():
         table = wanted.get(key)
-        if table is not None and table not in grids:
-            grids[table] = read_grid(file, sheet)
+        if table is not None and table not in chosen:
+            chosen[table] = (file, sheet)
+    grids = read_grids(chosen)
     for required in REQUIRED_TABLES:
         if required not in grids:
             seen = ", ".join(_name(f, s) for f, s in found.values()) or "none"
