@@ -53,7 +53,7 @@ def build_source(
     elif chosen == "ssda903":
         from audit.profiles import ssda903
 
-        grids = {_name(f, s): read_grid(f, s) for f, s in found.values()}
+        grids = read_grids({_name(f, s): (f, s) for f, s in found.values()})
         data = ssda903.build(grids, path.name, as_at, mapping.settings.get("ssda903", {}))
     else:
         data = _canonical(path, found, mapping)
