@@ -12,7 +12,8 @@ import pytest
 
 from audit.errors import UsageError
 from audit.period import AuditPeriod
-from audit.rulekit import AuditContext
+from audit.rulekit import NOT_APPLICABLE, NOT_MET, AuditContext, Case, always, is_no, is_yes, judge
+from audit.rulekit.matching import first_per_subject, pairs_by_child
 from audit.rulekit.plans import active_at, active_latest_plans, latest_versions, plan_label
 from audit.rulekit.scope import in_period, open_children
 from audit.rulekit.text import (
@@ -23,6 +24,7 @@ from audit.rulekit.text import (
     one_line,
 )
 from audit.rulekit.visits import child_was_seen, is_one_of, reg29_reason, statutory_visits
+from audit.rulekit.wording import plural, uk_date, uk_day
 from audit.rulekit.workdays import WorkingDayCalendar
 
 SEPT_2026 = AuditPeriod.parse("2026-09")
@@ -493,3 +495,55 @@ def test_reg29_reason_codes_only_not_free_text_about_a_refusal() -> None:
     reasons = text("refused", " Unable", "age", "Child refused to speak alone", None)
     codes = ("refused", "age", "unable")
     assert reg29_reason(reasons, codes).tolist() == [True, True, True, False, False]
+
+
+# ---------------------------------------------------------------- idioms of rule bodies
+
+
+def test_plural_takes_the_singular_only_for_exactly_one() -> None:
+    counts = pd.Series([1, 2, 0, None], dtype="Int64")
+    assert plural(counts, "day").tolist() == ["day", "days", "days", "days"]
+    assert plural(counts, "child", "children").tolist()[:2] == ["child", "children"]
+
+
+def test_uk_dates_read_day_first_and_blank_stays_blank() -> None:
+    assert uk_date(dates("2026-09-04", None)).tolist()[0] == "04/09/2026"
+    assert uk_date(dates("2026-09-04", None)).isna().tolist() == [False, True]
+    assert uk_day(date(2026, 9, 30)) == "30/09/2026"
+
+
+def test_y_and_n_flags_leave_blank_and_other_values_as_neither() -> None:
+    flags = pd.Series(["Y", "N", None, "maybe"], dtype="string")
+    assert is_yes(flags).tolist() == [True, False, False, False]
+    assert is_no(flags).tolist() == [False, True, False, False]
+
+
+def test_first_per_subject_picks_each_subjects_earliest_or_latest_qualifying_record() -> None:
+    subjects = pd.DataFrame({"child_id": ["C1", "C2", "C3"]}, index=[10, 20, 30])
+    records = pd.DataFrame(
+        {
+            "child_id": ["C1", "C1", "C1", "C2"],
+            "when": dates("2026-09-05", "2026-09-01", "2026-09-09", "2026-09-02"),
+            "ok": [True, True, False, False],
+        }
+    )
+    pairs = pairs_by_child(subjects, records)
+    first = first_per_subject(pairs, "when", subjects.index, where=pairs["ok"])
+    last = first_per_subject(pairs, "when", subjects.index, where=pairs["ok"], last=True)
+    assert uk_date(first["when"]).fillna("none").tolist() == ["01/09/2026", "none", "none"]
+    assert uk_date(last["when"]).fillna("none").tolist() == ["05/09/2026", "none", "none"]
+
+
+def test_always_decides_every_subject_no_earlier_case_did() -> None:
+    subjects = pd.DataFrame({"id": ["A", "B"]})
+    result = judge(
+        subjects,
+        source_table=None,
+        subject_id=subjects["id"],
+        cases=[Case(subjects["id"].eq("A"), NOT_MET, "first", "A's reason")],
+        otherwise=always(NOT_APPLICABLE, "rest", "everyone else"),
+    )
+    assert result[["outcome", "reason_code", "detail"]].values.tolist() == [
+        ["not_met", "first", "A's reason"],
+        ["not_applicable", "rest", "everyone else"],
+    ]

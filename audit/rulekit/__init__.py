@@ -19,7 +19,14 @@ import pandas as pd
 
 from audit.contract import SOURCE_ROW, SOURCE_SHEET
 from audit.period import AuditPeriod
-from audit.rulekit.columns import WITHHELD, UndeclaredColumn, column_or_blank, has_column
+from audit.rulekit.columns import (
+    WITHHELD,
+    UndeclaredColumn,
+    column_or_blank,
+    has_column,
+    is_no,
+    is_yes,
+)
 from audit.rulekit.parameters import codes, normalise_code_fields
 from audit.rulekit.scope import is_in, open_children
 from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS, is_meaningful
@@ -42,9 +49,12 @@ __all__ = [
     "Rule",
     "Tables",
     "UndeclaredColumn",
+    "always",
     "codes",
     "column_or_blank",
     "has_column",
+    "is_no",
+    "is_yes",
     "judge",
     "param",
     "recommendation_titles",
@@ -311,10 +321,18 @@ def _type_name(annotation: Any) -> str:
 class Case:
     """Where ``when`` holds (and no earlier case did), the subject gets this outcome."""
 
-    when: pd.Series
+    when: pd.Series | None  # None: every subject (see :func:`always`)
     outcome: str
     reason_code: str | None = None
     detail: str | pd.Series | None = None
+
+
+def always(
+    outcome: str, reason_code: str | None = None, detail: str | pd.Series | None = None
+) -> Case:
+    """The case for every subject no earlier case decided: ``otherwise=always(MET, None,
+    detail)`` to say why a subject is met, or a last not-met reason."""
+    return Case(None, outcome, reason_code, detail)
 
 
 def judge(
@@ -333,13 +351,16 @@ def judge(
     ``otherwise`` defaults to met. All series share ``subjects``' index.
     """
     index = subjects.index
-    otherwise = otherwise or Case(pd.Series(True, index=index), MET)
+    otherwise = otherwise or always(MET)
     every = (*cases, otherwise)
     undecided = len(every)
     # choice[i] = the first case that holds for subject i (or `undecided`).
     choice = np.full(len(index), undecided, dtype=np.int16)
     for number, case in enumerate(every):
-        holds = case.when.reindex(index).fillna(False).to_numpy(dtype=bool)
+        if case.when is None:
+            holds = np.ones(len(index), dtype=bool)
+        else:
+            holds = case.when.reindex(index).fillna(False).to_numpy(dtype=bool)
         choice[(choice == undecided) & holds] = number
     outcomes = np.array([c.outcome for c in every] + [None], dtype=object)
     reasons = np.array([c.reason_code for c in every] + [None], dtype=object)

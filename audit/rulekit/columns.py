@@ -51,3 +51,13 @@ def column_or_blank(frame: pd.DataFrame, column: str, dtype: str = "string") -> 
     if has_column(frame, column):
         return frame[column]
     return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=frame.index, dtype=dtype)
+
+
+def is_yes(flags: pd.Series) -> pd.Series:
+    """True where a Y/N column (normalised by the loader) says ``Y``; blank is neither."""
+    return flags.eq("Y").fillna(False).astype(bool)
+
+
+def is_no(flags: pd.Series) -> pd.Series:
+    """True where a Y/N column says ``N``; blank is neither."""
+    return flags.eq("N").fillna(False).astype(bool)

@@ -19,6 +19,7 @@ from audit.codes import PLAN_TYPE
 from audit.period import AuditPeriod
 from audit.rulekit import AuditContext
 from audit.rulekit.columns import has_column
+from audit.rulekit.wording import uk_date
 
 # The optional plan columns :func:`latest_versions` reads: spread them into a rule's ``uses``.
 PLAN_DATES_USED = ("plans.start_date", "plans.end_date")
@@ -116,7 +117,7 @@ def plan_label(plans: pd.DataFrame) -> pd.Series:
     declare. A ``string`` Series on ``plans``' index; missing where either column is blank.
     """
     kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
-    return kind + " dated " + plans["plan_date"].dt.strftime("%d/%m/%Y").astype("string")
+    return kind + " dated " + uk_date(plans["plan_date"]).astype("string")
 
 
 def _column_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:

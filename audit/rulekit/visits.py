@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit.arrow import is_in
-from audit.rulekit.columns import has_column
+from audit.rulekit.columns import has_column, is_no
 
 # Care Planning Regulations 2010, reg 29: why a child may not be seen alone.
 REG29_CODES = ("refused", "age", "unable")
@@ -50,7 +50,7 @@ def child_was_seen(visits: pd.DataFrame) -> pd.Series:
     seen (only an explicit N takes a visit out), as does every visit without the column."""
     if not has_column(visits, "child_seen"):
         return pd.Series(True, index=visits.index, dtype=bool)
-    return ~visits["child_seen"].eq("N").fillna(False).astype(bool)
+    return ~is_no(visits["child_seen"])
 
 
 def reg29_reason(reasons: pd.Series, codes: tuple[str, ...]) -> pd.Series:

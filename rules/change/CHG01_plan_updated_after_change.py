@@ -58,14 +58,14 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     codes,
     judge,
     param,
 )
+from audit.rulekit.matching import first_per_subject, pairs_by_child
 from audit.rulekit.scope import in_period, is_in
-
-_KEY = "__subject"
-_DAY = "%d/%m/%Y"
+from audit.rulekit.wording import plural, uk_date
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,6 @@ def _updates(tables: Tables) -> pd.DataFrame:
 
 
 def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> pd.DataFrame:
-
     events = tables["events"]
     due_all = ctx.calendar.add_working_days(events["event_date"], params.update_within_working_days)
     chosen = (
@@ -130,29 +129,18 @@ def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> p
     due = due_all[chosen]
 
     # The first update of the child on/after each event date and on/before the as-at date.
-    keyed = pd.DataFrame(
-        {_KEY: subjects.index, "child_id": subjects["child_id"], "event_date": event_date}
-    )
-    pairs = keyed.merge(_updates(tables), on="child_id", how="inner")
-    pairs = pairs[
-        (pairs["update_date"] >= pairs["event_date"]) & (pairs["update_date"] <= ctx.as_at)
-    ]
-    first = (
-        pairs.sort_values([_KEY, "update_date", "update_kind"], kind="stable")
-        .drop_duplicates(_KEY, keep="first")
-        .set_index(_KEY)
-    )
-    update_date = pd.to_datetime(first["update_date"].reindex(subjects.index))
-    update_kind = first["update_kind"].reindex(subjects.index).astype("string")
+    pairs = pairs_by_child(subjects[["child_id", "event_date"]], _updates(tables))
+    in_reach = (pairs["update_date"] >= pairs["event_date"]) & (pairs["update_date"] <= ctx.as_at)
+    first = first_per_subject(pairs, ["update_date", "update_kind"], subjects.index, where=in_reach)
+    update_date = pd.to_datetime(first["update_date"])
+    update_kind = first["update_kind"].astype("string")
 
-    updated = update_date.notna()
     late_by = ctx.calendar.working_days_after(due, update_date)
     change = subjects["event_type"].str.replace("_", " ").str.capitalize()
-    what = change + " on " + event_date.dt.strftime(_DAY)
-    due_text = due.dt.strftime(_DAY)
-    update_text = update_kind + " " + update_date.dt.strftime(_DAY)
-    days = late_by.astype("string")
-    plural = late_by.ne(1).fillna(True).map({True: "s", False: ""}).astype("string")
+    what = change + " on " + uk_date(event_date)
+    due_text = uk_date(due)
+    update_text = update_kind + " " + uk_date(update_date)
+    late_text = late_by.astype("string") + " " + plural(late_by, "working day")
     return judge(
         subjects,
         source_table="events",
@@ -161,7 +149,7 @@ def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> p
         evidence_date=update_date.fillna(event_date),
         cases=[
             Case(
-                ~updated,
+                update_date.isna(),
                 NOT_MET,
                 "not_updated",
                 what + ": no assessment completed or plan updated since (due by " + due_text + ")",
@@ -170,23 +158,10 @@ def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> p
                 update_date > due,
                 NOT_MET,
                 "updated_late",
-                what
-                + ": "
-                + update_text
-                + ", "
-                + days
-                + " working day"
-                + plural
-                + " after the due date "
-                + due_text,
+                what + ": " + update_text + ", " + late_text + " after the due date " + due_text,
             ),
         ],
-        otherwise=Case(
-            pd.Series(True, index=subjects.index),
-            MET,
-            None,
-            what + ": " + update_text + " (due by " + due_text + ")",
-        ),
+        otherwise=always(MET, None, what + ": " + update_text + " (due by " + due_text + ")"),
     )
 
 

@@ -58,15 +58,16 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     codes,
     column_or_blank,
     judge,
     param,
 )
+from audit.rulekit.matching import first_per_subject, pairs_by_child
 from audit.rulekit.scope import in_period, is_in
+from audit.rulekit.wording import uk_date, uk_day
 
-_KEY = "__subject"
-_DAY = "%d/%m/%Y"
 RETURN_HOME = "return_home"
 
 
@@ -85,17 +86,7 @@ class ReturnHomeRiskParams(Params):
     )
 
 
-def _first_per_subject(
-    pairs: pd.DataFrame, when: pd.Series, by: str, *, latest: bool, index: pd.Index
-) -> pd.DataFrame:
-    """For each subject, the matching pair with the earliest (or latest) ``by`` date."""
-    chosen = pairs[when.fillna(False).astype(bool)].sort_values([_KEY, by], kind="stable")
-    chosen = chosen.drop_duplicates(_KEY, keep="last" if latest else "first").set_index(_KEY)
-    return chosen.reindex(index)
-
-
 def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) -> pd.DataFrame:
-
     events = tables["events"]
     chosen = (
         events["event_type"].eq(RETURN_HOME).fillna(False)
@@ -120,15 +111,10 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
         },
         index=risk.index,
     )
-    keyed = pd.DataFrame(
-        {
-            _KEY: subjects.index,
-            "child_id": subjects["child_id"],
-            "window_start": window_start,
-            "window_end": window_end,
-        }
+    windows = pd.DataFrame(
+        {"child_id": subjects["child_id"], "window_start": window_start, "window_end": window_end}
     )
-    pairs = keyed.merge(risk, on="child_id", how="inner")
+    pairs = pairs_by_child(windows, risk)
     completed = pairs["completed"]
     in_window = (completed >= pairs["window_start"]) & (completed <= pairs["window_end"])
     # Past the window, only what had happened by the as-at date counts: a completion dated
@@ -143,20 +129,19 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
     before = completed < pairs["window_start"]
 
     index = subjects.index
-    met = _first_per_subject(pairs, in_window, "completed", latest=True, index=index)
-    late = _first_per_subject(pairs, after, "completed", latest=False, index=index)
-    open_ = _first_per_subject(pairs, not_completed, "started", latest=False, index=index)
-    stale = _first_per_subject(pairs, before, "completed", latest=True, index=index)
+    met = first_per_subject(pairs, "completed", index, where=in_window, last=True)
+    late = first_per_subject(pairs, "completed", index, where=after)
+    open_ = first_per_subject(pairs, "started", index, where=not_completed)
+    stale = first_per_subject(pairs, "completed", index, where=before, last=True)
 
     def label(found: pd.DataFrame) -> pd.Series:
         return found["assessment_type"].astype("string").str.replace("_", " ") + " assessment"
 
-    what = "Return home on " + event_date.dt.strftime(_DAY)
-    window = window_start.dt.strftime(_DAY) + " to " + window_end.dt.strftime(_DAY)
+    what = "Return home on " + uk_date(event_date)
+    window = uk_date(window_start) + " to " + uk_date(window_end)
     types = ", ".join(t.replace("_", " ") for t in params.risk_types)
-    as_at = ctx.as_at.strftime(_DAY)
     stale_note = (
-        "; latest completed " + stale["completed"].dt.strftime(_DAY) + ", before the window"
+        "; latest completed " + uk_date(stale["completed"]) + ", before the window"
     ).fillna("")
     evidence = (
         met["completed"].fillna(late["completed"]).fillna(open_["started"]).fillna(event_date)
@@ -172,7 +157,7 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
                 met["completed"].notna(),
                 MET,
                 None,
-                what + ": " + label(met) + " completed " + met["completed"].dt.strftime(_DAY),
+                what + ": " + label(met) + " completed " + uk_date(met["completed"]),
             ),
             Case(
                 late["completed"].notna(),
@@ -182,7 +167,7 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
                 + ": "
                 + label(late)
                 + " completed only on "
-                + late["completed"].dt.strftime(_DAY)
+                + uk_date(late["completed"])
                 + ", after the window "
                 + window,
             ),
@@ -194,13 +179,12 @@ def evaluate(tables: Tables, params: ReturnHomeRiskParams, ctx: AuditContext) ->
                 + ": "
                 + label(open_)
                 + " started "
-                + open_["started"].dt.strftime(_DAY)
+                + uk_date(open_["started"])
                 + " not completed by "
-                + as_at,
+                + uk_day(ctx.as_at),
             ),
         ],
-        otherwise=Case(
-            pd.Series(True, index=index),
+        otherwise=always(
             NOT_MET,
             "no_risk_assessment",
             what + ": no risk assessment (" + types + ") completed from " + window + stale_note,

@@ -48,7 +48,10 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     codes,
+    is_no,
+    is_yes,
     judge,
 )
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
@@ -75,7 +78,7 @@ def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
     if tables.has("plans", "identity_notes"):
         notes = plans["identity_notes"]
         ticked_hint = pd.Series("", index=plans.index, dtype="string").mask(
-            considered.eq("Y").fillna(False), " (tick-box says Y, but the plan does not say how)"
+            is_yes(considered), " (tick-box says Y, but the plan does not say how)"
         )
         cases = [
             Case(
@@ -93,7 +96,7 @@ def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
         ]
     else:
         cases = [
-            Case(considered.eq("Y"), MET, None, "Tick-box only: identity considered = Y"),
+            Case(is_yes(considered), MET, None, "Tick-box only: identity considered = Y"),
             Case(
                 considered.isna(),
                 NOT_MET,
@@ -101,13 +104,12 @@ def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
                 label + ": identity considered not recorded (tick-box blank)",
             ),
             Case(
-                considered.eq("N"),
+                is_no(considered),
                 NOT_MET,
                 "identity_not_considered",
                 label + ": identity considered = N",
             ),
-            Case(
-                pd.Series(True, index=plans.index),
+            always(
                 NOT_MET,
                 "identity_not_considered",
                 label + ": identity considered recorded as '" + one_line(considered) + "'",

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from audit.rulekit import (
@@ -62,11 +61,15 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     column_or_blank,
+    is_no,
+    is_yes,
     judge,
     param,
 )
 from audit.rulekit.scope import in_period
+from audit.rulekit.wording import plural, uk_date
 
 # How the loader gives a "not applicable" answer in rhi_offered (SSD: Y/N/NA).
 NOT_APPLICABLE_ANSWER = "NA"
@@ -87,8 +90,8 @@ def evaluate(
     subjects = episodes[in_scope]
 
     offered = subjects["rhi_offered"]
-    said_yes = offered.eq("Y").fillna(False).astype(bool)
-    said_no = offered.eq("N").fillna(False).astype(bool)
+    said_yes = is_yes(offered)
+    said_no = is_no(offered)
     not_applicable = offered.eq(NOT_APPLICABLE_ANSWER).fillna(False).astype(bool)
 
     has_date_column = tables.has("missing_episodes", "rhi_offered_date")
@@ -96,8 +99,8 @@ def evaluate(
     days_after = (offer_date - subjects["end_date"]).dt.days
     late = days_after.gt(params.offer_within_days).fillna(False).astype(bool)
 
-    ended = "Missing episode ended " + subjects["end_date"].dt.strftime("%d/%m/%Y")
-    offered_on = offer_date.dt.strftime("%d/%m/%Y")
+    ended = "Missing episode ended " + uk_date(subjects["end_date"])
+    offered_on = uk_date(offer_date)
     days_text = days_after.astype("Int64").astype("string")
     as_recorded = (" (recorded as '" + offered.astype("string") + "')").fillna("")
     if has_date_column:
@@ -106,7 +109,7 @@ def evaluate(
                 "Return interview offered "
                 + offered_on
                 + ", before the episode ended on "
-                + subjects["end_date"].dt.strftime("%d/%m/%Y")
+                + uk_date(subjects["end_date"])
                 + ": check the dates"
             )
             .where(days_after.lt(0))
@@ -115,7 +118,8 @@ def evaluate(
                 + offered_on
                 + ", "
                 + days_text
-                + pd.Series(np.where(days_after.eq(1), " day", " days"), index=subjects.index)
+                + " "
+                + plural(days_after, "day")
                 + " after the episode ended"
             )
             .fillna("Return interview offered; offer date not recorded; timeliness not checked")
@@ -159,7 +163,7 @@ def evaluate(
                 + f" days later (standard: within {params.offer_within_days} days)",
             ),
         ],
-        otherwise=Case(pd.Series(True, index=subjects.index), MET, None, met_detail),
+        otherwise=always(MET, None, met_detail),
     )
 
 

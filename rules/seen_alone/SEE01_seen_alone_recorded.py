@@ -63,8 +63,11 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     codes,
     column_or_blank,
+    is_no,
+    is_yes,
     judge,
     param,
 )
@@ -76,6 +79,7 @@ from audit.rulekit.visits import (
     reg29_reason,
     statutory_visits,
 )
+from audit.rulekit.wording import uk_date
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,8 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
     subjects = visits[in_scope]
 
     seen_alone = subjects["seen_alone"]
-    said_yes = seen_alone.eq("Y").fillna(False).astype(bool)
-    said_no = seen_alone.eq("N").fillna(False).astype(bool)
+    said_yes = is_yes(seen_alone)
+    said_no = is_no(seen_alone)
     not_seen = ~child_was_seen(subjects)
 
     reason = column_or_blank(subjects, "not_seen_alone_reason")
@@ -126,11 +130,11 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
         ctx.meaningful(commentary)
     )
 
-    visit = "Visit on " + subjects["visit_date"].dt.strftime("%d/%m/%Y")
+    visit = "Visit on " + uk_date(subjects["visit_date"])
     as_recorded = (" (recorded as '" + seen_alone.astype("string") + "')").fillna("")
-    codes = ", ".join(params.reg29_reasons)
+    reg29_list = ", ".join(params.reg29_reasons)
     given_reason = (
-        "; reason '" + reason.astype("string") + f"' is neither a reg 29 code ({codes}) "
+        "; reason '" + reason.astype("string") + f"' is neither a reg 29 code ({reg29_list}) "
         "nor a meaningful explanation"
     ).fillna(" and no reason recorded")
     commentary_gap = (
@@ -174,7 +178,7 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
             ),
             Case(said_yes & commentary_missing, NOT_MET, "no_commentary", visit + commentary_gap),
         ],
-        otherwise=Case(pd.Series(True, index=subjects.index), MET, None, met_detail),
+        otherwise=always(MET, None, met_detail),
     )
 
 

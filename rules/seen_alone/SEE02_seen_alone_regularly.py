@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from audit.rulekit import (
@@ -52,8 +51,11 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     codes,
     column_or_blank,
+    is_no,
+    is_yes,
     judge,
 )
 from audit.rulekit.scope import in_period, is_in
@@ -64,6 +66,7 @@ from audit.rulekit.visits import (
     reg29_reason,
     statutory_visits,
 )
+from audit.rulekit.wording import plural, uk_date
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
 
     in_scope = (
         in_period(visits["visit_date"], ctx.period)
-        & is_in(visits["child_id"], open_kids["child_id"])
+        & ctx.is_open_child(visits["child_id"])
         & statutory_visits(visits, params.statutory_visit_types)
         & child_was_seen(visits)
     )
@@ -97,8 +100,8 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
         {
             "child_id": seen["child_id"],
             "visit_date": seen["visit_date"],
-            "alone": seen["seen_alone"].eq("Y").fillna(False).astype(bool),
-            "justified": seen["seen_alone"].eq("N").fillna(False).astype(bool)
+            "alone": is_yes(seen["seen_alone"]),
+            "justified": is_no(seen["seen_alone"])
             & reg29_reason(column_or_blank(seen, "not_seen_alone_reason"), params.reg29_reasons),
         }
     )
@@ -112,11 +115,9 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
     subjects = open_kids[is_in(open_kids["child_id"], per_child.index.to_series())]
     stats = per_child.reindex(subjects["child_id"]).set_axis(subjects.index)
     count = stats["visits"].astype(int)
-    visit_word = pd.Series(np.where(count == 1, " visit", " visits"), index=subjects.index)
-    counted = (
-        count.astype(str) + " statutory" + visit_word + " in " + ctx.period.start.strftime("%B %Y")
-    )
-    latest = stats["latest"].dt.strftime("%d/%m/%Y")
+    month = ctx.period.start.strftime("%B %Y")
+    counted = count.astype(str) + " statutory " + plural(count, "visit") + " in " + month
+    latest = uk_date(stats["latest"])
 
     return judge(
         subjects,
@@ -141,11 +142,8 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
                 + "): none recorded the child seen alone",
             ),
         ],
-        otherwise=Case(
-            pd.Series(True, index=subjects.index),
-            MET,
-            None,
-            "Seen alone on " + stats["alone"].astype(int).astype(str) + " of " + counted,
+        otherwise=always(
+            MET, None, "Seen alone on " + stats["alone"].astype(int).astype(str) + " of " + counted
         ),
     )
 

@@ -81,6 +81,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     column_or_blank,
     judge,
     param,
@@ -204,7 +205,7 @@ def evaluate(
         worker_id=subjects["worker_id"],
         evidence_date=subjects["supervision_date"],
         cases=[Case(any_missing, NOT_MET, "missing_components", detail)],
-        otherwise=Case(pd.Series(True, index=subjects.index), MET, None, met_detail),
+        otherwise=always(MET, None, met_detail),
     )
 
 

@@ -46,6 +46,7 @@ import pandas as pd
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import comparable_text, one_line
+from audit.rulekit.wording import uk_date
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext):
                 "views_copied_forward",
                 label
                 + ": the child's views are word for word those of the version dated "
-                + source_date.dt.strftime("%d/%m/%Y").astype("string"),
+                + uk_date(source_date).astype("string"),
             ),
         ],
     )

@@ -50,14 +50,15 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    always,
     codes,
     has_column,
     judge,
     param,
 )
 from audit.rulekit.scope import in_period
+from audit.rulekit.wording import uk_date
 
-_DAY = "%d/%m/%Y"
 PN0 = "PN0"
 
 
@@ -110,7 +111,7 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
 
     is_pn0 = code.eq(PN0).fillna(False)
     described = (" (" + code.map(PARTICIPATION).astype("string") + ")").fillna("")
-    what = "Review on " + review_date.dt.strftime(_DAY) + ": "
+    what = "Review on " + uk_date(review_date) + ": "
     return judge(
         subjects,
         source_table="reviews",
@@ -129,7 +130,7 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
                 is_pn0 & (birth > review_date),
                 MET,
                 None,
-                what + "PN0, child born " + birth.dt.strftime(_DAY) + ", after the review",
+                what + "PN0, child born " + uk_date(birth) + ", after the review",
             ),
             Case(
                 is_pn0 & age.lt(params.pn0_under_age),
@@ -164,8 +165,7 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
                 what + "the child's participation is not recorded",
             ),
         ],
-        otherwise=Case(
-            pd.Series(True, index=subjects.index),
+        otherwise=always(
             NOT_MET,
             "participation_not_recorded",
             what
