@@ -26,24 +26,35 @@ log.addHandler(logging.NullHandler())  # stderr gets our one-line message, not a
 class RunLocked(CaseAuditError):
     """Another scheduled run holds the lock on the output folder."""
 
+    exit_code = 6  # not 1: a scheduler can tell "try later" from a failure
+
 
 @contextmanager
 def run_lock(out: Path) -> Iterator[None]:
     """One run at a time per output folder, so two scheduled runs can never overlap."""
     from filelock import FileLock, Timeout
 
-    from audit.output import private_dir
+    from audit.output import cannot_write, private_dir, writing
     from audit.publish import clear_leftovers
 
-    lock_path = private_dir(out) / ".caseaudit.lock"
+    lock_path = out / ".caseaudit.lock"
+    with writing("the output folder", out):
+        private_dir(out)
+    lock = FileLock(lock_path, timeout=0, mode=0o600)
     try:
-        with FileLock(lock_path, timeout=0, mode=0o600):
-            clear_leftovers(out)  # what killed runs left; nobody else is writing now
-            yield
-    except Timeout as exc:
+        lock.acquire()
+    except Timeout as exc:  # a TimeoutError, hence an OSError: caught first
         raise RunLocked(
             f"another caseaudit run is using {out} (lock file {lock_path}); try again when it ends"
         ) from exc
+    except OSError as exc:
+        raise cannot_write("the output folder", out, exc) from exc
+    try:
+        with writing("the output folder", out):
+            clear_leftovers(out)  # what killed runs left; nobody else is writing now
+        yield
+    finally:
+        lock.release()
 
 
 def first_working_day(day: date) -> date:
@@ -59,8 +70,9 @@ def first_working_day(day: date) -> date:
 def _setup_log(path: Path | None) -> None:
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    from audit.output import open_log
+
+    handler = logging.StreamHandler(open_log(path))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
@@ -320,7 +332,7 @@ def _check(args: argparse.Namespace) -> int:
     from audit.database import resolve_input
     from audit.load_summary import format_load_summary
     from audit.loader import load
-    from audit.output import write_csv
+    from audit.output import write_csv, writing
     from audit.run import prepare
 
     config, _rules = prepare(_default_config(args.config))
@@ -331,7 +343,8 @@ def _check(args: argparse.Namespace) -> int:
         mapping=config.mapping,
     )
     print(format_load_summary(result))
-    path = write_csv(result.issues(), args.csv)
+    with writing("the data-quality CSV", args.csv):
+        path = write_csv(result.issues(), args.csv)
     print(f"Wrote {len(result.issues())} rejected rows and findings to {path}")
     return 0
 

@@ -17,3 +17,10 @@ class InputError(CaseAuditError):
     """The input files cannot be used: missing, unreadable, unsafe, or lacking required data."""
 
     exit_code = 3
+
+
+class OutputError(CaseAuditError):
+    """The machine will not let caseaudit write or use its output: a read-only or full disk,
+    no permission, a log file it cannot append to, a damaged history file."""
+
+    exit_code = 5

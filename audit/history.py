@@ -37,7 +37,7 @@ from typing import Any
 
 from audit import __version__
 from audit.engine.runner import ERROR, RAN, SKIPPED, compliance
-from audit.errors import CaseAuditError
+from audit.errors import OutputError
 from audit.output import DIR_MODE, FILE_MODE
 from audit.period import AuditPeriod
 from audit.reports.model import Score, TrendPoint, rag
@@ -127,12 +127,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_TABLES = ("runs", "results", "rule_status", "deliveries")
 
 # A second run waiting for the first to finish writing: long enough for any real record().
 _BUSY_TIMEOUT_SECONDS = 30.0
 
 
-class HistoryError(CaseAuditError):
+class HistoryError(OutputError):
     """The history file cannot be opened, is from a newer caseaudit, or cannot be written."""
 
 
@@ -164,6 +165,7 @@ class History:
         try:
             connection.execute("PRAGMA foreign_keys = ON")
             history._migrate()
+            history._check_tables()
         except BaseException as exc:
             connection.close()
             if isinstance(exc, sqlite3.Error):
@@ -220,6 +222,17 @@ class History:
                     "VALUES (?, ?, ?)",
                     (target, _now(), __version__),
                 )
+
+    def _check_tables(self) -> None:
+        """A history whose tables were dropped or lost cannot give trends or a send log."""
+        present = {name for (name,) in self._conn.execute("SELECT name FROM sqlite_master")}
+        missing = [t for t in _TABLES if t not in present]
+        if missing:
+            raise HistoryError(
+                f"the history file {self.path} has lost its {', '.join(missing)} "
+                f"table{'s' if len(missing) > 1 else ''}: restore it from a backup, or move "
+                "it aside to start a new history"
+            )
 
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:

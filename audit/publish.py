@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audit.output import DIR_MODE, private_dir, write_csv
+from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
 
 if TYPE_CHECKING:
     from audit.history import History
@@ -49,9 +49,10 @@ def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> 
     from audit.reports.store import save_overview
     from audit.run import _timed, _write_json, run_record, write_findings
 
-    private_dir(out_root)
     final = out_root / run.period.label
-    staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}{_STAGING}", dir=out_root))
+    with writing("the month", final):
+        private_dir(out_root)
+        staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}{_STAGING}", dir=out_root))
     try:
         with _timed(run.timings, "write"):
             write_findings(run.findings, staging / "findings.csv")
@@ -62,8 +63,10 @@ def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> 
         _write_json(run_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)
         publish(staging, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full or read-only disk, no permission
+            raise cannot_write("the month", final, exc) from exc
         raise
     if history is not None:
         history.record(run)

@@ -169,7 +169,7 @@ def test_a_second_run_on_the_same_output_is_refused_while_one_holds_the_lock(exp
             text=True,
             cwd=tmp_path,
         )
-    assert done.returncode == 1
+    assert done.returncode == 6
     assert "another caseaudit run is using" in done.stderr
     assert not (out / "2026-09").exists()
 

@@ -4,6 +4,13 @@ control characters in names. Real files and real subprocesses throughout."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -45,3 +52,151 @@ def test_slugs_are_short_and_plain(name):
 
     made = slug(name)
     assert 1 <= len(made) <= 80 and made.isascii() and "/" not in made
+
+
+# ------------------------------------------------------------ a machine that will not write
+
+
+@contextmanager
+def _read_only(folder: Path) -> Iterator[None]:
+    """``folder`` read-only for this process: by its mode for a normal user; for root, whom
+    modes do not stop, by a read-only bind mount (as a read-only share would be)."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+        for path in modes:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip(f"root, and cannot bind-mount here: {bound.stderr!r}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@contextmanager
+def _full_disk(folder: Path) -> Iterator[None]:
+    """``folder`` on a real 1 MiB file system, filled to the last block."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "caseaudit-test", str(folder)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr!r}")
+    try:
+        with suppress(OSError), (folder / "filler").open("wb") as fh:
+            while True:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def _cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "audit.cli", *argv], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    return done.stderr
+
+
+def test_a_read_only_output_folder_is_one_line_and_exit_5(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    out = tmp_path / "reports"
+    out.mkdir()
+    with _read_only(out):
+        done = _cli("run", str(export), "--period", "2026-09", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 5
+    said = _one_line(done)
+    assert str(out) in said and "writable" in said
+
+
+def test_a_full_output_folder_is_one_line_and_exit_5(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    out = tmp_path / "reports"
+    config = tmp_path / "audit.toml"  # the history elsewhere: the month's files meet the full disk
+    config.write_text(f'[history]\npath = "{tmp_path / "history.sqlite"}"\n')
+    with _full_disk(out):
+        done = _cli(
+            "run", str(export), "--period", "2026-09", "--out", str(out), "--config", str(config),
+            cwd=tmp_path,
+        )  # fmt: skip
+        left = sorted(p.name for p in out.iterdir())
+    assert done.returncode == 5
+    said = _one_line(done)
+    assert str(out) in said and "space" in said
+    assert left == [".caseaudit.lock", "filler"]  # no half-written month, no staging
+
+
+def test_a_read_only_log_file_is_one_line_and_exit_5(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "caseaudit.log").write_text("earlier runs\n")
+    with _read_only(logs):
+        done = _cli(
+            "--log", str(logs / "caseaudit.log"), "check", str(export),
+            "--csv", str(tmp_path / "dq.csv"), cwd=tmp_path,
+        )  # fmt: skip
+    assert done.returncode == 5
+    said = _one_line(done)
+    assert str(logs / "caseaudit.log") in said and "writable" in said
+
+
+def test_a_history_with_its_tables_missing_is_one_line_and_exit_5(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    out = tmp_path / "reports"
+    assert main(["run", str(export), "--period", "2026-08", "--out", str(out)]) == 0
+    with closing(sqlite3.connect(out / "history.sqlite")) as db:
+        db.execute("DROP TABLE results")
+        db.commit()
+    done = _cli("run", str(export), "--period", "2026-09", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 5
+    said = _one_line(done)
+    assert str(out / "history.sqlite") in said and "results" in said and "backup" in said
+
+
+# ------------------------------------------------------------ owner-only, whatever the umask
+
+
+def test_everything_caseaudit_creates_is_owner_only_even_under_umask_000(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North", "South"])
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        '[email]\nhost = "localhost"\nport = 2525\nsecurity = "none"\n'
+        'sender = "caseaudit@example.gov.uk"\nqa_leads = ["qa@example.gov.uk"]\n'
+        f'outbox = "{tmp_path / "mail" / "outbox"}"\n'
+        '[email.teams]\nNorth = ["north@example.gov.uk"]\n'
+    )
+    made = [tmp_path / "new", tmp_path / "logs", tmp_path / "mail"]  # none exists yet
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "audit.cli", "--log", str(tmp_path / "logs" / "a" / "run.log"),
+            "run", str(export), "--period", "2026-09", "--config", str(config),
+            "--out", str(tmp_path / "new" / "nested" / "reports"), "--email", "--dry-run",
+        ],
+        capture_output=True, text=True, cwd=tmp_path, umask=0,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    created = [p for top in made for p in [top, *top.rglob("*")]]
+    assert any(p.suffix == ".eml" for p in created) and any(p.suffix == ".log" for p in created)
+    assert any(p.name == "history.sqlite" for p in created)
+    wide = {
+        str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.lstat().st_mode))
+        for p in created
+        if stat.S_IMODE(p.lstat().st_mode) != (0o700 if p.is_dir() else 0o600)
+    }
+    assert wide == {}
