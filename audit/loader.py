@@ -50,6 +50,8 @@ ISSUE_COLUMNS = [
 ]
 
 # Why a row is rejected, in the order they are checked: a row gets the first that applies.
+REJECT_UNREADABLE = "unreadable_row"  # a CSV row that could not be split into values
+REJECT_RAGGED = "ragged_row"  # a CSV row with more values than its header has columns
 REJECT_MISSING = "missing_required_value"
 REJECT_BAD_DATE = "unparseable_required_date"
 REJECT_DUPLICATE = "duplicate_key"
@@ -218,8 +220,10 @@ def load_table(
     header_row = _find_header_row(spec, grid, aliases)
     headers = grid.cells.loc[header_row]
     positions = _match_columns(spec, grid, headers, aliases)
+    unreadable = _unreadable_rows(grid, header_row)
     body = grid.cells.loc[header_row + 1 :]
-    body = body[(body.notna() & body.ne("")).any(axis=1)]  # an empty row is not a record
+    # An empty row is not a record; a row that could not be split is one, however it looks.
+    body = body[(body.notna() & body.ne("")).any(axis=1) | unreadable.reindex(body.index).notna()]
 
     frame = pd.DataFrame(index=body.index)
     sheets, rows = grid.provenance(body.index)
@@ -237,7 +241,8 @@ def load_table(
     if "allocated_team" in frame:
         frame["allocated_team"] = frame["allocated_team"].fillna(UNALLOCATED_TEAM)
 
-    rejected = _reject_rows(spec, frame, bad_dates, issues, child_ids)
+    damaged = _damaged_rows(grid, body, headers, unreadable, issues)
+    rejected = _reject_rows(spec, frame, bad_dates, issues, child_ids, damaged)
     kept = frame[~rejected]
     if spec.name == "supervisions" and child_ids is not None and "child_id" in kept:
         _flag_unknown_children(kept, child_ids, issues)
@@ -469,15 +474,61 @@ def _normalise_column(
 # ---------------------------------------------------------------- rows
 
 
+def _unreadable_rows(grid: Grid, header_row: int) -> pd.Series:
+    """Why each row the reader could not split is unreadable (empty: none); a header that
+    could not be split stops the load, since no row below it can be read."""
+    if grid.unreadable is None:
+        return pd.Series(dtype="string")
+    if header_row in grid.unreadable.index:
+        raise InputError(
+            f"{grid.source}: the header row (row {header_row}) "
+            f"{grid.unreadable[header_row].split(': ', 1)[-1]}. Correct the quotes in the "
+            "header, or open the file in Excel and save it as 'CSV UTF-8'."
+        )
+    return grid.unreadable
+
+
+def _damaged_rows(
+    grid: Grid, body: pd.DataFrame, headers: pd.Series, unreadable: pd.Series, issues: _Issues
+) -> pd.Series:
+    """Rows of a CSV whose values cannot be trusted: rejected (with the reason) before any
+    other check. A row the reader could not split; and a row with a value past the header's
+    last column, where a stray comma has shifted every value after it."""
+    unsplit = unreadable.reindex(body.index).notna()
+    raw = body.astype("string").fillna("").agg(" ".join, axis=1).str.slice(0, 200)
+    issues.add("rejected", REJECT_UNREADABLE, "", unsplit, raw, unreadable.reindex(body.index))
+    if not grid.delimited:
+        return unsplit
+    named = [int(pos) for pos, h in headers.items() if _is_filled(h)]
+    width = max(named) + 1 if named else 0
+    # Values a row holds, up to its last filled cell (trailing empty cells are padding).
+    filled = (body.notna() & body.ne("")).to_numpy()
+    held = pd.Series(
+        (filled * (body.columns.to_numpy(dtype=int) + 1)).max(axis=1, initial=0), index=body.index
+    )
+    ragged = (held > width) & ~unsplit
+    issues.add(
+        "rejected",
+        REJECT_RAGGED,
+        "",
+        ragged,
+        raw,
+        "the row has " + held.astype("string") + f" values but the header has {width} columns"
+        " (a comma inside a value that is not in quotes?); its values were not loaded",
+    )
+    return unsplit | ragged
+
+
 def _reject_rows(
     spec: TableSpec,
     frame: pd.DataFrame,
     bad_dates: dict[str, pd.Series],
     issues: _Issues,
     child_ids: pd.Series | None,
+    damaged: pd.Series,
 ) -> pd.Series:
     """Which rows cannot be loaded; each gets one reason, the first that applies."""
-    rejected = pd.Series(False, index=frame.index)
+    rejected = damaged.reindex(frame.index, fill_value=False).astype(bool)
     for name in spec.required_columns:
         if name == "allocated_team":
             continue  # blank means Unallocated

@@ -11,10 +11,12 @@ problem, so a sheet whose XML holds error cells is read with openpyxl instead.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import zipfile
+from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ import python_calamine
 
 from audit.errors import InputError
 from audit.normalise import header_key
-from audit.safety import SafetyLimits, check_input_file
+from audit.safety import SafetyLimits, check_input_file, printable
 
 K = TypeVar("K", bound=Hashable)
 
@@ -48,6 +50,11 @@ class Grid:
     sheet: str = ""  # the short name a finding cites: "visits", "visits.csv", "List 7"
     row_numbers: pd.Series | None = None  # spreadsheet row per cells row, when not the index
     row_sheets: pd.Series | None = None  # sheet per cells row, when rows come from several
+    # For a CSV: why a row could not be split into values (by cells row; the loader rejects
+    # those rows), and that values stand in the order written, so one past the header's
+    # last column is a value shifted by a stray comma rather than a note beside the table.
+    unreadable: pd.Series | None = None
+    delimited: bool = False
 
     def provenance(self, index: pd.Index) -> tuple[pd.Series, pd.Series]:
         """(sheet, spreadsheet row) for the given rows of ``cells``."""
@@ -106,9 +113,9 @@ def _sheet_names(path: Path) -> list[str]:
     try:
         with python_calamine.CalamineWorkbook.from_path(str(path)) as wb:
             return list(wb.sheet_names)
-    except python_calamine.CalamineError as exc:
+    except Exception as exc:  # calamine's errors, and any other it lets through
         raise InputError(
-            f"{path.name}: could not be read as an Excel workbook ({type(exc).__name__}). "
+            f"{printable(path.name)}: could not be read as an Excel workbook ({_reason(exc)}). "
             "Export it again from the case-management system."
         ) from exc
 
@@ -133,7 +140,28 @@ def read_grid(file: Path, sheet: str | None) -> Grid:
         return _read_csv(file)
     if suffix == ".parquet":
         return _read_parquet(file)
-    return _read_sheet(file, sheet)
+    try:
+        return _read_sheet(file, sheet)
+    except InputError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # calamine, zipfile, zlib, openpyxl and the XML parsers each raise their own types
+        # (XmlError, BadZipFile, KeyError, IndexError, ...) for damage found while reading
+        # a sheet; only the file's bytes are parsed here, so each means a damaged file.
+        where = f"{file.name}, sheet {sheet}" if sheet is not None else file.name
+        raise InputError(
+            f"{printable(where)}: is damaged and could not be read ({_reason(exc)}). "
+            "Export it again from the case-management system, or open and save it in Excel."
+        ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """The exception's first line, short enough for a one-line message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return printable(detail[:160])
 
 
 def _frame(rows: Sequence[Sequence[object]], first_row: int = 1) -> pd.DataFrame:
@@ -212,20 +240,121 @@ def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
 
 
 def _read_csv(file: Path) -> Grid:
-    data = file.read_bytes()
-    text, encoding = _decode(data)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    return Grid(file.name, _frame(rows), encoding, sheet=file.name)
+    text, encoding = _decode(file.read_bytes())
+    rows, unreadable = split_csv(text)
+    cells = _frame(rows)
+    reasons = pd.Series(unreadable, dtype="string")
+    reasons.index = reasons.index + 1  # rows are numbered from 1, as Excel shows them
+    return Grid(file.name, cells, encoding, sheet=file.name, unreadable=reasons, delimited=True)
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) when it decodes, else Windows-1252, as Excel saves CSV."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252, as Excel saves CSV.
+
+    A file that is not UTF-8 throughout (a UTF-8 marker, then rows saved as Windows-1252 by
+    another program) keeps its valid UTF-8 and reads each other byte as Windows-1252: the
+    only reading that loses nothing either program wrote.
+    """
+    bom = data.startswith(_UTF8_BOM)
+    body = data[len(_UTF8_BOM) :] if bom else data
     try:
-        return data.decode("utf-8"), "utf-8"
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return body.decode("utf-8", errors=_CP1252_FALLBACK), "cp1252"
+
+
+def _cp1252_for_bytes_not_utf8(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+_CP1252_FALLBACK = "caseaudit-cp1252-fallback"
+codecs.register_error(_CP1252_FALLBACK, _cp1252_for_bytes_not_utf8)
+
+# The csv module's own limit (131,072 characters). Excel holds at most 32,767 in a cell, so
+# a longer value is damage, nearly always a quote left open that swallowed the lines after.
+FIELD_LIMIT = 131_072
+
+_CSV_PROBLEMS = {
+    "unexpected end of data": "a quote opened on this line is never closed",
+    "expected after": "a quoted value has more text straight after its closing quote",
+    "field larger than field limit": (
+        f"a value is longer than {FIELD_LIMIT:,} characters (Excel holds at most 32,767), "
+        "usually a quote left open"
+    ),
+}
+
+
+def split_csv(text: str) -> tuple[list[list[str]], dict[int, str]]:
+    """The rows of a CSV text, and why each row that could not be split cleanly was not.
+
+    Quotes decide where a row ends, so one stray quote can fold every line after it into a
+    single value. Rows are split strictly; a row that fails (a quote never closed, text after
+    a closing quote, a value over FIELD_LIMIT) or that folds rows together (see
+    _swallows_rows) is kept as its first line, marked unreadable with the reason, and
+    splitting starts again on the next line. So every line that starts a record gives a
+    row: none is lost without a reason.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    width = _usual_width(lines)
+    rows: list[list[str]] = []
+    unreadable: dict[int, str] = {}
+    start = 0
+    while start < len(lines):
+        first, problem = start, ""
+        reader = csv.reader(
+            (lines[k] for k in range(start, len(lines))), strict=True, dialect="excel"
+        )
+        try:
+            for row in reader:
+                end = start + reader.line_num  # lines[first:end] hold this row
+                if end - first > 1 and _swallows_rows(row, lines[first + 1 : end], width):
+                    problem = (
+                        f"a quote opened on this line runs on to line {end}, over lines that "
+                        "look like rows of their own"
+                    )
+                    break
+                rows.append(row)
+                first = end
+            else:
+                break
+        except csv.Error as exc:
+            message = str(exc)
+            problem = next((v for k, v in _CSV_PROBLEMS.items() if k in message), message)
+        # The row starting at `first` cannot be split: keep its own line, split loosely.
+        unreadable[len(rows)] = f"line {first + 1} could not be split into values: {problem}"
+        rows.append(_loose_split(lines[first]))
+        start = first + 1
+    return rows, unreadable
+
+
+def _usual_width(lines: list[str]) -> int:
+    """How many values most lines without quotes hold: the table's width, from its bytes."""
+    counts = Counter(line.count(",") + 1 for line in lines if '"' not in line and line.strip())
+    return counts.most_common(1)[0][0] if counts else 0
+
+
+def _swallows_rows(row: list[str], continuation: list[str], width: int) -> bool:
+    """Whether a row over several lines is rows folded together by a stray quote: it holds
+    other than the usual number of values (the fold swallowed their commas), and a line
+    inside it would on its own be a whole row. A note over several lines keeps the count."""
+    return (
+        width >= 2
+        and len(row) != width
+        and any(len(_loose_split(line)) >= width for line in continuation)
+    )
+
+
+def _loose_split(line: str) -> list[str]:
+    """One line split into values without the strict rules, to show what it held."""
+    try:
+        return next(csv.reader([line[: 4 * FIELD_LIMIT]]), [])
+    except csv.Error:
+        return [line[:200]]
 
 
 def _read_parquet(file: Path) -> Grid:

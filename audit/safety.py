@@ -128,10 +128,10 @@ def require_defusedxml() -> None:
 
 def _display_name(path: Path) -> str:
     """The file name for messages, with control characters (e.g. newlines) made harmless."""
-    return _printable(path.name or str(path))
+    return printable(path.name or str(path))
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """`text` with every non-printable character replaced, so a message stays on one line."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
@@ -145,7 +145,7 @@ def _regular_file_size(path: Path, name: str) -> int:
     try:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError) as exc:
-        folder = _printable(str(path.parent.absolute()))
+        folder = printable(str(path.parent.absolute()))
         raise InputError(
             f"{name}: file not found (looked in {folder}). "
             f"Check the file name and folder are correct, then run again."
@@ -230,7 +230,7 @@ def _check_unpacked_sizes(members: list[zipfile.ZipInfo], name: str, limits: Saf
         )
     # Readers unpack with the same code whatever the member, so the ratio limit applies to each
     # one and, to catch many small members together, to the whole archive.
-    sized = [(m.file_size, m.compress_size, f"part {_printable(m.filename)}") for m in members]
+    sized = [(m.file_size, m.compress_size, f"part {printable(m.filename)}") for m in members]
     sized.append((unpacked, packed, "whole file"))
     for size, compressed, where in sized:
         ratio = size / max(compressed, 1)
@@ -249,7 +249,7 @@ def _check_xml_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], n
         if member.filename.lower().endswith((".xml", ".rels")):
             with archive.open(member) as part:
                 prefix = part.read(_SNIFF_BYTES)  # bounded: inflates only about this much
-            _check_xml_prolog(prefix, name, _printable(member.filename))
+            _check_xml_prolog(prefix, name, printable(member.filename))
 
 
 class _RootReached(Exception):

@@ -32,6 +32,8 @@ from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
 KIND_LABELS = {
+    "unreadable_row": "The row could not be split into values",
+    "ragged_row": "More values than the header has columns",
     "missing_required_value": "A required value is blank",
     "unparseable_required_date": "A required date is not a date",
     "duplicate_key": "Duplicates an earlier row's ID",

@@ -1,0 +1,185 @@
+"""Damaged and hostile input files get a one-line answer or an honest load, never a crash.
+
+The named attacks are the ones issue 11 found; a fixed-seed slice of the random mutations in
+tests/fuzz_inputs.py runs here too (the long run is `make fuzz`). Every outcome must be exit
+0, 2 or 3 with rows read = loaded + rejected for every table; exit 1 fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audit.loader import load
+from tests import fuzz_inputs
+from tests.fuzz_inputs import (
+    MESSY,
+    WORKBOOK_ATTACKS,
+    check_case,
+    make_case,
+    problems,
+    run_check,
+)
+
+# ---------------------------------------------------------------- damaged workbooks
+
+
+@pytest.mark.parametrize("attack", sorted(WORKBOOK_ATTACKS))
+def test_a_damaged_workbook_is_one_line_naming_the_file_and_sheet_with_exit_3(attack, tmp_path):
+    make, sheet = WORKBOOK_ATTACKS[attack]
+    path = make(tmp_path / "export.xlsx")
+    outcome = run_check(path, tmp_path / "dq.csv")
+    assert problems(outcome, "export.xlsx") == []
+    assert outcome.code == 3, outcome.stdout
+    message = outcome.stderr.strip()
+    if sheet:
+        assert f"sheet {sheet}" in message
+    assert "xport it again" in message  # says what to do
+
+
+# ---------------------------------------------------------------- CSV that does not split
+
+FIVE_CHILDREN = (
+    "child_id,allocated_team,ethnicity\nC1,North,WBRI\n{}\n"
+    "C3,North,WBRI\nC4,South,WBRI\nC5,South,BAFR\n"
+)
+
+
+def _children_csv(tmp_path, second_row: str, encoding: str = "utf-8"):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "children.csv").write_bytes(FIVE_CHILDREN.format(second_row).encode(encoding))
+    return folder
+
+
+def test_an_unclosed_quote_rejects_its_own_row_and_keeps_the_rows_after_it(tmp_path):
+    folder = _children_csv(tmp_path, 'C2,"South,WBRI')
+    children = load(folder).loads["children"]
+    assert (children.rows_read, children.rows_loaded, children.rows_rejected) == (5, 4, 1)
+    assert children.frame["child_id"].tolist() == ["C1", "C3", "C4", "C5"]
+    rejected = children.rejected.iloc[0]
+    assert rejected["source_row"] == 3
+    assert rejected["kind"] == "unreadable_row"
+    assert "line 3" in rejected["detail"] and "quote" in rejected["detail"]
+
+
+def test_a_quote_closed_rows_later_does_not_fold_those_rows_into_one_value(tmp_path):
+    # The stray quote on C2 closes at the end of C5's line: the csv module alone would read
+    # one row whose team is four lines long.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        'child_id,allocated_team,ethnicity\nC1,North,WBRI\nC2,"South,WBRI\n'
+        'C3,North,WBRI\nC4,South,WBRI\nC5,South,BAFR"\n',
+        encoding="utf-8",
+    )
+    children = load(folder).loads["children"]
+    assert (children.rows_read, children.rows_rejected) == (5, 1)
+    assert children.frame["child_id"].tolist() == ["C1", "C3", "C4", "C5"]
+    assert "line 3" in children.rejected.iloc[0]["detail"]
+
+
+def test_a_note_over_several_lines_in_quotes_is_still_one_row(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        'child_id,allocated_team,ethnicity\nC1,"North\nteam, east side",WBRI\nC2,South,BAFR\n',
+        encoding="utf-8",
+    )
+    children = load(folder).loads["children"]
+    assert (children.rows_read, children.rows_loaded) == (2, 2)
+    assert children.frame["allocated_team"].tolist()[0] == "North\nteam, east side"
+
+
+def test_a_row_with_more_values_than_the_header_is_rejected_not_shifted(tmp_path):
+    folder = _children_csv(tmp_path, "C2,South, East,WBRI")
+    children = load(folder).loads["children"]
+    assert (children.rows_read, children.rows_loaded, children.rows_rejected) == (5, 4, 1)
+    rejected = children.rejected.iloc[0]
+    assert (rejected["source_row"], rejected["kind"]) == (3, "ragged_row")
+    assert "4 values" in rejected["detail"] and "3 columns" in rejected["detail"]
+
+
+def test_a_short_row_is_padded_and_loaded(tmp_path):
+    folder = _children_csv(tmp_path, "C2,South")
+    children = load(folder).loads["children"]
+    assert (children.rows_read, children.rows_loaded) == (5, 5)
+
+
+def test_a_value_over_the_field_limit_rejects_its_row_with_the_line(tmp_path):
+    folder = _children_csv(tmp_path, "C2,South," + "x" * 131_073)
+    children = load(folder).loads["children"]
+    assert (children.rows_read, children.rows_loaded, children.rows_rejected) == (5, 4, 1)
+    assert "line 3" in children.rejected.iloc[0]["detail"]
+    assert "131,072" in children.rejected.iloc[0]["detail"]
+
+
+def test_a_utf8_marker_followed_by_windows_1252_text_is_read_not_a_crash(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "children.csv").write_bytes(
+        b"\xef\xbb\xbf" + FIVE_CHILDREN.format("C2,S\xf6uth \x92A\x92,WBRI").encode("latin-1")
+    )
+    outcome = run_check(folder, tmp_path / "dq.csv")
+    assert problems(outcome, "children.csv") == []
+    assert outcome.code == 0
+    children = load(folder).loads["children"]
+    assert children.frame["allocated_team"].tolist()[1] == "Söuth ’A’"
+    assert children.encoding == "cp1252"
+
+
+def test_the_sample_csvs_count_every_record_their_bytes_hold():
+    # The independent count: record starts found in the bytes, without the CSV parser.
+    result = load(MESSY)
+    for path in MESSY.glob("*.csv"):
+        starts = len(fuzz_inputs.RECORD_START.findall(path.read_bytes()))
+        assert result.loads[path.stem].rows_read == starts, path.name
+
+
+# ---------------------------------------------------------------- seeded mutation slice
+
+# A fixed slice of the long run (`make fuzz`): about 20 s on a 2-core machine.
+SLICE = range(1, 25)
+
+
+@pytest.mark.parametrize("seed", SLICE)
+def test_a_seeded_mutation_of_a_sample_file_keeps_every_promise(seed, tmp_path):
+    case = make_case(seed, tmp_path / "case")
+    _, found = check_case(case, tmp_path / "dq.csv")
+    assert found == [], f"seed {seed} ({case.kind})"
+
+
+# ---------------------------------------------------------------- hostile values
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=40,
+) | st.sampled_from(["=1+1", "+44", "-1", "@SUM(A1)", "\tx", '"', '""', ",", "\r\n", "#N/A"])
+_ROW = st.tuples(
+    st.text(string.ascii_uppercase + string.digits, min_size=1, max_size=8), _TEXT, _TEXT
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_ROW, min_size=1, max_size=12))
+def test_any_values_written_as_proper_csv_are_all_read_and_accounted(rows, tmp_path):
+    folder = tmp_path / "values"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["child_id", "allocated_team", "ethnicity"])
+    writer.writerows(rows)
+    (folder / "children.csv").write_text(text.getvalue(), encoding="utf-8", newline="")
+    outcome = run_check(folder, tmp_path / "dq.csv")
+    assert problems(outcome, "children.csv") == []
+    if outcome.code == 0:  # exit 3 only when no header is found, e.g. a value is a header
+        assert outcome.counts["children"][0] == len(rows)
