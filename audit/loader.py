@@ -218,9 +218,9 @@ def load_table(
     ``values`` maps, per column, the export's own values to the ones to read instead."""
     aliases = aliases or {}
     header_row = _find_header_row(spec, grid, aliases)
+    unreadable = _unreadable_rows(grid, header_row)
     headers = grid.cells.loc[header_row]
     positions = _match_columns(spec, grid, headers, aliases)
-    unreadable = _unreadable_rows(grid, header_row)
     body = grid.cells.loc[header_row + 1 :]
     # An empty row is not a record; a row that could not be split is one, however it looks.
     body = body[(body.notna() & body.ne("")).any(axis=1) | unreadable.reindex(body.index).notna()]

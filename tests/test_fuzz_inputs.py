@@ -183,3 +183,15 @@ def test_any_values_written_as_proper_csv_are_all_read_and_accounted(rows, tmp_p
     assert problems(outcome, "children.csv") == []
     if outcome.code == 0:  # exit 3 only when no header is found, e.g. a value is a header
         assert outcome.counts["children"][0] == len(rows)
+
+
+def test_a_header_that_does_not_split_stops_with_its_row(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        'child_id,"allocated_team,ethnicity\nC1,North,WBRI\nC2,South,BAFR\n', encoding="utf-8"
+    )
+    outcome = run_check(folder, tmp_path / "dq.csv")
+    assert outcome.code == 3
+    assert problems(outcome, "children.csv") == []
+    assert "header row (row 1)" in outcome.stderr and "never closed" in outcome.stderr
