@@ -495,7 +495,7 @@ def _damaged_rows(
     other check. A row the reader could not split; and a row with a value past the header's
     last column, where a stray comma has shifted every value after it."""
     unsplit = unreadable.reindex(body.index).notna()
-    raw = body.astype("string").fillna("").agg(" ".join, axis=1).str.slice(0, 200)
+    raw = _row_text(body)
     issues.add("rejected", REJECT_UNREADABLE, "", unsplit, raw, unreadable.reindex(body.index))
     if not grid.delimited:
         return unsplit
@@ -517,6 +517,17 @@ def _damaged_rows(
         " (a comma inside a value that is not in quotes?); its values were not loaded",
     )
     return unsplit | ragged
+
+
+def _row_text(body: pd.DataFrame) -> pd.Series:
+    """Each row's values as the line a person would see in the file, to find the row by."""
+    if body.empty:
+        return pd.Series(dtype="string", index=body.index)
+    text = body.astype("string").fillna("")
+    joined = (
+        text.iloc[:, 0].str.cat(text.iloc[:, 1:], sep=",") if text.shape[1] > 1 else text.iloc[:, 0]
+    )
+    return joined.str.rstrip(",").str.slice(0, 200)
 
 
 def _reject_rows(
