@@ -1,6 +1,7 @@
 """Benchmark: a county-sized authority, loaded and audited, with the figures printed.
 
-Usage: ``python scripts/bench.py [--children 10000] [--seed 7] [--keep]`` (``make bench``).
+Usage: ``python scripts/bench.py [--children 10000] [--seed 7] [--keep] [--database]``
+(``make bench``). ``--database`` adds the SSD loaded from PostgreSQL against parquet.
 
 The floor every measure is compared against, in the same run: a raw python-calamine read
 of every sheet (``CalamineWorkbook`` then ``to_python()`` per sheet), the least any tool
@@ -136,6 +137,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=TARGET_ROWS["children"])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database",
+        action="store_true",
+        help="also load a county-sized SSD from a throwaway PostgreSQL (scripts/bench_database.py)",
+    )
     args = parser.parse_args()
 
     data = ROOT / "bench_data"
@@ -231,6 +237,17 @@ def main() -> None:
         ok = value <= target if sense == "at most" else value >= target
         verdict = "meets" if ok else "MISSES"
         print(f"  {label:<38} {value:8.2f}{unit:<2} target {sense} {target:g}: {verdict}")
+
+    if args.database:  # optional: starting and filling a server takes a minute or two
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "bench_database.py"),
+                "--children",
+                str(args.children),
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":
