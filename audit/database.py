@@ -200,7 +200,7 @@ class DatabaseSource:
             raise InputError(f"{self.label}: {_reason(exc, self._password())}") from exc
         finally:
             engine.dispose()
-        return {table: self._source_table(table, data) for table, data in arrow.items()}
+        return {t: self._source_table(t, data, wanted[t][0]) for t, data in arrow.items()}
 
     def _password(self) -> str | None:
         if self.password_env is None:
@@ -263,22 +263,15 @@ class DatabaseSource:
         return {t: by_lower[t.lower()] for t in wanted}
 
     def _select(self, conn: Any, table: str, real: str, fields: Sequence[str]) -> Any:
-        """SELECT the table's wanted fields (those it has), in key order."""
         import sqlalchemy as sa
 
-        columns = {
-            c["name"].lower(): c["name"] for c in sa.inspect(conn).get_columns(real, self.schema)
-        }
-        chosen = [columns[f.lower()] for f in fields if f.lower() in columns]
-        if not chosen:
+        present = [c["name"] for c in sa.inspect(conn).get_columns(real, self.schema)]
+        if not {c.lower() for c in present} & {f.lower() for f in fields}:
             raise InputError(
                 f"{self.label}: the table {real} has none of the columns "
                 f"{', '.join(fields[:3])} …; is it the SSD table?"
             )
-        source = sa.table(real, *(sa.column(c) for c in chosen), schema=self.schema)
-        statement = sa.select(*(source.c[c].label(c.lower()) for c in chosen))
-        key = columns.get(fields[0].lower())
-        return statement.order_by(source.c[key]) if key is not None else statement
+        return select_fields(real, present, fields, self.schema)
 
     def _adbc_uri(self) -> str:
         """A libpq URI for the same server whose sessions are read-only from the start."""
@@ -309,7 +302,7 @@ class DatabaseSource:
         finally:
             conn.close()
 
-    def _source_table(self, table: str, data: pa.Table) -> SourceTable:
+    def _source_table(self, table: str, data: pa.Table, key: str) -> SourceTable:
         self.read_log.append(
             {
                 "path": f"{self.label} table {table}",
@@ -318,11 +311,26 @@ class DatabaseSource:
                 "sha256": _digest(data),
             }
         )
-        cells = data.to_pandas(date_as_object=True, types_mapper=None).astype(object)
+        cells = data.to_pandas(date_as_object=True).astype(object)
         cells = cells.where(cells.notna(), None)
-        return SourceTable(
-            cells, table, _row_ids(cells.iloc[:, 0] if len(cells.columns) else None, len(cells))
-        )
+        return SourceTable(cells, table, _row_ids(cells.get(key.lower()), len(cells)))
+
+
+def select_fields(
+    table: str, present: Sequence[str], fields: Sequence[str], schema: str | None
+) -> Any:
+    """SELECT the wanted fields the table has (any case), named in lower case, in key order.
+
+    Built by SQLAlchemy, so each dialect quotes the names its own way; it holds no values.
+    """
+    import sqlalchemy as sa
+
+    columns = {name.lower(): name for name in present}
+    chosen = [columns[f.lower()] for f in fields if f.lower() in columns]
+    source = sa.table(table, *(sa.column(c) for c in chosen), schema=schema)
+    statement = sa.select(*(source.c[c].label(c.lower()) for c in chosen))
+    key = columns.get(fields[0].lower())
+    return statement.order_by(source.c[key]) if key is not None else statement
 
 
 def _fetch_rows(conn: Any, statement: Any) -> pa.Table:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from audit.cli import main
-from audit.database import DatabaseSource, is_url, redact
+from audit.database import DatabaseSource, is_url, redact, select_fields
 from audit.period import AuditPeriod
 from audit.profiles.ssd import cells
 from audit.run import audit
@@ -314,3 +314,44 @@ def test_urls_are_told_from_paths_and_their_secrets_masked():
         redact("mssql+pyodbc:///?odbc_connect=DRIVER%3DX%3BUID%3Da;PWD=s3cret;DATABASE=ssd")
         == "mssql+pyodbc:///?odbc_connect=DRIVER%3DX%3BUID%3Da;PWD=***;DATABASE=ssd"
     )
+
+
+# ---------------------------------------------------------------- any SQLAlchemy database
+
+
+def test_sqlite_through_sqlalchemy_gives_the_same_findings_read_only(tmp_path, monkeypatch):
+    """The path every database but PostgreSQL takes: rows through SQLAlchemy into Arrow."""
+    import sqlalchemy as sa
+
+    path = tmp_path / "ssd.sqlite"
+    load_into(f"sqlite:///{path}", ssd_frames())
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    period = AuditPeriod.parse(PERIOD)
+    from_db = audit(f"sqlite:///{path}", period)  # auto: a database is the SSD
+    from_files = audit(write_folder(tmp_path / "extract"), period)
+    assert [(s.code, s.counts) for s in from_db.statuses] == [
+        (s.code, s.counts) for s in from_files.statuses
+    ]
+    assert_same_findings(from_db.findings, from_files.findings)
+
+    engine = DatabaseSource(f"sqlite:///{path}")._engine()
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="readonly"):
+        conn.execute(sa.text("DELETE FROM ssd_person"))
+    engine.dispose()
+
+
+def test_queries_name_only_the_profiles_columns_quoted_by_each_dialect():
+    from sqlalchemy.dialects import mssql, postgresql
+
+    present = ["PERS_PERSON_ID", "pers_forename", "pers_dob", "Pers Sex"]
+    fields = ["pers_person_id", "pers_sex", "pers_dob", "pers_ethnicity"]
+    statement = select_fields("ssd_person", present, fields, "ssd development")
+    sql = " ".join(str(statement.compile(dialect=mssql.dialect())).split())
+    assert sql == (
+        "SELECT [ssd development].ssd_person.[PERS_PERSON_ID] AS pers_person_id, "
+        "[ssd development].ssd_person.pers_dob AS pers_dob FROM [ssd development].ssd_person "
+        "ORDER BY [ssd development].ssd_person.[PERS_PERSON_ID]"
+    )
+    sql = " ".join(str(statement.compile(dialect=postgresql.dialect())).split())
+    assert '"ssd development".ssd_person."PERS_PERSON_ID" AS pers_person_id' in sql
+    assert "forename" not in sql  # a column the profile does not read is never fetched
