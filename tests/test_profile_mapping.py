@@ -12,7 +12,7 @@ import pytest
 
 from audit.engine.config import build_config
 from audit.engine.registry import discover_rules
-from audit.errors import UsageError
+from audit.errors import InputError, UsageError
 from audit.period import AuditPeriod
 from audit.run import audit
 
@@ -145,3 +145,137 @@ def test_run_json_and_overview_say_which_source_fed_each_rule(mapped):
     overview = build_overview(run)
     assert overview.rule("SEE01").fed_by == tuple(rules["SEE01"]["fed_by"])
     assert overview.source == "caseaudit tables"
+
+
+# ---------------------------------------------------------------- joins, constants, made ids
+
+JOIN_CONFIG = """
+[tables]
+children = "Leaving Care Caseload"
+reviews = "Review Log"
+
+[mapping.children]
+child_id = "Person Ref"
+allocated_team = { constant = "Leaving Care" }
+case_start_date = { file = "Episodes", column = "Start", child = "Person Ref", pick = "first" }
+case_end_date = { file = "Episodes", column = "End", child = "Person Ref", pick = "last" }
+
+[mapping.children.allocated_worker]     # a long entry reads better as its own table
+file = "Allocations"
+column = "Worker"
+child = "Person Ref"
+pick = "as_at"
+from = "From"
+to = "To"
+
+[mapping.reviews]
+review_id = { made_from = ["Person Ref", "Review Date", "Code"] }
+child_id = "Person Ref"
+review_type = "Kind"
+review_date = "Review Date"
+participation_code = "Code"
+"""
+
+
+def join_export(folder: Path) -> Path:
+    folder.mkdir()
+    files = {
+        "Leaving Care Caseload": "Person Ref,Ethnicity\nP1,WBRI\nP2,\nP3,BAFR\nP4,WBRI\n",
+        # P1: two episodes, the second still open; P2 closed in June; P4 starts in October.
+        "Episodes": (
+            "Person Ref,Start,End\nP1,01/03/2025,31/12/2025\nP1,01/01/2026,\n"
+            "P2,01/01/2026,30/06/2026\nP3,NULL,\nP4,01/10/2026,\n"
+        ),
+        "Allocations": (
+            "Person Ref,Worker,From,To\nP1,PA1,01/03/2025,31/08/2026\nP1,PA2,01/09/2026,\n"
+            "P3,PA3,01/01/2026,\n"
+        ),
+        "Review Log": (
+            "Person Ref,Kind,Review Date,Code\nP1,CLA,10/09/2026,PN1\nP1,CLA,10/09/2026,PN7\n"
+            "P1,CLA,10/09/2026,PN1\nP3,CLA,12/09/2026,PN5\n"
+        ),
+    }
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_columns_joined_from_other_files_constants_and_made_ids(tmp_path):
+    config = tmp_path / "audit.toml"
+    config.write_text(JOIN_CONFIG, encoding="utf-8")
+    run = audit(join_export(tmp_path / "export"), AuditPeriod.parse("2026-09"), config)
+    loads = run.loaded.loads
+    children = loads["children"].frame.set_index("child_id")
+    assert set(children["allocated_team"]) == {"Leaving Care"}
+    assert children["case_start_date"].dt.strftime("%Y-%m-%d").fillna("").to_dict() == {
+        "P1": "2025-03-01",  # the first start of two episodes
+        "P2": "2026-01-01",
+        "P3": "",  # its only episode has no start (NULL): not joined
+        "P4": "2026-10-01",
+    }
+    ends = children["case_end_date"].dt.strftime("%Y-%m-%d").fillna("").to_dict()
+    assert ends == {"P1": "", "P2": "2026-06-30", "P3": "", "P4": ""}  # P1 still open
+    # The allocation current at 30/09/2026; P2 has none.
+    assert children["allocated_worker"].fillna("").to_dict() == {
+        "P1": "PA2",
+        "P2": "",
+        "P3": "PA3",
+        "P4": "",
+    }
+    reviews = loads["reviews"]
+    assert sorted(reviews.frame["review_id"]) == [
+        "P1-10/09/2026-PN1",
+        "P1-10/09/2026-PN7",
+        "P3-12/09/2026-PN5",
+    ]
+    assert reviews.rejected["kind"].tolist() == ["duplicate_key"]
+    # The joined files are read, not ignored, and named as what fed children.
+    assert run.loaded.unrecognised == ()
+    assert run.loaded.fed_by["children"] == (
+        "Leaving Care Caseload.csv, Episodes.csv, Allocations.csv"
+    )
+    status = {s.code: s for s in run.statuses}
+    # Open in September: P1 and P3 (P2 closed in June, P4 starts in October).
+    assert status["IDN01"].counts == {"met": 2, "not_met": 0, "not_applicable": 0}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('allocated_team = { constnt = "x" }', "[mapping.children] allocated_team: expected"),
+        (
+            'case_end_date = { file = "E", column = "End", child = "C", pick = "latest" }',
+            "[mapping.children] case_end_date.pick must be one of first, last, as_at",
+        ),
+        (
+            'allocated_worker = { file = "A", column = "W", child = "C", pick = "as_at" }',
+            """[mapping.children] allocated_worker: pick = "as_at" needs 'from' and 'to'""",
+        ),
+        (
+            'case_end_date = { file = "E", column = "End", pick = "last" }',
+            "[mapping.children] case_end_date: a joined column needs 'child'",
+        ),
+        (
+            'ethnicity = { made_from = ["A"] }',
+            "[mapping.children] ethnicity: made_from makes the table's id",
+        ),
+        (
+            "allocated_team = { constant = 3 }",
+            "[mapping.children] allocated_team.constant must be text",
+        ),
+    ],
+)
+def test_join_mistakes_are_start_up_errors_naming_the_key(entry, message):
+    import tomllib
+
+    raw = tomllib.loads(f"[mapping.children]\n{entry}\n")
+    with pytest.raises(UsageError) as error:
+        build_config(raw, None, discover_rules())
+    assert message in str(error.value)
+
+
+def test_a_join_naming_a_file_the_export_lacks_is_a_clear_error(tmp_path):
+    config = tmp_path / "audit.toml"
+    config.write_text(JOIN_CONFIG.replace('file = "Episodes"', 'file = "Episode List"'))
+    with pytest.raises(InputError, match="no sheet or file 'Episode List' to join columns from"):
+        audit(join_export(tmp_path / "export"), AuditPeriod.parse("2026-09"), config)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from audit.contract import MODELS, REQUIRED_TABLES
 from audit.errors import InputError, UsageError
+from audit.profiles import joins
 from audit.profiles.base import SourceData
 from audit.profiles.mapping import SourceMapping
-from audit.reader import read_grids, table_key
+from audit.reader import Grid, read_grid, read_grids, table_key
 from audit.table_source import TableSource
 
 PROFILES = ("auto", "canonical", "annex-a", "ssd", "ssda903")
@@ -56,7 +57,7 @@ def build_source(
         grids = read_grids({_name(f, s): (f, s) for f, s in found.values()})
         data = ssda903.build(grids, path.name, as_at, mapping.settings.get("ssda903", {}))
     else:
-        data = _canonical(path, found, mapping)
+        data = _canonical(path, found, mapping, as_at)
     used = (
         {g.sheet for g in data.grids.values()}
         | set(data.read)
@@ -122,8 +123,11 @@ def _has_contract_tables(names: list[str]) -> bool:
     return any(table_key(n) == table_key(t) for n in names for t in REQUIRED_TABLES)
 
 
-def _canonical(path: Path, found: Found, mapping: SourceMapping) -> SourceData:
-    """The contract's own tables, each from the sheet or file of its name (or mapped name)."""
+def _canonical(
+    path: Path, found: Found, mapping: SourceMapping, as_at: date | None = None
+) -> SourceData:
+    """The contract's own tables, each from the sheet or file of its name (or mapped name),
+    with the columns the config joins from other sheets or files (:mod:`.joins`)."""
     wanted = {table_key(t): t for t in MODELS}
     wanted.update({table_key(name): t for t, name in mapping.tables.items()})
     chosen: dict[str, tuple[Path, str | None]] = {}
@@ -138,8 +142,34 @@ def _canonical(path: Path, found: Found, mapping: SourceMapping) -> SourceData:
             hint = mapping.tables.get(required)
             named = f" (mapped to '{hint}')" if hint else f" (a sheet or file named {required})"
             raise InputError(f"{path}: no '{required}' table{named}. Found: {seen}.")
+    joined: dict[str, list[str]] = {}
+
+    def other(table: str, name: str) -> Grid:
+        if table_key(name) not in found:
+            seen = ", ".join(_name(f, s) for f, s in found.values()) or "none"
+            raise InputError(
+                f"{path}: no sheet or file '{name}' to join columns from (named in audit.toml "
+                f"[mapping]). Found: {seen}."
+            )
+        file, sheet = found[table_key(name)]
+        joined.setdefault(table, []).append(sheet if sheet is not None else file.name)
+        return read_grid(file, sheet)
+
+    for table, sources in mapping.sources.items():
+        if table in grids:
+            grids[table] = joins.apply(
+                table,
+                grids[table],
+                sources,
+                mapping.columns.get(table, {}),
+                lambda name, table=table: other(table, name),
+                as_at,
+            )
     return SourceData(
         profile="canonical",
         grids=grids,
-        fed_by={t: g.source for t, g in grids.items()},
+        fed_by={
+            t: ", ".join([g.source, *dict.fromkeys(joined.get(t, []))]) for t, g in grids.items()
+        },
+        read=tuple(n for names in joined.values() for n in names),
     )

@@ -9,6 +9,9 @@
     [values.visits.seen_alone]      # the export's value = the value to read instead
     "Child seen alone" = "Y"
 
+A column can also be a constant, come from another sheet or file of the export keyed by
+child, or (a table's id) be made from named columns: :mod:`audit.profiles.joins`.
+
 Names and values are matched as headers are: case, spaces, '-' and '_' ignored for names;
 values trimmed and case-folded. Every table and column is checked against the contract at
 start-up, so a typo is an error naming the valid choices, never a silently unmapped column.
@@ -22,6 +25,8 @@ from typing import Any
 
 from audit.contract import MODELS, table_spec
 from audit.errors import UsageError
+from audit.profiles import joins
+from audit.profiles.joins import ColumnSource
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,12 @@ class SourceMapping:
     # [profile.ssda903] team = "Children in Care"). Settings map no export, so they leave
     # recognition alone.
     settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # table -> column -> a constant, a column joined from another file, or a made id
+    sources: Mapping[str, Mapping[str, ColumnSource]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.tables or self.columns or self.values)
+        return not (self.tables or self.columns or self.values or self.sources)
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any]) -> SourceMapping:
@@ -44,11 +51,17 @@ class SourceMapping:
         for table in tables:
             _known_table(table, "[tables]")
         columns: dict[str, dict[str, str]] = {}
+        sources: dict[str, dict[str, ColumnSource]] = {}
         for table, mapping in _table(raw.get("mapping", {}), "[mapping]").items():
             _known_table(table, f"[mapping.{table}]")
-            columns[table] = _strings(mapping, f"[mapping.{table}]")
-            for column in columns[table]:
+            entries = _table(mapping, f"[mapping.{table}]")
+            for column in entries:
                 _known_column(table, column, f"[mapping.{table}]")
+            plain = {c: v for c, v in entries.items() if not isinstance(v, Mapping)}
+            columns[table] = _strings(plain, f"[mapping.{table}]")
+            sources[table] = {
+                c: joins.parse(table, c, v) for c, v in entries.items() if isinstance(v, Mapping)
+            }
         values: dict[str, dict[str, dict[str, str]]] = {}
         for table, by_column in _table(raw.get("values", {}), "[values]").items():
             _known_table(table, f"[values.{table}]")
@@ -56,7 +69,13 @@ class SourceMapping:
             for column, mapping in _table(by_column, f"[values.{table}]").items():
                 _known_column(table, column, f"[values.{table}.{column}]")
                 values[table][column] = _strings(mapping, f"[values.{table}.{column}]")
-        return cls(tables, columns, values, _profile_settings(raw.get("profile")))
+        return cls(
+            tables,
+            columns,
+            values,
+            _profile_settings(raw.get("profile")),
+            {t: s for t, s in sources.items() if s},
+        )
 
 
 # Settings each profile accepts under [profile.<name>].
