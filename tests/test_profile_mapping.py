@@ -4,6 +4,7 @@ values of its own, read as the contract's tables and audited unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from pathlib import Path
 
 import openpyxl
@@ -234,6 +235,11 @@ def test_columns_joined_from_other_files_constants_and_made_ids(tmp_path):
     assert run.loaded.fed_by["children"] == (
         "Leaving Care Caseload.csv, Episodes.csv, Allocations.csv"
     )
+    # run.json records where each column came from.
+    in_force = build_config(tomllib.loads(JOIN_CONFIG), None, []).effective([])["mapping"]
+    assert in_force["children"]["allocated_team"] == {"value": "Leaving Care"}
+    assert in_force["children"]["case_end_date"]["pick"] == "last"
+    assert in_force["reviews"]["review_id"] == {"columns": ("Person Ref", "Review Date", "Code")}
     status = {s.code: s for s in run.statuses}
     # Open in September: P1 and P3 (P2 closed in June, P4 starts in October).
     assert status["IDN01"].counts == {"met": 2, "not_met": 0, "not_applicable": 0}
@@ -266,8 +272,6 @@ def test_columns_joined_from_other_files_constants_and_made_ids(tmp_path):
     ],
 )
 def test_join_mistakes_are_start_up_errors_naming_the_key(entry, message):
-    import tomllib
-
     raw = tomllib.loads(f"[mapping.children]\n{entry}\n")
     with pytest.raises(UsageError) as error:
         build_config(raw, None, discover_rules())

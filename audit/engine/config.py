@@ -123,7 +123,8 @@ class AuditConfig:
             "rules": {r.name: _jsonable(dataclasses.asdict(self.params_for(r))) for r in rules},
             "profile": self.profile,
             "tables": dict(self.mapping.tables),
-            "mapping": {t: dict(c) for t, c in self.mapping.columns.items()},
+            "mapping": self.mapping.columns_in_force(),
+            "profile_settings": {p: dict(v) for p, v in self.mapping.settings.items()},
             "values": {
                 t: {c: dict(v) for c, v in cols.items()} for t, cols in self.mapping.values.items()
             },

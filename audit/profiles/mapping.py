@@ -20,7 +20,7 @@ start-up, so a typo is an error naming the valid choices, never a silently unmap
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from audit.contract import MODELS, table_spec
@@ -44,6 +44,17 @@ class SourceMapping:
     @property
     def is_empty(self) -> bool:
         return not (self.tables or self.columns or self.values or self.sources)
+
+    def columns_in_force(self) -> dict[str, dict[str, Any]]:
+        """Per table, each mapped column's header or source, as run.json records them."""
+        tables = [*self.columns, *(t for t in self.sources if t not in self.columns)]
+        return {
+            t: {
+                **self.columns.get(t, {}),
+                **{c: asdict(s) for c, s in self.sources.get(t, {}).items()},
+            }
+            for t in tables
+        }
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any]) -> SourceMapping:
