@@ -21,9 +21,10 @@ Safety, in order of what could go wrong for a council:
   SQLAlchemy for the server's own dialect (identifiers quoted by it; no values in SQL).
 
 Rows arrive as Arrow. PostgreSQL is read through ADBC (``adbc-driver-postgresql``), which
-streams the server's binary COPY output into Arrow: measured several times faster than
-rows through SQLAlchemy (README, "Databases"). Every other database is read through
-SQLAlchemy in batches.
+streams the server's binary COPY output into Arrow: measured 3x faster than rows through
+SQLAlchemy and 2.5x faster than connectorx (README, "Databases"); all its tables are read
+in one repeatable-read snapshot. Every other database is read through SQLAlchemy in
+batches.
 
 Each row cites its table as the sheet and its key as the row (``source_row``): the key
 when every key in the table is a distinct whole number, else the row's position in key
@@ -48,6 +49,7 @@ from audit.errors import InputError, UsageError
 from audit.table_source import SourceTable
 
 PASSWORD_ENV = "CASEAUDIT_DB_PASSWORD"  # for a URL given on the command line
+CONNECT_TIMEOUT = 15  # seconds before an unreachable PostgreSQL server is reported
 BATCH_ROWS = 50_000  # rows per fetch through SQLAlchemy: bounded memory on a large table
 
 # A URL's scheme: "postgresql://", "mssql+pyodbc://". A Windows path ("C:\\...") has none.
@@ -226,7 +228,13 @@ class DatabaseSource:
         import sqlalchemy as sa
 
         try:
-            engine = sa.create_engine(self._url(), poolclass=sa.pool.NullPool)
+            url = self._url()
+            connect_args = (
+                {"connect_timeout": CONNECT_TIMEOUT}
+                if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query
+                else {}
+            )
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
         except (sa.exc.NoSuchModuleError, ImportError) as exc:
             raise UsageError(
                 f"{self.label}: no database driver for this URL ({exc}). caseaudit installs "
@@ -276,7 +284,14 @@ class DatabaseSource:
     def _adbc_uri(self) -> str:
         """A libpq URI for the same server whose sessions are read-only from the start."""
         url = self._url()
-        options = {**url.query, "options": "-c default_transaction_read_only=on"}
+        # Read-only, and one snapshot for every table: a nightly rebuild of the SSD part
+        # way through the read cannot mix old and new tables.
+        options = {
+            "connect_timeout": str(CONNECT_TIMEOUT),
+            **url.query,
+            "options": "-c default_transaction_read_only=on "
+            "-c default_transaction_isolation=repeatable\\ read",
+        }
         uri = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
         return uri + "?" + "&".join(f"{k}={_quote(v)}" for k, v in options.items())
 

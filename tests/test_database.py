@@ -293,12 +293,15 @@ def test_the_session_is_read_only_even_for_a_login_that_may_write(server, passwo
 
     import adbc_driver_postgresql.dbapi as adbc
 
-    with (
-        adbc.connect(source._adbc_uri()) as conn,
-        conn.cursor() as cursor,
-        pytest.raises(adbc.Error, match="read-only"),
-    ):
-        cursor.execute("DELETE FROM ssd_person")
+    with adbc.connect(source._adbc_uri()) as conn, conn.cursor() as cursor:
+        # Every table is read in one read-only snapshot.
+        cursor.execute(
+            "SELECT current_setting('transaction_isolation'), "
+            "current_setting('transaction_read_only')"
+        )
+        assert cursor.fetchall() == [("repeatable read", "on")]
+        with pytest.raises(adbc.Error, match="read-only"):
+            cursor.execute("DELETE FROM ssd_person")
 
 
 # ---------------------------------------------------------------- URLs
