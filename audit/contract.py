@@ -19,6 +19,7 @@ loaded child are rejected. Plans have no key: several rows share a plan_id, one 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -34,13 +35,25 @@ SOURCE_ROW = "source_row"
 SOURCE_SHEET = "source_sheet"  # the sheet or file the row came from ("visits", "List 7")
 
 
+class ColumnKind(StrEnum):
+    """How the loader normalises a column's raw cells (see the module docstring)."""
+
+    ID = "id"
+    DATE = "date"
+    YN = "yn"
+    CODE = "code"
+    LCODE = "lcode"
+    TEXT = "text"
+
+
 def _f(kind: str, *, unique: bool = False, nullable: bool = True) -> Any:
-    return pa.Field(nullable=nullable, unique=unique, metadata={"kind": kind})
+    """An optional column of ``kind`` (a :class:`ColumnKind` value; a typo fails here)."""
+    return pa.Field(nullable=nullable, unique=unique, metadata={"kind": ColumnKind(kind)})
 
 
 def _r(kind: str, *, unique: bool = False) -> Any:
     """A required column: present, and never blank in a loaded row."""
-    return pa.Field(nullable=False, unique=unique, metadata={"kind": kind})
+    return pa.Field(nullable=False, unique=unique, metadata={"kind": ColumnKind(kind)})
 
 
 class _Table(pa.DataFrameModel):
@@ -164,7 +177,7 @@ REQUIRED_TABLES = ("children",)
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
-    kind: str
+    kind: ColumnKind
     required: bool
 
 
@@ -198,7 +211,7 @@ def schema(table: str) -> pa.DataFrameSchema:
 def table_spec(table: str) -> TableSpec:
     sch = schema(table)
     columns = tuple(
-        ColumnSpec(name=name, kind=col.metadata["kind"], required=col.required)
+        ColumnSpec(name=name, kind=ColumnKind(col.metadata["kind"]), required=col.required)
         for name, col in sch.columns.items()
     )
     key = next((name for name, col in sch.columns.items() if col.unique), None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pandas as pd
 
@@ -46,14 +47,24 @@ FINDINGS_COLUMNS = (
     "source_row",
 )
 
-RAN, SKIPPED, ERROR = "RAN", "SKIPPED", "ERROR"
+
+class RuleState(StrEnum):
+    """Whether a rule ran: SKIPPED (its data is missing) and ERROR (it failed) never count
+    as compliant, and every report names them with the reason."""
+
+    RAN = "RAN"
+    SKIPPED = "SKIPPED"
+    ERROR = "ERROR"
+
+
+RAN, SKIPPED, ERROR = RuleState.RAN, RuleState.SKIPPED, RuleState.ERROR
 
 
 @dataclass
 class RuleStatus:
     code: str
     name: str
-    status: str
+    status: RuleState
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     seconds: float = 0.0

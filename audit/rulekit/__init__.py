@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import numpy as np
@@ -43,6 +44,7 @@ __all__ = [
     "AuditContext",
     "Case",
     "NoParams",
+    "Outcome",
     "Params",
     "Recommendation",
     "Requirement",
@@ -60,10 +62,17 @@ __all__ = [
     "recommendation_titles",
 ]
 
-MET = "met"
-NOT_MET = "not_met"
-NOT_APPLICABLE = "not_applicable"
-OUTCOMES = (MET, NOT_MET, NOT_APPLICABLE)
+
+class Outcome(StrEnum):
+    """What a rule decides for one subject (RULES.md's three outcomes)."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+
+
+MET, NOT_MET, NOT_APPLICABLE = Outcome.MET, Outcome.NOT_MET, Outcome.NOT_APPLICABLE
+OUTCOMES = tuple(Outcome)
 
 # What evaluate() returns, one row per subject; the engine adds the rest of the findings
 # columns (rule, team, worker where blank).
@@ -322,13 +331,13 @@ class Case:
     """Where ``when`` holds (and no earlier case did), the subject gets this outcome."""
 
     when: pd.Series | None  # None: every subject (see :func:`always`)
-    outcome: str
+    outcome: Outcome
     reason_code: str | None = None
     detail: str | pd.Series | None = None
 
 
 def always(
-    outcome: str, reason_code: str | None = None, detail: str | pd.Series | None = None
+    outcome: Outcome, reason_code: str | None = None, detail: str | pd.Series | None = None
 ) -> Case:
     """The case for every subject no earlier case decided: ``otherwise=always(MET, None,
     detail)`` to say why a subject is met, or a last not-met reason."""
@@ -362,7 +371,7 @@ def judge(
         else:
             holds = case.when.reindex(index).fillna(False).to_numpy(dtype=bool)
         choice[(choice == undecided) & holds] = number
-    outcomes = np.array([c.outcome for c in every] + [None], dtype=object)
+    outcomes = np.array([str(c.outcome) for c in every] + [None], dtype=object)
     reasons = np.array([c.reason_code for c in every] + [None], dtype=object)
     outcome = pd.Series(outcomes[choice], index=index, dtype="string")
     reason = pd.Series(reasons[choice], index=index, dtype="string")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit.contract import table_spec
+from audit.contract import ColumnKind, table_spec
 from audit.normalise import as_code, as_lower_code
 
 CODES_OF = "codes_of"  # field metadata: the "table.column" a code parameter is compared with
@@ -41,9 +41,9 @@ def normalised_codes(values: tuple[str, ...], column: str) -> tuple[str, ...]:
     table, _, name = column.partition(".")
     kind = table_spec(table).column(name).kind
     text = pd.Series(list(values), dtype="string")
-    if kind == "lcode":
+    if kind == ColumnKind.LCODE:
         normal = as_lower_code(text)[0]
-    elif kind == "code":
+    elif kind == ColumnKind.CODE:
         normal = as_code(text, name)[0]
     else:
         normal = text.str.strip().str.lower()

@@ -22,11 +22,13 @@ an ethnicity column the rule is skipped, never reported as compliant.
 Bad: `ethnicity` blank, `NOBT`, or `Mixed`. Good: `WBRI`, `BAFR`, `REFU`.
 """
 
+import pandas as pd
+
 from audit.codes import ETHNICITY
 from audit.rulekit import NOT_MET, AuditContext, Case, NoParams, Rule, Tables, judge
 
 
-def evaluate(tables: Tables, params: NoParams, ctx: AuditContext):
+def evaluate(tables: Tables, params: NoParams, ctx: AuditContext) -> pd.DataFrame:
     children = tables["children"]
     open_kids = children[ctx.is_open_child(children["child_id"])]
     ethnicity = open_kids["ethnicity"]

@@ -48,7 +48,7 @@ class FirstLanguageParams(Params):
     )
 
 
-def evaluate(tables: Tables, params: FirstLanguageParams, ctx: AuditContext):
+def evaluate(tables: Tables, params: FirstLanguageParams, ctx: AuditContext) -> pd.DataFrame:
     children = tables["children"]
     open_kids = children[ctx.is_open_child(children["child_id"])]
     language = open_kids["first_language"]

@@ -65,7 +65,7 @@ class IdentityPlanParams(Params):
     )
 
 
-def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext):
+def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext) -> pd.DataFrame:
     plans = active_latest_plans(tables["plans"], ctx)
     plans = plans[plans["plan_type"].isin(params.plan_types).fillna(False)]
     label = plan_label(plans)

@@ -93,7 +93,7 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
     return pd.Series(first, dtype="datetime64[ns]").reindex(plans.index)
 
 
-def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext):
+def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext) -> pd.DataFrame:
     plans = active_latest_plans(tables["plans"], ctx)
     label = plan_label(plans)
     views = plans["child_views"]

@@ -31,6 +31,8 @@ moved to Saturdays so it no longer clashes with football, as Sam asked."
 
 from __future__ import annotations
 
+import pandas as pd
+
 from audit.rulekit import (
     NOT_APPLICABLE,
     NOT_MET,
@@ -45,7 +47,7 @@ from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import one_line
 
 
-def evaluate(tables: Tables, params: NoParams, ctx: AuditContext):
+def evaluate(tables: Tables, params: NoParams, ctx: AuditContext) -> pd.DataFrame:
     plans = active_latest_plans(tables["plans"], ctx)
     label = plan_label(plans)
     influence = plans["views_influence"]
