@@ -206,3 +206,25 @@ def test_a_return_without_its_episodes_file_is_a_clear_error(tmp_path):
     files = {k: v for k, v in RETURN.items() if k != "episodes"}
     with pytest.raises(InputError, match="no episodes file"):
         load(write_return(tmp_path / "return", files), profile="ssda903", as_at=AS_AT)
+
+
+def test_a_team_column_the_council_added_to_the_header_gives_each_child_their_team(tmp_path):
+    teams_column = ["TEAM", "CiC North", "", "CiC South", "", ""]
+    files = dict(RETURN)
+    files["header"] = [
+        [*row, team] for row, team in zip(RETURN["header"], teams_column, strict=True)
+    ]
+    mapping = SourceMapping(
+        settings={"ssda903": {"team": "Children in Care", "team_column": "TEAM"}}
+    )
+    result = load(write_return(tmp_path / "return", files), as_at=AS_AT, mapping=mapping)
+    teams = result.loads["children"].frame.set_index("child_id")["allocated_team"].to_dict()
+    assert teams == {
+        "101": "CiC North",
+        "102": "Children in Care",  # blank in the column: the configured team
+        "103": "CiC South",
+        "105": "Children in Care",
+    }
+    wrong = SourceMapping(settings={"ssda903": {"team_column": "Team Name"}})
+    with pytest.raises(InputError, match=r"header.csv: no column 'Team Name' \(named in"):
+        load(write_return(tmp_path / "again", files), as_at=AS_AT, mapping=wrong)

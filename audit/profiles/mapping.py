@@ -90,7 +90,7 @@ class SourceMapping:
 
 
 # Settings each profile accepts under [profile.<name>].
-PROFILE_SETTINGS: dict[str, tuple[str, ...]] = {"ssda903": ("team",)}
+PROFILE_SETTINGS: dict[str, tuple[str, ...]] = {"ssda903": ("team", "team_column")}
 
 
 def _profile_settings(value: Any) -> dict[str, dict[str, str]]:

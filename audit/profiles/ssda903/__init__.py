@@ -10,8 +10,9 @@ contract's tables; cells pass through raw and the loader normalises them as for 
   looked after): a child is open in a month an episode overlaps (episodes joined into
   spells as in :mod:`audit.profiles.spells`). A child in ``header`` with no episode was
   not looked after in the year: left out, listed with that reason. The return has no team:
-  every child gets the team set in ``audit.toml`` (``[profile.ssda903] team = "…"``), else
-  ``Unallocated``, and the notes say so.
+  every child gets the team set in ``audit.toml`` (``[profile.ssda903] team = "…"``), or
+  the team in a column the council added to ``header`` (``team_column = "TEAM"``; a blank
+  cell there takes ``team``), else ``Unallocated``, and the notes say so.
 * ``reviews`` <- ``reviews``: ``REVIEW`` (date) and ``REVIEW_CODE`` (PN0–PN7), type ``CLA``.
   The return has no review id; each review's id is ``REV-<child>-<date>-<code>``, stable
   from year to year, so two reviews on one date with different codes are two reviews and an
@@ -47,7 +48,6 @@ from audit.reader import Grid
 __all__ = ["build", "file_name", "recognise"]
 
 PROFILE = "ssda903"
-SETTINGS = ("team",)  # what [profile.ssda903] in audit.toml may set
 _RETURNED_HOME = ("E4A", "E4B")
 _SEX = {"1": "M", "2": "F"}
 NO_EPISODE = (
@@ -64,7 +64,9 @@ def build(
     settings: Mapping[str, str] | None = None,
 ) -> SourceData:
     """The contract's tables from the return's files, keyed by file stem or sheet name."""
-    files, labels = read_files(grids)
+    settings = settings or {}
+    team_column = settings.get("team_column")
+    files, labels = read_files(grids, {"header": (team_column,)} if team_column else None)
     for needed in ("header", "episodes"):
         if needed not in files:
             raise InputError(
@@ -74,12 +76,17 @@ def build(
     require(files["header"], labels["header"], "CHILD")
     require(files["episodes"], labels["episodes"], "CHILD", "DECOM")
     as_at_ts = pd.Timestamp(as_at or date.today())
-    team = (settings or {}).get("team", "")
+    team = settings.get("team", "")
+    if team_column and team_column not in files["header"]:
+        raise InputError(
+            f"{labels['header']}: no column '{team_column}' (named in audit.toml "
+            "[profile.ssda903] team_column)."
+        )
     left_out: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     absent = dict(ABSENT)
     fed_by = {"children": f"{labels['header']}, {labels['episodes']}"}
-    built = {"children": _children(files, team, as_at_ts, left_out, notes)}
+    built = {"children": _children(files, team, team_column, as_at_ts, left_out, notes)}
     episodes = files["episodes"]
     if "DEC" in episodes and "REC" in episodes:
         built["events"] = _returns_home(episodes)
@@ -98,7 +105,7 @@ def build(
         fed_by["missing_episodes"] = labels["missing"]
     else:
         absent["missing_episodes"] = f"the folder holds no missing file of {RETURN}"
-    if not team:
+    if not team and not team_column:
         notes.append(
             f"{RETURN} has no team: every child is Unallocated. Set the team in audit.toml: "
             '[profile.ssda903] team = "Children in Care".'
@@ -121,6 +128,7 @@ def build(
 def _children(
     files: Mapping[str, pd.DataFrame],
     team: str,
+    team_column: str | None,
     as_at: pd.Timestamp,
     left_out: dict[str, pd.DataFrame],
     notes: list[str],
@@ -143,6 +151,9 @@ def _children(
     if "sex" in people:
         people["sex"] = _sex(people["sex"])
     people["case_type"], people["allocated_team"] = "CLA", team
+    if team_column:
+        own = header[team_column].astype(object)
+        people["allocated_team"] = own.where(cells.text(own).notna(), team)
     people["_key"] = cells.key(header["CHILD"])
     # A row without a child id stays, so the loader rejects it as missing.
     never = people["_key"].notna() & ~people["_key"].isin(status["_key"])

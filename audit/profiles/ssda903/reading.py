@@ -19,20 +19,27 @@ SHEET, ROW = "_sheet", "_row"
 HEADER_SEARCH_ROWS = 30
 
 
-def read_files(grids: Mapping[str, Grid]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Each file of the return that a rule can use, by its name, and the sheet it came from."""
+def read_files(
+    grids: Mapping[str, Grid], extra: Mapping[str, tuple[str, ...]] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Each file of the return that a rule can use, by its name, and the sheet it came from.
+
+    ``extra`` names, per file, columns a council added beside the published fields (a team
+    column configured in audit.toml); they are kept under the name given.
+    """
     frames: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     for name, grid in grids.items():
         table = file_name(name)
         if table in FIELDS:
             labels[table] = grid.sheet or grid.source
-            frames[table] = _read(table, grid, labels[table])
+            fields = (*FIELDS[table], *(extra or {}).get(table, ()))
+            frames[table] = _read(table, fields, grid, labels[table])
     return frames, labels
 
 
-def _read(table: str, grid: Grid, label: str) -> pd.DataFrame:
-    wanted = {header_key(f): f for f in FIELDS[table]}
+def _read(table: str, fields: tuple[str, ...], grid: Grid, label: str) -> pd.DataFrame:
+    wanted = {header_key(f): f for f in fields}
     cells = grid.cells
     filled = cells.notna() & cells.ne("")
     hits = [
