@@ -25,6 +25,7 @@ class Headline:
     arrow: str  # UP, DOWN or ""
     change: str  # "down 4 points since September 2026", or why there is no comparison
     scope: str  # "across the 3 checks your data supports", or "across all 12 checks"
+    points: float | None = None  # the change in points, when there is one to report
 
     @property
     def figure(self) -> str:
@@ -99,11 +100,17 @@ def scope_words(ran: Sequence[RuleInfo], rules: Sequence[RuleInfo]) -> str:
     )
 
 
+def headline(overview: Overview, now: Score, before: TrendPoint | None) -> Headline:
+    arrow, change = compare(now, before, overview.min_judged)
+    points = None
+    if before is not None and before.score is not None and (arrow or change.startswith("no ch")):
+        points = float((now.whole or 0) - (before.score.whole or 0))
+    return Headline(now, arrow, change, scope_words(overview.ran, overview.rules), points)
+
+
 def team_headline(overview: Overview, team: TeamReport) -> Headline:
-    arrow, change = compare(team.overall, team.previous_overall, overview.min_judged)
-    return Headline(team.overall, arrow, change, scope_words(overview.ran, overview.rules))
+    return headline(overview, team.overall, team.previous_overall)
 
 
 def overview_headline(overview: Overview, overall: Score) -> Headline:
-    arrow, change = compare(overall, overview.previous_overall, overview.min_judged)
-    return Headline(overall, arrow, change, scope_words(overview.ran, overview.rules))
+    return headline(overview, overall, overview.previous_overall)

@@ -14,6 +14,8 @@ the organisation per recommendation. A month with no data is a gap and "–", ne
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,12 +46,40 @@ KIND_LABELS = {
 }
 
 
+# Sorts the overview's teams by name, overall compliance or change. The page is complete
+# without it; the Content-Security-Policy allows this exact text (by its hash) and no other.
+SORT_SCRIPT = (
+    "(function(){var t=document.getElementById('matrix');if(!t||!t.tBodies.length)return;"
+    "var body=t.tBodies[0],heads=t.querySelectorAll('thead th[data-sort]');"
+    "heads.forEach(function(th){var key=th.getAttribute('data-sort'),"
+    "b=document.createElement('button');b.type='button';b.className='sort-button';"
+    "b.textContent=th.textContent;th.textContent='';th.appendChild(b);"
+    "th.setAttribute('aria-sort','none');"
+    "b.addEventListener('click',function(){var up=th.getAttribute('aria-sort')!=='ascending';"
+    "heads.forEach(function(h){h.setAttribute('aria-sort','none');});"
+    "th.setAttribute('aria-sort',up?'ascending':'descending');"
+    "var rows=Array.prototype.slice.call(body.rows);rows.sort(function(a,c){"
+    "var x=a.dataset[key],y=c.dataset[key];if(key==='team'){"
+    "return up?x.localeCompare(y):y.localeCompare(x);}"
+    "if(x==='')return 1;if(y==='')return -1;return up?x-y:y-x;});"
+    "rows.forEach(function(r){body.appendChild(r);});});});})();"
+)
+SORT_SCRIPT_HASH = (
+    "sha256-" + base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode()).digest()).decode()
+)
+
+
 def write_html(overview: Overview, folder: Path) -> None:
-    """Write ``folder/index.html`` and ``folder/teams/<slug>.html`` for every team."""
+    """Write ``folder/index.html``, ``folder/checks.html`` (the checks explained, no case
+    data) and ``folder/teams/<slug>.html`` for every team."""
     _check_unique_slugs(overview.teams)
     env = environment()
     teams_dir = private_dir(private_dir(folder) / "teams")
     _write(folder / "index.html", render_index(env, overview))
+    _write(
+        folder / "checks.html",
+        env.get_template("checks.html.j2").render(ov=overview, month=month_name(overview.period)),
+    )
     for team in overview.teams:
         _write(teams_dir / f"{team.slug}.html", render_team(env, overview, team))
 
@@ -76,6 +106,8 @@ def render_index(env: Environment, overview: Overview) -> str:
         month=month_name(overview.period),
         overall=overall,
         headline=overview_headline(overview, overall),
+        script=Markup(SORT_SCRIPT),
+        script_hash=SORT_SCRIPT_HASH,
         team_headlines={t.team: team_headline(overview, t) for t in overview.teams},
         actions=sum(t.action_count for t in overview.teams),
         trends=org_trend_table(overview),
@@ -91,15 +123,19 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         overview.amber,
         label=f"Compliance per check, {team.team}, {month_name(team.period)}",
     )
+    trends = team_trend_table(overview, team)
     return env.get_template("team.html.j2").render(
         ov=overview,
         team=team,
         month=month_name(team.period),
         chart=chart,
-        trends=team_trend_table(overview, team),
+        trends=trends,
+        # Each check's change since the last audited month, beside its figure.
+        changes={row.key: (row.arrow, row.change) for row in trends.rows} if trends else {},
         recommendations=overview.used_recommendations,
         headline=team_headline(overview, team),
         fix=fix_first(team),
+        by_check=_by_check(team),
         new_outstanding=new_and_outstanding(team),
         worker_totals=[combined(scores.values(), overview) for _worker, scores in team.workers],
     )
@@ -257,6 +293,18 @@ def _has_data(point: TrendPoint) -> bool:
 
 
 # ---------------------------------------------------------------- helpers for templates
+
+
+def _by_check(team: TeamReport) -> dict[str, list[tuple[str, int, int]]]:
+    """Per check, the children with a record not meeting it, in priority order, as
+    (child, their place in the action list from 1, how many of their records)."""
+    out: dict[str, dict[int, tuple[str, int, int]]] = {}
+    for place, child in enumerate(team.actions, 1):
+        for action in child.actions:
+            listed = out.setdefault(action.rule_code, {})
+            _, _, count = listed.get(place, (child.child, place, 0))
+            listed[place] = (child.child, place, count + 1)
+    return {code: list(children.values()) for code, children in out.items()}
 
 
 def combined(scores: Iterable[Score], overview: Overview) -> Score:
