@@ -64,7 +64,7 @@ __all__ = [
 
 
 class Outcome(StrEnum):
-    """What a rule decides for one subject (RULES.md's three outcomes)."""
+    """What a rule decides for one subject; compliance is met / (met + not met)."""
 
     MET = "met"
     NOT_MET = "not_met"
@@ -177,7 +177,7 @@ class AuditContext:
     min_words: int = DEFAULT_MIN_WORDS
     # "table[.column]" -> why the input's source (e.g. Annex A) cannot hold it at all.
     absent: Mapping[str, str] = field(default_factory=dict)
-    # child_id of every open child at the period (RULES.md, "Open child"), computed once per
+    # child_id of every open child at the period (docs/rules.md, "Open child"), computed once per
     # run from the whole children table by :meth:`scoped`, so no rule declares case dates.
     open_child_ids: pd.Index | None = None
 
@@ -207,7 +207,7 @@ class AuditContext:
         return self.period.end_ts
 
     def meaningful(self, text: pd.Series) -> pd.Series:
-        """Meaningful text as RULES.md defines it, with this run's placeholders."""
+        """Meaningful text (docs/rules.md, "Shared definitions"), with this run's placeholders."""
         return is_meaningful(text, self.placeholders, self.min_words)
 
 

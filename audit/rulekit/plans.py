@@ -1,11 +1,12 @@
 """Plan versions: the latest version at the as-at date, whether a plan is active, labels.
 
-RULES.md, "Shared definitions": the latest version of a plan at the as-at date is the row
-of that ``plan_id`` with the greatest ``plan_date`` on or before ``period_end``. A plan is
-active when its start is on/before ``period_end`` and its ``end_date`` is blank or on/after
-``period_start``. Where the versions of a plan disagree on ``start_date`` or ``end_date``,
-the latest version's values stand. ``start_date`` defaults to the earliest ``plan_date`` of
-the ``plan_id`` (DATA_CONTRACT.md); ``start_date`` and ``end_date`` are optional columns.
+Shared definitions (the rule reference, docs/rules.md): the latest version of a plan at the
+as-at date is the row of that ``plan_id`` with the greatest ``plan_date`` on or before
+``period_end``. A plan is active when its start is on/before ``period_end`` and its
+``end_date`` is blank or on/after ``period_start``. Where the versions of a plan disagree on
+``start_date`` or ``end_date``, the latest version's values stand. ``start_date`` defaults
+to the earliest ``plan_date`` of the ``plan_id`` (the ``Plans`` model in
+``audit/contract.py``); ``start_date`` and ``end_date`` are optional columns.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Which subjects are in scope for a period: open children, dates within the period.
 
-RULES.md, "Shared definitions": an open child is a row of ``children`` whose
-``case_end_date`` is blank or on/after ``period_start`` and whose ``case_start_date`` (if
-given) is on/before ``period_end``. Both columns are optional in the data contract; an
-absent column is treated as blank throughout, so with neither column every child is open.
+Shared definitions (the rule reference, docs/rules.md): an open child is a row of
+``children`` whose ``case_end_date`` is blank or on/after ``period_start`` and whose
+``case_start_date`` (if given) is on/before ``period_end``. Both columns are optional in the
+data contract; an absent column is treated as blank throughout, so with neither column every
+child is open.
 
 The engine works out the open children once per run, from the whole ``children`` table
 (``AuditContext.scoped``); a rule asks ``ctx.is_open_child(frame["child_id"])`` and never

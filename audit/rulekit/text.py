@@ -1,9 +1,9 @@
 """Judging free text: "meaningful text", copied text, phrase look-ups, quoting text.
 
-RULES.md, "Shared definitions", *Meaningful text*: after trimming, not blank, not a
-placeholder, and at least ``min_words`` words, a word being a run of characters between
-white space. Placeholders match the whole value (case-insensitive, ignoring surrounding
-punctuation), never a part of it.
+Shared definitions (the rule reference, docs/rules.md), *Meaningful text*: after trimming,
+not blank, not a placeholder, and at least ``min_words`` words, a word being a run of
+characters between white space. Placeholders match the whole value (case-insensitive,
+ignoring surrounding punctuation), never a part of it.
 
 All functions are vectorised over a Series and return Series on the same index. Missing
 values (NaN / ``<NA>``) are never meaningful and never contain a phrase.

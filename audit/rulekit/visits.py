@@ -1,11 +1,12 @@
 """Visits: which are statutory, whether the child was seen, and reg 29 reasons.
 
-RULES.md, "Shared definitions": a *statutory visit* has ``visit_type`` equal to one of the
-statutory types (default ``statutory``; any case, trimmed), or is every visit when the input
-has no ``visit_type`` column; a blank ``visit_type`` in a present column is not statutory.
-``child_seen`` blank counts as seen. A *reg 29 reason* is a ``not_seen_alone_reason`` equal
-to one of the codes (default ``refused``, ``age``, ``unable``; any case, trimmed); anything
-else non-blank is free text, even if it mentions a refusal.
+Shared definitions (the rule reference, docs/rules.md): a *statutory visit* has
+``visit_type`` equal to one of the statutory types (default ``statutory``; any case,
+trimmed), or is every visit when the input has no ``visit_type`` column; a blank
+``visit_type`` in a present column is not statutory. ``child_seen`` blank counts as seen. A
+*reg 29 reason* is a ``not_seen_alone_reason`` equal to one of the codes (default
+``refused``, ``age``, ``unable``; any case, trimmed); anything else non-blank is free text,
+even if it mentions a refusal.
 
 All functions return a plain ``bool`` Series on the input's index. A rule reading
 ``visit_type`` or ``child_seen`` through these declares them in ``uses``: called on a

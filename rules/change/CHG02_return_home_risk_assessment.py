@@ -34,7 +34,7 @@ the assessments table with `assessment_type` and `completed_date`.
 treated as not completed at the as-at date (`risk_assessment_not_completed` when it was
 started in time), so a re-run of an old month gives the same answer. With
 `grace_working_days` above 0 the window can run past the as-at date; a completion inside
-it still counts, as RULES.md defines the window. The evidence date
+it still counts, as the window is defined above. The evidence date
 is the completion (the latest in the window for met, the first after it for
 `risk_assessment_after_return`), the start of the uncompleted assessment, or the return
 date. `risk_types` are compared the way the loader reads `assessment_type` (lower case,

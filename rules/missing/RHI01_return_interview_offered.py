@@ -36,7 +36,7 @@ runs.
 
 *Interpretation*: a Y whose `rhi_offered_date` is blank (in an input that has the column)
 is met, with the detail "offer date not recorded; timeliness not checked": the offer is on
-file, and RULES.md treats a missing offer date (no column) the same way; the detail lets a
+file, and an input without the offer date column is treated the same way; the detail lets a
 manager find and complete the date. An offer dated before the episode's `end_date` is
 within the limit (it is not more than 3 days after) and so met, with a detail asking for
 the dates to be checked. Days are calendar days between the two dates (the input holds
