@@ -301,3 +301,25 @@ def test_plan_type_descriptions_in_the_config_are_read_as_their_codes():
     rule = next(r for r in RULES if r.code == "IDN03")
     params = make_params(rule, {"plan_types": ["Child protection plan", " cin "]})
     assert params.plan_types == ("CP", "CIN")
+
+
+def test_an_installed_rule_pack_is_found_through_its_entry_point(tmp_path, monkeypatch):
+    """A real distribution on the path, as pip would install it: its package is searched."""
+    _package(
+        tmp_path,
+        "pack_installed",
+        {
+            "__init__.py": "",
+            "area/__init__.py": "",
+            "area/ZZZ02_installed.py": _PACK_RULE.format(code="ZZZ02", name="inst", rec="xi"),
+        },
+    )
+    info = tmp_path / "pack_installed-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pack-installed\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[caseaudit.rules]\npack = pack_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = {r.code: r for r in discover_rules()}
+    assert found["ZZZ02"].module == "pack_installed.area.ZZZ02_installed"
+    assert found["ZZZ02"].recommendation_entry is not None
+    assert {"IDN01", "ZZZ02"} <= set(found)

@@ -14,6 +14,7 @@ from audit.contract import MODELS, table_spec
 from audit.engine.docs import rules_markdown
 from audit.engine.registry import discover_rules
 from audit.rulekit import AnyOf, Params
+from tests.rule_cases import RuleCase, run_case
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = discover_rules()
@@ -80,3 +81,19 @@ def test_rule_has_cases_for_every_reason_code_and_a_skip(rule):
 def test_rule_reference_in_docs_is_fresh():
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == rules_markdown(RULES), "run: caseaudit rules --markdown"
+
+
+def test_the_example_cases_in_the_guide_pass():
+    """docs/adding-a-rule.md shows a cases file: it must be one that really passes."""
+    guide = (ROOT / "docs" / "adding-a-rule.md").read_text(encoding="utf-8")
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", guide, re.S).group(1))
+    rule = next(r for r in RULES if r.code == example["rule"])
+    for body in example["cases"]:
+        findings, status = run_case(rule, RuleCase(Path("guide"), rule.code, body["name"], body))
+        if "expect_status" in body:
+            assert status.status == body["expect_status"]
+            assert body["reason_contains"] in status.reason
+        else:
+            assert findings[["subject_id", "outcome"]].values.tolist() == [
+                [e["subject_id"], e["outcome"]] for e in body["expect"]
+            ]
