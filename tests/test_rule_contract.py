@@ -97,3 +97,13 @@ def test_the_example_cases_in_the_guide_pass():
             assert findings[["subject_id", "outcome"]].values.tolist() == [
                 [e["subject_id"], e["outcome"]] for e in body["expect"]
             ]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_rule_asks_for_optional_columns_through_rulekit(rule):
+    """``"x" in frame.columns`` is False for a column the rule forgot to declare, so the rule
+    would treat it as absent; ``has_column``/``tables.has`` raise instead."""
+    source = Path(sys.modules[rule.module].__file__).read_text(encoding="utf-8")
+    assert not re.search(r"\bin\s+[\w.\[\]\"']+\.columns\b", source), (
+        f"{rule.code}: use has_column(frame, column) or tables.has(table, column)"
+    )

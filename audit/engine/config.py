@@ -56,7 +56,7 @@ from audit.mail import EmailSettings
 from audit.profiles import PROFILES
 from audit.profiles.mapping import SourceMapping
 from audit.rulekit import Params, Rule
-from audit.rulekit.text import DEFAULT_PLACEHOLDERS
+from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS
 from audit.safety import SafetyLimits
 
 TOP_LEVEL_KEYS = (
@@ -89,7 +89,7 @@ class AuditConfig:
     amber: float = 0.80
     min_judged: int = 5
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
-    min_words: int = 3
+    min_words: int = DEFAULT_MIN_WORDS
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     rule_params: Mapping[str, Params] = field(default_factory=dict)  # by rule code
     profile: str = "auto"  # how to read the input: auto, canonical, annex-a, ssd
@@ -213,7 +213,7 @@ def build_config(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule
         placeholders=_typed(
             text.get("placeholders", DEFAULT_PLACEHOLDERS), tuple[str, ...], "text.placeholders"
         ),
-        min_words=_typed(text.get("min_words", 3), int, "text.min_words"),
+        min_words=_typed(text.get("min_words", DEFAULT_MIN_WORDS), int, "text.min_words"),
         limits=limits,
         rule_params=rule_params,
         profile=_profile(raw.get("profile", "auto")),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from audit.rulekit import AnyOf, Recommendation, Rule
+from audit.rulekit.text import DEFAULT_MIN_WORDS
 
 
 def requirement_text(rule: Rule) -> str:
@@ -44,7 +45,7 @@ def rules_table(rules: Sequence[Rule], config_params: dict[str, Any] | None = No
 
 
 # The definitions the rule docs below lean on; rulekit implements each of them once.
-SHARED_DEFINITIONS = """
+SHARED_DEFINITIONS = f"""
 ## Shared definitions
 
 - **Audit period**: a calendar month, from its first to its last day inclusive. The
@@ -60,9 +61,9 @@ SHARED_DEFINITIONS = """
   takes the team of its child; a supervision record takes its worker's team (from
   `workers`). No team: the team `Unallocated`, reported like any other.
 - **Meaningful text**: after trimming, not blank, not a placeholder, and at least
-  `min_words` words (default 3; a word is a run of characters between white space).
-  Placeholders (`[text] placeholders` in `audit.toml`) match the whole value, ignoring case
-  and surrounding punctuation, never a part of it.
+  `min_words` words (default {DEFAULT_MIN_WORDS}; a word is a run of characters between
+  white space). Placeholders (`[text] placeholders` in `audit.toml`) match the whole
+  value, ignoring case and surrounding punctuation, never a part of it.
 - **Working days**: Monday to Friday less England and Wales bank holidays (from the
   maintained `holidays` package). "N working days after D" is the N-th working day after
   D, D itself not counted.
