@@ -36,7 +36,7 @@ test: lint
 
 # A few thousand damaged copies of the committed samples (tests/fuzz_inputs.py); prints the
 # counts by exit code, the slowest and the largest case. `make test` runs a fixed slice.
-FUZZ_CASES ?= 3000
+FUZZ_CASES ?= 2000
 FUZZ_SEED ?= 1
 fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.fuzz_inputs --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)

@@ -134,6 +134,21 @@ def read_grids(sources: Mapping[K, tuple[Path, str | None]]) -> dict[K, Grid]:
         return dict(zip(sources, grids, strict=True))
 
 
+def require_whole_rows(grids: dict[K, Grid]) -> dict[K, Grid]:
+    """``grids``, for a profile that joins rows across tables (Annex A, the SSD, SSDA903):
+    such a profile cannot reject one row of one file, so a CSV row that could not be split
+    refuses the file, naming the line, instead of passing on a row of run-together values."""
+    for grid in grids.values():
+        if grid.unreadable is not None and len(grid.unreadable):
+            more = len(grid.unreadable) - 1
+            others = f" ({more} more such rows)" if more else ""
+            raise InputError(
+                f"{grid.source}: {grid.unreadable.iloc[0]}{others}. Correct the quotes there, "
+                "or open the file in Excel and save it as 'CSV UTF-8', then run again."
+            )
+    return grids
+
+
 def read_grid(file: Path, sheet: str | None) -> Grid:
     suffix = file.suffix.lower()
     if suffix == ".csv":

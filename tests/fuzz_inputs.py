@@ -8,7 +8,7 @@ result and ``problems`` says what broke a promise: an exit code other than 0, 2 
 traceback, an error of more than one line or naming no file, or a table whose rows read are
 not its rows loaded plus rejected.
 
-Run the long fuzz with ``python -m tests.fuzz_inputs --cases 3000`` (``make fuzz``).
+Run the long fuzz with ``python -m tests.fuzz_inputs --cases 2000`` (``make fuzz``).
 """
 
 from __future__ import annotations
@@ -471,7 +471,7 @@ if __name__ == "__main__":
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=3000)
+    parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caseaudit-fuzz-") as tmp:

@@ -17,7 +17,7 @@ from audit.errors import InputError, UsageError
 from audit.profiles import joins
 from audit.profiles.base import SourceData
 from audit.profiles.mapping import SourceMapping
-from audit.reader import Grid, read_grid, read_grids, table_key
+from audit.reader import Grid, read_grid, read_grids, require_whole_rows, table_key
 from audit.table_source import TableSource
 
 PROFILES = ("auto", "canonical", "annex-a", "ssd", "ssda903")
@@ -44,17 +44,19 @@ def build_source(
     if chosen == "annex-a":
         from audit.profiles import annex_a
 
-        grids = read_grids({_name(f, s): (f, s) for f, s in found.values()})
+        grids = require_whole_rows(read_grids({_name(f, s): (f, s) for f, s in found.values()}))
         data = annex_a.build(grids, path.name)
     elif chosen == "ssd":
         from audit.profiles import ssd
 
-        grids = read_grids({_name(f, s).lower(): (f, s) for f, s in found.values()})
+        grids = require_whole_rows(
+            read_grids({_name(f, s).lower(): (f, s) for f, s in found.values()})
+        )
         data = ssd.build(grids, path.name, as_at)
     elif chosen == "ssda903":
         from audit.profiles import ssda903
 
-        grids = read_grids({_name(f, s): (f, s) for f, s in found.values()})
+        grids = require_whole_rows(read_grids({_name(f, s): (f, s) for f, s in found.values()}))
         data = ssda903.build(grids, path.name, as_at, mapping.settings.get("ssda903", {}))
     else:
         data = _canonical(path, found, mapping, as_at)
@@ -153,7 +155,8 @@ def _canonical(
             )
         file, sheet = found[table_key(name)]
         joined.setdefault(table, []).append(sheet if sheet is not None else file.name)
-        return read_grid(file, sheet)
+        # Joined values come from its rows by key: a row that did not split cannot join.
+        return require_whole_rows({name: read_grid(file, sheet)})[name]
 
     for table, sources in mapping.sources.items():
         if table in grids:

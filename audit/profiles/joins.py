@@ -34,6 +34,7 @@ so the loader reads, normalises and accounts for them exactly as for any other c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -163,14 +164,9 @@ def apply(
         cells[position] = None
         cells.loc[header_at, position] = column
         cells.loc[body, position] = values.to_numpy(dtype=object)
-    return Grid(
-        source=grid.source,
-        cells=cells,
-        encoding=grid.encoding,
-        sheet=grid.sheet,
-        row_numbers=grid.row_numbers,
-        row_sheets=grid.row_sheets,
-    )
+    # The same grid with the joined columns: what the reader found (rows it could not
+    # split, where rows came from) still holds for every row.
+    return dataclasses.replace(grid, cells=cells)
 
 
 def _filled(value: object) -> bool:
