@@ -28,7 +28,7 @@ from audit.rulekit import (
     Rule,
     Tables,
 )
-from audit.rulekit.columns import WITHHELD, UndeclaredColumn
+from audit.rulekit.columns import WITHHELD, UndeclaredColumn, Withheld
 
 FINDINGS_COLUMNS = (
     "rule_code",
@@ -160,7 +160,8 @@ def rule_tables(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> Tables:
         frame = tables[table]
         keep = [c for c in frame.columns if c in columns or c in always]
         view = frame[keep]
-        view.attrs = {WITHHELD: (rule.code, table, frozenset(frame.columns.difference(keep)))}
+        withheld = frozenset(frame.columns.difference(keep))
+        view.attrs = {WITHHELD: Withheld(rule.code, table, withheld)}
         views[table] = view
     return Tables(views, rule=rule.code, undeclared_tables=frozenset(set(tables) - set(declared)))
 

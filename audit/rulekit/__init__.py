@@ -23,6 +23,7 @@ from audit.period import AuditPeriod
 from audit.rulekit.columns import (
     WITHHELD,
     UndeclaredColumn,
+    Withheld,
     column_or_blank,
     has_column,
     is_no,
@@ -179,7 +180,7 @@ class AuditContext:
     absent: Mapping[str, str] = field(default_factory=dict)
     # child_id of every open child at the period (docs/rules.md, "Open child"), computed once per
     # run from the whole children table by :meth:`scoped`, so no rule declares case dates.
-    open_child_ids: pd.Index | None = None
+    open_child_ids: pd.Index | None = field(default=None, compare=False)
 
     def scoped(self, tables: Mapping[str, pd.DataFrame]) -> AuditContext:
         """This context with the run's shared scope (the open children) worked out."""
@@ -264,7 +265,7 @@ class Tables(Mapping[str, pd.DataFrame]):
         found: dict[str, str] = {}
         for table, frame in self._frames.items():
             attrs = frame.attrs.get(WITHHELD)
-            for column in attrs[2] if attrs else ():
+            for column in attrs.columns if isinstance(attrs, Withheld) else ():
                 found.setdefault(column, f"{table}.{column}")
         return found
 

@@ -10,6 +10,8 @@ rule that quietly counts every visit as statutory.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 
@@ -24,11 +26,24 @@ class UndeclaredColumn(LookupError):
         self.rule, self.ref = rule, ref
 
 
-# Key in ``DataFrame.attrs`` of a rule's table view: (rule code, table, withheld columns).
-# pandas carries ``attrs`` through selections (``frame[mask]``, ``.loc``, ``reset_index``),
-# so rulekit helpers can tell "the input has no such column" from "the rule did not
-# declare it" on the rows a rule passes them.
+# Key in ``DataFrame.attrs`` of a rule's table view, holding a :class:`Withheld`. pandas
+# carries ``attrs`` through selections (``frame[mask]``, ``.loc``, ``reset_index``), so
+# rulekit helpers can tell "the input has no such column" from "the rule did not declare
+# it" on the rows a rule passes them.
 WITHHELD = "caseaudit.withheld"
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """The columns of ``table`` the input has and ``rule`` did not declare."""
+
+    rule: str
+    table: str
+    columns: frozenset[str]
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Withheld:
+        # pandas deep-copies attrs on every operation; this never changes, so share it.
+        return self
 
 
 def has_column(frame: pd.DataFrame, column: str) -> bool:
@@ -40,8 +55,8 @@ def has_column(frame: pd.DataFrame, column: str) -> bool:
     if column in frame.columns:
         return True
     withheld = frame.attrs.get(WITHHELD)
-    if withheld is not None and column in withheld[2]:
-        raise UndeclaredColumn(withheld[0], f"{withheld[1]}.{column}")
+    if isinstance(withheld, Withheld) and column in withheld.columns:
+        raise UndeclaredColumn(withheld.rule, f"{withheld.table}.{column}")
     return False
 
 
