@@ -263,10 +263,14 @@ class DatabaseSource:
         missing = [t for t in wanted if t.lower() not in by_lower]
         if missing:
             where = f"schema {self.schema}" if self.schema else "its default schema"
+            named = (
+                f"no SSD tables (such as {missing[0]})"
+                if len(missing) == len(wanted)
+                else f"no table {', '.join(missing)}"
+            )
             raise InputError(
-                f"{self.label}: no table {', '.join(missing)} in {where}. Run the SSD "
-                "scripts that build it, or name the schema holding the SSD tables "
-                "(schema = ... in the connection)."
+                f"{self.label}: {named} in {where}. Run the SSD scripts that build them, or "
+                "name the schema holding the SSD tables (schema = ... in the connection)."
             )
         return {t: by_lower[t.lower()] for t in wanted}
 
@@ -303,17 +307,18 @@ class DatabaseSource:
             conn = adbc.connect(self._adbc_uri())
         except adbc.Error as exc:
             raise InputError(f"{self.label}: {_first_line(str(exc), self._password())}") from exc
+        out = {}
         try:
-            out = {}
             with conn.cursor() as cursor:
                 for table, statement in selects.items():
-                    sql = str(statement.compile(dialect=engine.dialect))
-                    cursor.execute(sql)
-                    out[table] = cursor.fetch_arrow_table()
+                    try:
+                        cursor.execute(str(statement.compile(dialect=engine.dialect)))
+                        out[table] = cursor.fetch_arrow_table()
+                    except adbc.Error as exc:
+                        why = _first_line(_server_says(str(exc)), self._password())
+                        raise InputError(f"{self.label}: could not read {table}: {why}") from exc
             conn.rollback()
             return out
-        except adbc.Error as exc:
-            raise InputError(f"{self.label}: {_first_line(str(exc), self._password())}") from exc
         finally:
             conn.close()
 
@@ -391,6 +396,12 @@ def _reason(exc: Exception, password: str | None) -> str:
     """The driver's own first line (why it failed), never a password or a traceback."""
     original = getattr(exc, "orig", None) or exc
     return _first_line(str(original), password)
+
+
+def _server_says(message: str) -> str:
+    """The server's own words in an ADBC error, without the driver's prefix or the query."""
+    said = message.rsplit("ERROR:", 1)[-1]
+    return said.split("Query was:", 1)[0]
 
 
 def _first_line(message: str, password: str | None) -> str:

@@ -358,3 +358,33 @@ def test_queries_name_only_the_profiles_columns_quoted_by_each_dialect():
     sql = " ".join(str(statement.compile(dialect=postgresql.dialect())).split())
     assert '"ssd development".ssd_person."PERS_PERSON_ID" AS pers_person_id' in sql
     assert "forename" not in sql  # a column the profile does not read is never fetched
+
+
+def test_a_table_the_login_may_not_read_is_one_line_and_exit_3(
+    server, tmp_path, monkeypatch, capsys
+):
+    import sqlalchemy as sa
+
+    load_into(server.url("owner", postgres.OWNER_PASSWORD), ssd_frames(), schema="locked")
+    engine = sa.create_engine(server.url("owner", postgres.OWNER_PASSWORD))
+    with engine.begin() as conn:
+        conn.execute(sa.text("REVOKE SELECT ON locked.ssd_cin_visits FROM auditor"))
+    engine.dispose()
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        f'[connections.locked]\nurl = "{server.url()}"\npassword_env = "PW"\nschema = "locked"\n',
+        encoding="utf-8",
+    )
+    done = run_cli(
+        monkeypatch,
+        capsys,
+        "check",
+        "locked",
+        "--config",
+        str(config),
+        env={"PW": "auditor-fictional-pw"},
+    )
+    line = one_line_error(done)
+    assert line.endswith(
+        "could not read ssd_cin_visits: permission denied for table ssd_cin_visits"
+    )
