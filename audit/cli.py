@@ -15,9 +15,9 @@ from audit import __version__
 from audit.errors import CaseAuditError, UsageError
 
 if TYPE_CHECKING:
-    from audit.engine.config import AuditConfig
     from audit.history import History
     from audit.reports.model import Overview
+    from audit.settings import Settings
 
 log = logging.getLogger("caseaudit")
 log.addHandler(logging.NullHandler())  # stderr gets our one-line message, not a log record
@@ -192,7 +192,7 @@ def _delivery_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _open_history(config: AuditConfig, out: Path) -> History | None:
+def _open_history(config: Settings, out: Path) -> History | None:
     from audit.history import History
 
     return History.open(config.history_file(out)) if config.history_enabled else None
@@ -201,7 +201,9 @@ def _open_history(config: AuditConfig, out: Path) -> History | None:
 def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod
     from audit.publish import write_run
-    from audit.run import audit
+    from audit.reports.store import load_overview
+    from audit.run import audit_with, timed
+    from audit.settings import prepare
 
     today = date.today()
     if args.only_on_first_working_day and today != first_working_day(today):
@@ -210,23 +212,25 @@ def _run(args: argparse.Namespace) -> int:
     period = AuditPeriod.from_argument(args.period, today)
     log.info("audit of %s for %s started", _shown(args.input), period.label)
     with run_lock(args.out):
-        result = audit(args.input, period, _default_config(args.config), args.profile)
-        if args.email and result.config.email is None:
+        timings: dict[str, float] = {}
+        with timed(timings, "config"):
+            settings, rules = prepare(_default_config(args.config))
+        if args.email and settings.email is None:
             raise UsageError("--email needs an [email] section in the config file")
-        history = _open_history(result.config, args.out)
+        result = audit_with(settings, rules, args.input, period, args.profile, timings)
+        history = _open_history(settings, args.out)
         try:
             folder = write_run(result, args.out, history)
             delivered = 0
             if args.email:
-                assert result.overview is not None and result.config.email is not None
-                delivered = _deliver(result.config, result.overview, folder, history, args)
+                delivered = _deliver(settings, load_overview(folder), folder, history, args)
         finally:
             if history is not None:
                 history.close()
     log.info("audit of %s for %s written to %s", _shown(args.input), period.label, folder)
     for status in result.statuses:
         if status.status == "RAN":
-            rate = status.compliance
+            rate = result.rule_score(status).compliance
             shown = f"{rate:.0%}" if rate is not None else "n/a"
             counts = status.counts
             print(
@@ -252,7 +256,7 @@ def _shown(given: Path | str) -> str:
 def _send(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod
     from audit.reports.store import OVERVIEW_FILE, load_overview
-    from audit.run import prepare
+    from audit.settings import prepare
 
     period = AuditPeriod.from_argument(args.period, date.today())
     config, _rules = prepare(_default_config(args.config))
@@ -271,7 +275,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _deliver(
-    config: AuditConfig,
+    config: Settings,
     overview: Overview,
     folder: Path,
     history: History | None,
@@ -316,7 +320,7 @@ _NO_LOG = _NoLog()
 
 def _rules(args: argparse.Namespace) -> int:
     from audit.engine.docs import rules_markdown, rules_table
-    from audit.run import prepare
+    from audit.settings import prepare
 
     config, rules = prepare(_default_config(args.config))
     if args.markdown is not None:
@@ -324,7 +328,7 @@ def _rules(args: argparse.Namespace) -> int:
         args.markdown.write_text(rules_markdown(rules), encoding="utf-8")
         print(f"Wrote {args.markdown} ({len(rules)} rules)")
     else:
-        print(rules_table(rules, dict(config.rule_params)))
+        print(rules_table(rules, dict(config.rules.rule_params)))
     return 0
 
 
@@ -333,7 +337,7 @@ def _check(args: argparse.Namespace) -> int:
     from audit.load_summary import format_load_summary
     from audit.loader import load
     from audit.output import write_csv, writing
-    from audit.run import prepare
+    from audit.settings import prepare
 
     config, _rules = prepare(_default_config(args.config))
     result = load(

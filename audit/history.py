@@ -24,11 +24,10 @@ Tables (schema version 2):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,17 +35,19 @@ from types import TracebackType
 from typing import Any
 
 from audit import __version__
-from audit.engine.runner import ERROR, RAN, SKIPPED, compliance
+from audit.engine.runner import ERROR, RAN, SKIPPED
 from audit.errors import OutputError
 from audit.output import DIR_MODE, FILE_MODE
 from audit.period import AuditPeriod
-from audit.reports.model import Score, TrendPoint, rag
-from audit.run import AuditRun, input_files, team_compliance
-
-# What a run's row says about its rules.
-RUN_COMPLETE = "complete"  # every selected rule ran
-RUN_INCOMPLETE = "incomplete"  # some rule was skipped (its data was missing), none failed
-RUN_ERROR = "error"  # some rule raised or returned something malformed
+from audit.results import (
+    RUN_COMPLETE,
+    RUN_ERROR,
+    RUN_INCOMPLETE,
+    AuditRun,
+    Score,
+    Thresholds,
+    TrendPoint,
+)
 
 SENT, FAILED = "sent", "failed"
 OVERVIEW = "overview"  # the report_key of the organisation overview; teams use their slug
@@ -128,6 +129,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _TABLES = ("runs", "results", "rule_status", "deliveries")
+
+# One action a team was given: team, rule code, subject, child (as the team sees it), and
+# the month it was first not met ("" when new this month).
+ActionRecord = tuple[str, str, str, str, str]
 
 # A second run waiting for the first to finish writing: long enough for any real record().
 _BUSY_TIMEOUT_SECONDS = 30.0
@@ -255,28 +260,30 @@ class History:
 
     # ------------------------------------------------------------ recording a month
 
-    def record(self, run: AuditRun) -> None:
-        """Record the month, replacing whatever the history held for it, all or nothing."""
+    def record(self, run: AuditRun, actions: Iterable[ActionRecord] = ()) -> None:
+        """Record the month, replacing whatever the history held for it, all or nothing.
+
+        ``actions`` are the actions each team was given, as the reports cut them:
+        (team, rule code, subject, child as the team sees it, month first not met).
+        """
         period = run.period.label
         run_row = (
             period,
             run.started.isoformat(timespec="seconds"),
             json.dumps(_inputs(run), ensure_ascii=False),
-            config_hash(run),
-            run_status(run),
+            run.config_hash(),
+            run.status,
             __version__,
         )
         result_rows = [
-            (period, team, code, c["met"], c["not_met"], c["not_applicable"])
-            for team, rules in team_compliance(run.findings).items()
-            for code, c in rules.items()
+            (period, team, code, score.met, score.not_met, score.not_applicable)
+            for team, rules in run.team_rule_scores().items()
+            for code, score in rules.items()
         ]
         status_rows = [(period, s.code, s.status, s.reason) for s in run.statuses]
         action_rows = [
-            (period, team.team, a.rule_code, a.subject_id, a.child, a.since or period)
-            for team in (run.overview.teams if run.overview is not None else [])
-            for child in team.actions
-            for a in child.actions
+            (period, team, rule_code, subject_id, child, since or period)
+            for team, rule_code, subject_id, child, since in actions
         ]
         try:
             with self._transaction():
@@ -322,8 +329,7 @@ class History:
         end: AuditPeriod | str,
         months: int = 6,
         *,
-        green: float,
-        amber: float,
+        thresholds: Thresholds,
     ) -> list[TrendPoint]:
         """The ``months`` calendar months ending at ``end``, oldest first.
 
@@ -336,7 +342,7 @@ class History:
             "WHERE team = ? AND rule_code = ? AND period BETWEEN ? AND ?",
             (team, rule_code, window[0], window[-1]),
         )
-        found = {p: _score(m, n, na, green, amber) for p, m, n, na in rows}
+        found = {p: Score.of(m, n, na, thresholds) for p, m, n, na in rows}
         return [TrendPoint(p, found.get(p)) for p in window]
 
     def org_trend(
@@ -345,8 +351,7 @@ class History:
         end: AuditPeriod | str,
         months: int = 6,
         *,
-        green: float,
-        amber: float,
+        thresholds: Thresholds,
     ) -> dict[str, list[TrendPoint]]:
         """Per recommendation, the organisation's trend over all teams.
 
@@ -372,7 +377,7 @@ class History:
             points = []
             for period in window:
                 counts = totals.get((recommendation, period))
-                score = _score(*counts, green, amber) if counts else None
+                score = Score.of(*counts, thresholds) if counts else None
                 points.append(TrendPoint(period, score))
             trends[recommendation] = points
         return trends
@@ -383,8 +388,7 @@ class History:
         rule_code: str,
         period: AuditPeriod | str,
         *,
-        green: float,
-        amber: float,
+        thresholds: Thresholds,
     ) -> TrendPoint | None:
         """The team's score in the latest audited month before ``period``.
 
@@ -406,15 +410,14 @@ class History:
         if row is None:
             return TrendPoint(previous, None)
         met, not_met, not_applicable = row
-        return TrendPoint(previous, _score(met, not_met, not_applicable, green, amber))
+        return TrendPoint(previous, Score.of(met, not_met, not_applicable, thresholds))
 
     def previous_total(
         self,
         team: str | None,
         period: AuditPeriod | str,
         *,
-        green: float,
-        amber: float,
+        thresholds: Thresholds,
     ) -> TrendPoint | None:
         """The team's (None: every team's) overall score in the latest audited month before
         ``period``, over every rule that ran then; None when no earlier month was audited."""
@@ -431,7 +434,7 @@ class History:
         ).fetchone()
         if not row[3]:
             return TrendPoint(previous, None)
-        return TrendPoint(previous, _score(row[0], row[1], row[2], green, amber))
+        return TrendPoint(previous, Score.of(row[0], row[1], row[2], thresholds))
 
     def previous_period(self, period: AuditPeriod | str) -> str | None:
         """The latest audited month before ``period``, or None."""
@@ -514,37 +517,8 @@ class History:
 # ---------------------------------------------------------------- helpers
 
 
-def config_hash(run: AuditRun) -> str:
-    """sha256 of the canonical JSON of the configuration in force.
-
-    The config file's own path is left out: moving ``audit.toml`` does not change what was
-    audited, and the hash is there to tell whether two months are comparable.
-    """
-    effective = dict(run.config.effective(run.rules))
-    effective.pop("config_file", None)
-    canonical = json.dumps(
-        effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def run_status(run: AuditRun) -> str:
-    statuses = {s.status for s in run.statuses}
-    if ERROR in statuses:
-        return RUN_ERROR
-    return RUN_INCOMPLETE if SKIPPED in statuses else RUN_COMPLETE
-
-
 def _inputs(run: AuditRun) -> list[dict[str, Any]]:
-    return [
-        {"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"]}
-        for f in input_files(run.loaded)
-    ]
-
-
-def _score(met: int, not_met: int, not_applicable: int, green: float, amber: float) -> Score:
-    rate = compliance(met, not_met)
-    return Score(met, not_met, not_applicable, rate, rag(rate, green, amber))
+    return [{"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"]} for f in run.inputs]
 
 
 def _label(period: AuditPeriod | str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit.loader import LoadResult
-from audit.reports.model import PROFILE_NAMES
+from audit.profiles import PROFILE_NAMES
 
 
 def format_load_summary(result: LoadResult) -> str:

@@ -21,13 +21,14 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from audit.history import History
 from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
-
-if TYPE_CHECKING:
-    from audit.history import History
-    from audit.run import AuditRun
+from audit.reports import write_reports
+from audit.reports.model import action_records
+from audit.reports.store import save_overview
+from audit.results import AuditRun, run_record
+from audit.run import timed, write_findings, write_json
 
 _STAGING = ".staging-"
 _ASIDE = ".old-"
@@ -45,22 +46,18 @@ def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> 
     is recorded only once every file is in place, so a failed run leaves the history as it
     was. Returns the month's folder.
     """
-    from audit.reports import write_reports
-    from audit.reports.store import save_overview
-    from audit.run import _timed, _write_json, run_record, write_findings
-
     final = out_root / run.period.label
     with writing("the month", final):
         private_dir(out_root)
         staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}{_STAGING}", dir=out_root))
     try:
-        with _timed(run.timings, "write"):
+        with timed(run.timings, "write"):
             write_findings(run.findings, staging / "findings.csv")
             write_csv(run.loaded.issues(), staging / "data_quality.csv")
-        with _timed(run.timings, "reports"):
-            run.overview = write_reports(run, staging, history)
-            save_overview(run.overview, staging)
-        _write_json(run_record(run), staging / "run.json")
+        with timed(run.timings, "reports"):
+            overview = write_reports(run, staging, history)
+            save_overview(overview, staging)
+        write_json(run_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)
         publish(staging, final)
     except BaseException as exc:
@@ -69,7 +66,7 @@ def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> 
             raise cannot_write("the month", final, exc) from exc
         raise
     if history is not None:
-        history.record(run)
+        history.record(run, action_records(overview))
     return final
 
 

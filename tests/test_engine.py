@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit.engine.config import build_config, make_params
+from audit.engine.config import make_params
 from audit.engine.registry import RuleLoadError, discover_rules
 from audit.engine.runner import run_rule, run_rules
 from audit.errors import UsageError
@@ -23,6 +23,7 @@ from audit.rulekit import (
     judge,
     recommendation_titles,
 )
+from audit.settings import build_settings
 from tests.rule_cases import load_case_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,14 +178,14 @@ def test_a_rule_file_that_fails_to_import_is_a_loud_error(tmp_path):
 )
 def test_config_errors_name_the_valid_choices(raw, message):
     with pytest.raises(UsageError, match=message):
-        build_config(raw, None, RULES)
+        build_settings(raw, None, RULES)
 
 
 def test_config_selects_rules_by_code_or_name_and_excludes():
-    config = build_config({"select": ["IDN01", "ethnicity_recorded"]}, None, RULES)
-    assert [r.code for r in config.selected(RULES)] == ["IDN01"]
-    config = build_config({"exclude": ["ethnicity_recorded"]}, None, RULES)
-    assert "IDN01" not in [r.code for r in config.selected(RULES)]
+    config = build_settings({"select": ["IDN01", "ethnicity_recorded"]}, None, RULES)
+    assert [r.code for r in config.rules.selected(RULES)] == ["IDN01"]
+    config = build_settings({"exclude": ["ethnicity_recorded"]}, None, RULES)
+    assert "IDN01" not in [r.code for r in config.rules.selected(RULES)]
 
 
 def test_rule_parameters_are_type_checked_against_the_params_class():

@@ -20,10 +20,11 @@ from audit.engine.runner import RuleStatus
 from audit.history import FAILED, SCHEMA_VERSION, SENT, History, HistoryError, TrendPoint
 from audit.period import AuditPeriod
 from audit.reports.model import Score
-from audit.run import AuditRun, audit
+from audit.results import AuditRun, Thresholds
+from audit.run import audit
 
 ROOT = Path(__file__).resolve().parents[1]
-RAG = {"green": 0.9, "amber": 0.8}
+RAG = Thresholds(green=0.9, amber=0.8, min_judged=0)
 JUL, AUG, SEP = (AuditPeriod.parse(p) for p in ("2026-07", "2026-08", "2026-09"))
 TABLES = ("schema_version", "runs", "results", "rule_status", "deliveries")
 
@@ -114,19 +115,21 @@ def test_two_months_make_a_trend_with_a_gap_not_a_zero_for_the_month_not_audited
         history.record(runs["2026-09"])
         history.record(runs["2026-07"])
         assert history.periods() == ["2026-07", "2026-09"]
-        north = history.team_trend("North", "SEE01", SEP, months=3, **RAG)
+        north = history.team_trend("North", "SEE01", SEP, months=3, thresholds=RAG)
         assert north == [
             TrendPoint("2026-07", score(1, 1)),
             TrendPoint("2026-08", None),
             TrendPoint("2026-09", score(2, 0)),
         ]
         assert north[0].score is not None and north[0].score.rag == "red"
-        six = history.team_trend("South", "SEE01", "2026-09", **RAG)
+        six = history.team_trend("South", "SEE01", "2026-09", thresholds=RAG)
         assert [p.period for p in six] == [f"2026-{m:02d}" for m in range(4, 10)]
         assert [p.score for p in six] == [None, None, None, score(1, 0), None, score(0, 1)]
         # A rule that was skipped (no first_language column) has no results: gaps only.
         assert history.rule_statuses(SEP)["IDN02"][0] == "SKIPPED"
-        assert all(p.score is None for p in history.team_trend("North", "IDN02", SEP, **RAG))
+        assert all(
+            p.score is None for p in history.team_trend("North", "IDN02", SEP, thresholds=RAG)
+        )
 
 
 def test_the_organisation_trend_sums_each_recommendations_rules_over_all_teams(runs, db):
@@ -135,7 +138,7 @@ def test_the_organisation_trend_sums_each_recommendations_rules_over_all_teams(r
     with History.open(db) as history:
         history.record(runs["2026-07"])
         history.record(run)
-        trends = history.org_trend(recommendations, SEP, months=3, **RAG)
+        trends = history.org_trend(recommendations, SEP, months=3, thresholds=RAG)
     assert list(trends) == list(dict.fromkeys(recommendations.values()))
     # Expected from the run's own per-rule totals, independently of the per-team rows.
     ran = [s for s in run.statuses if s.status == "RAN" and recommendations[s.code] == "xi"]
@@ -155,11 +158,13 @@ def test_previous_score_is_the_latest_audited_month_before_and_names_it(runs, db
     with History.open(db) as history:
         history.record(runs["2026-07"])
         history.record(runs["2026-09"])
-        assert history.previous_score("North", "SEE01", SEP, **RAG) == TrendPoint(
+        assert history.previous_score("North", "SEE01", SEP, thresholds=RAG) == TrendPoint(
             "2026-07", score(1, 1)
         )
-        assert history.previous_score("North", "SEE01", JUL, **RAG) is None
-        assert history.previous_score("Nowhere", "SEE01", SEP, **RAG) == TrendPoint("2026-07", None)
+        assert history.previous_score("North", "SEE01", JUL, thresholds=RAG) is None
+        assert history.previous_score("Nowhere", "SEE01", SEP, thresholds=RAG) == TrendPoint(
+            "2026-07", None
+        )
 
 
 # ---------------------------------------------------------------- replacing a month
@@ -173,7 +178,7 @@ def test_rerunning_a_month_replaces_its_rows_without_duplicates(runs, db):
         history.record(runs["corrected"])
         after = snapshot(db)
         assert history.periods() == ["2026-07", "2026-09"]
-        assert history.team_trend("South", "SEE01", SEP, months=1, **RAG) == [
+        assert history.team_trend("South", "SEE01", SEP, months=1, thresholds=RAG) == [
             TrendPoint("2026-09", score(1, 0))
         ]
 

@@ -27,8 +27,9 @@ from audit.contract import UNALLOCATED_TEAM
 from audit.period import AuditPeriod
 from audit.reports import write_reports
 from audit.reports.model import OTHER_TEAM_CHILD, OTHER_TEAM_WORKER, Overview
+from audit.results import AuditRun
 from audit.rulekit import NOT_MET
-from audit.run import AuditRun, audit
+from audit.run import audit
 from audit.sample import generate_authority, write_workbook
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_cases" / "authority.xlsx"
@@ -66,7 +67,7 @@ def written(request, authority: Path, tmp_path_factory: pytest.TempPathFactory) 
     config = tmp_path_factory.mktemp("config") / "audit.toml"
     config.write_text(f"show_names = {str(request.param).lower()}\n", encoding="utf-8")
     run = audit(authority, AuditPeriod.parse(PERIOD), config)
-    assert run.config.show_names is request.param
+    assert run.show_names is request.param
     overview = write_reports(run, folder)
     return Written(run, overview, folder, request.param)
 

@@ -11,11 +11,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from audit.engine.config import build_config
 from audit.engine.registry import discover_rules
 from audit.errors import InputError, UsageError
 from audit.period import AuditPeriod
 from audit.run import audit
+from audit.settings import build_settings
 
 CONFIG = """
 [tables]
@@ -114,9 +114,9 @@ def test_a_mapped_export_is_audited_with_its_own_names_and_values(mapped):
 def test_a_typo_in_the_mapping_is_an_error_naming_the_valid_choices():
     rules = discover_rules()
     with pytest.raises(UsageError, match=r"unknown column 'visit_dat'\. Valid columns: visit_id"):
-        build_config({"mapping": {"visits": {"visit_dat": "Date"}}}, None, rules)
+        build_settings({"mapping": {"visits": {"visit_dat": "Date"}}}, None, rules)
     with pytest.raises(UsageError, match=r"unknown table 'visit'\. Valid tables: children"):
-        build_config({"tables": {"visit": "Visits"}}, None, rules)
+        build_settings({"tables": {"visit": "Visits"}}, None, rules)
 
 
 def test_an_unmapped_required_column_names_the_mapping_section(mapped, tmp_path):
@@ -133,7 +133,7 @@ def test_an_unmapped_required_column_names_the_mapping_section(mapped, tmp_path)
 
 def test_run_json_and_overview_say_which_source_fed_each_rule(mapped):
     from audit.reports.model import build_overview
-    from audit.run import run_record
+    from audit.results import run_record
 
     export, config = mapped
     run = audit(export, AuditPeriod.parse("2026-09"), config)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from audit.reports.headline import compare, scope_words
-from audit.reports.model import RuleInfo, Score, TrendPoint, rated
+from audit.reports.model import RuleInfo, Score, Thresholds, TrendPoint
 
 
 def _score(met: int, not_met: int, min_judged: int = 5) -> Score:
-    return rated(met, not_met, 0, 0.9, 0.8, min_judged)
+    return Score.of(met, not_met, 0, Thresholds(green=0.9, amber=0.8, min_judged=min_judged))
 
 
 @pytest.mark.parametrize(

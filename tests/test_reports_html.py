@@ -28,6 +28,7 @@ from audit.reports.html import (
 )
 from audit.reports.model import Action, ChildActions, Overview, Score, build_overview
 from audit.reports.svg import compliance_chart
+from audit.results import Thresholds
 from audit.run import audit
 
 XSS = "<script>alert(1)</script>"
@@ -376,8 +377,7 @@ def test_the_chart_escapes_titles_and_says_no_data_in_words():
     svg = compliance_chart(
         {"AAA01": Score(1, 1, 0, 0.5, "red"), "BBB02": Score(0, 0, 3)},
         {"AAA01": "<b>bold</b> & title", "BBB02": "never judged"},
-        0.9,
-        0.8,
+        Thresholds(green=0.9, amber=0.8),
     )
     assert isinstance(svg, Markup)
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; title" in svg and "<b>" not in svg

@@ -17,8 +17,9 @@ from audit.errors import InputError
 from audit.period import AuditPeriod
 from audit.reports.model import Action, ChildActions, Overview, build_overview
 from audit.reports.workbook import write_workbooks
+from audit.results import AuditRun
 from audit.rulekit import NOT_MET
-from audit.run import AuditRun, audit
+from audit.run import audit
 
 HEADERS = [
     "Child",

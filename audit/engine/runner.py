@@ -71,15 +71,6 @@ class RuleStatus:
     subject_rows: int = 0  # rows of the rule's input tables, for throughput figures
     tables: list[str] = field(default_factory=list)  # the input tables the rule read
 
-    @property
-    def compliance(self) -> float | None:
-        return compliance(self.counts[MET], self.counts[NOT_MET])
-
-
-def compliance(met: int, not_met: int) -> float | None:
-    """met / (met + not met); None when nothing was judged (never shown as 100 %)."""
-    return met / (met + not_met) if met + not_met else None
-
 
 # ---------------------------------------------------------------- requirements
 

@@ -25,7 +25,8 @@ from audit.output import open_private, private_dir
 from audit.period import AuditPeriod
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import Headline, overview_headline, team_headline
-from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport, rated
+from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport
+from audit.results import combined
 
 OVERVIEW_KEY = "overview"
 
@@ -151,14 +152,7 @@ def overview_message(
     teams_without_recipients: Sequence[str],
 ) -> EmailMessage:
     """The organisation overview for the QA leads, naming the teams nobody was sent."""
-    overall = rated(
-        sum(s.met for s in overview.rule_totals.values()),
-        sum(s.not_met for s in overview.rule_totals.values()),
-        sum(s.not_applicable for s in overview.rule_totals.values()),
-        overview.green,
-        overview.amber,
-        overview.min_judged,
-    )
+    overall = combined(overview.rule_totals.values(), overview.thresholds)
     headline = overview_headline(overview, overall)
     in_data = {t.team for t in overview.teams}
     unknown = sorted(t for t in settings.teams if t not in in_data)

@@ -21,6 +21,13 @@ from audit.reader import Grid, read_grid, read_grids, require_whole_rows, table_
 from audit.table_source import TableSource
 
 PROFILES = ("auto", "canonical", "annex-a", "ssd", "ssda903")
+# How the reports and `caseaudit check` name the source each profile reads.
+PROFILE_NAMES = {
+    "canonical": "caseaudit tables",
+    "annex-a": "Ofsted Annex A",
+    "ssd": "the DfE Standard Safeguarding Dataset",
+    "ssda903": "the DfE SSDA903 return (children looked after)",
+}
 
 Found = dict[str, tuple[Path, str | None]]  # sheet or file key -> (file, sheet name or None)
 

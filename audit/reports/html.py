@@ -29,8 +29,9 @@ from markupsafe import Markup, escape
 from audit.output import open_private, private_dir
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
-from audit.reports.model import Overview, Score, TeamReport, TrendPoint, rated
+from audit.reports.model import Overview, Score, TeamReport, TrendPoint
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
+from audit.results import combined
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
 KIND_LABELS = {
@@ -100,7 +101,7 @@ def environment() -> Environment:
 
 
 def render_index(env: Environment, overview: Overview) -> str:
-    overall = combined(overview.rule_totals.values(), overview)
+    overall = combined(overview.rule_totals.values(), overview.thresholds)
     return env.get_template("index.html.j2").render(
         ov=overview,
         month=month_name(overview.period),
@@ -119,8 +120,7 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
     chart = compliance_chart(
         {code: team.scores.get(code, Score()) for code in ran},
         {r.code: r.title for r in overview.ran},
-        overview.green,
-        overview.amber,
+        overview.thresholds,
         label=f"Compliance per check, {team.team}, {month_name(team.period)}",
     )
     trends = team_trend_table(overview, team)
@@ -137,7 +137,9 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         fix=fix_first(team),
         by_check=_by_check(team),
         new_outstanding=new_and_outstanding(team),
-        worker_totals=[combined(scores.values(), overview) for _worker, scores in team.workers],
+        worker_totals=[
+            combined(scores.values(), overview.thresholds) for _worker, scores in team.workers
+        ],
     )
 
 
@@ -305,14 +307,6 @@ def _by_check(team: TeamReport) -> dict[str, list[tuple[str, int, int]]]:
             _, _, count = listed.get(place, (child.child, place, 0))
             listed[place] = (child.child, place, count + 1)
     return {code: list(children.values()) for code, children in out.items()}
-
-
-def combined(scores: Iterable[Score], overview: Overview) -> Score:
-    """One score over several: counts added, compliance recomputed and banded from them."""
-    met = not_met = na = 0
-    for score in scores:
-        met, not_met, na = met + score.met, not_met + score.not_met, na + score.not_applicable
-    return rated(met, not_met, na, overview.green, overview.amber, overview.min_judged)
 
 
 def kind_label(kind: str) -> str:

@@ -8,36 +8,48 @@ children, and a worker from another team is shown as such, never by ID or name.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from audit import __version__
 from audit.contract import UNALLOCATED_TEAM
-from audit.engine.runner import RAN, compliance
+from audit.engine.runner import RAN, RuleStatus
+from audit.history import ActionRecord, History
+from audit.period import AuditPeriod
+from audit.profiles import PROFILE_NAMES
+from audit.results import (
+    RAG_LABELS,
+    TOO_FEW_LABEL,
+    AuditRun,
+    Score,
+    Tally,
+    Thresholds,
+    TrendPoint,
+    fed_by,
+    whole_percent,
+)
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, recommendation_titles
 
-PROFILE_NAMES = {
-    "canonical": "caseaudit tables",
-    "annex-a": "Ofsted Annex A",
-    "ssd": "the DfE Standard Safeguarding Dataset",
-    "ssda903": "the DfE SSDA903 return (children looked after)",
-}
-
-if TYPE_CHECKING:
-    from audit.history import History
-    from audit.run import AuditRun
+# Names the reports and mail import from here; they are defined with the run's results.
+__all__ = [
+    "PROFILE_NAMES",
+    "RAG_LABELS",
+    "TOO_FEW_LABEL",
+    "Score",
+    "Thresholds",
+    "TrendPoint",
+    "whole_percent",
+]
 
 TREND_MONTHS = 6
 
 OTHER_TEAM_WORKER = "worker in another team"
 OTHER_TEAM_CHILD = "child in another team"
-RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No data"}
 
 
 SLUG_MAX = 60  # far below the 255 bytes a file name may have, leaving room for "-2.xlsx"
@@ -49,91 +61,6 @@ def slug(team: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode()
     plain = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return plain[:SLUG_MAX].rstrip("-") or "team"
-
-
-# Below this many judged records a figure is shown with its counts but not given a band.
-MIN_JUDGED = 5
-TOO_FEW_LABEL = "Too few to rate"
-
-
-def whole_percent(rate: float) -> int:
-    """The percentage a reader sees, rounded half up (0.895 -> 90).
-
-    The RAG band is decided on this same figure, so "90%" is never shown as Amber beside
-    another "90%" shown as Green. Rounding to 6 places first undoes the binary error in
-    values such as 179/200 * 100 = 89.49999999999999.
-    """
-    return math.floor(round(rate * 100, 6) + 0.5)
-
-
-def rag(
-    rate: float | None,
-    green: float,
-    amber: float,
-    *,
-    judged: int | None = None,
-    min_judged: int = 0,
-) -> str | None:
-    """The band of the figure as printed; None with no data or too few judged records."""
-    if rate is None or (judged is not None and judged < min_judged):
-        return None
-    shown = whole_percent(rate)
-    return (
-        "green"
-        if shown >= round(green * 100, 6)
-        else "amber"
-        if shown >= round(amber * 100, 6)
-        else "red"
-    )
-
-
-def rated(
-    met: int, not_met: int, not_applicable: int, green: float, amber: float, min_judged: int
-) -> Score:
-    """A score from counts, banded on its printed figure, unrated below ``min_judged``."""
-    rate = compliance(met, not_met)
-    band = rag(rate, green, amber, judged=met + not_met, min_judged=min_judged)
-    return Score(met, not_met, not_applicable, rate, band)
-
-
-@dataclass(frozen=True)
-class Score:
-    """Counts and compliance for one rule, team, worker or recommendation."""
-
-    met: int = 0
-    not_met: int = 0
-    not_applicable: int = 0
-    compliance: float | None = None
-    rag: str | None = None
-
-    @property
-    def judged(self) -> int:
-        return self.met + self.not_met
-
-    @property
-    def too_few(self) -> bool:
-        """A figure exists but on too few records to be given a band."""
-        return self.compliance is not None and self.rag is None
-
-    @property
-    def rag_label(self) -> str:
-        return TOO_FEW_LABEL if self.too_few else RAG_LABELS[self.rag]
-
-    @property
-    def whole(self) -> int | None:
-        return None if self.compliance is None else whole_percent(self.compliance)
-
-    @property
-    def percent(self) -> str:
-        return "–" if self.compliance is None else f"{whole_percent(self.compliance)}%"
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One audited month of a trend; ``score`` None means no data that month (a gap)."""
-
-    period: str
-    score: Score | None
 
 
 @dataclass(frozen=True)
@@ -219,10 +146,8 @@ class Overview:
     recommendation_totals: dict[str, Score]
     load_summary: list[dict[str, Any]]
     rejection_reasons: list[tuple[str, str, int]]  # (table, reason, rows)
-    green: float
-    amber: float
+    thresholds: Thresholds
     show_names: bool
-    min_judged: int = MIN_JUDGED
     version: str = __version__
     generated: str = ""
     source: str = ""  # how the input was read: "Ofsted Annex A", "caseaudit tables", ...
@@ -237,9 +162,19 @@ class Overview:
         """A score from elsewhere (the history) banded by this report's rules."""
         if score is None:
             return None
-        return rated(
-            score.met, score.not_met, score.not_applicable, self.green, self.amber, self.min_judged
-        )
+        return Score.of(score.met, score.not_met, score.not_applicable, self.thresholds)
+
+    @property
+    def green(self) -> float:
+        return self.thresholds.green
+
+    @property
+    def amber(self) -> float:
+        return self.thresholds.amber
+
+    @property
+    def min_judged(self) -> int:
+        return self.thresholds.min_judged
 
     def rule(self, code: str) -> RuleInfo:
         return next(r for r in self.rules if r.code == code)
@@ -271,31 +206,41 @@ def build_overview(run: AuditRun, history: History | None = None) -> Overview:
     return overview
 
 
+def action_records(overview: Overview) -> list[ActionRecord]:
+    """Every action the teams were given this month, as the history keeps them."""
+    return [
+        (team.team, a.rule_code, a.subject_id, a.child, a.since)
+        for team in overview.teams
+        for child in team.actions
+        for a in child.actions
+    ]
+
+
 def add_trends(overview: Overview, history: History) -> None:
     """Earlier months from the history, this month from the run in hand."""
-    from audit.period import AuditPeriod
-
     previous = AuditPeriod.parse(overview.period).previous()
-    thresholds = {"green": overview.green, "amber": overview.amber}
+    thresholds = overview.thresholds
 
     def rerated(point: TrendPoint) -> TrendPoint:
         return TrendPoint(point.period, overview.rerate(point.score))
 
     for team in overview.teams:
         for code, score in team.scores.items():
-            earlier = history.team_trend(team.team, code, previous, TREND_MONTHS - 1, **thresholds)
+            earlier = history.team_trend(
+                team.team, code, previous, TREND_MONTHS - 1, thresholds=thresholds
+            )
             team.trends[code] = [rerated(p) for p in earlier] + [TrendPoint(overview.period, score)]
-            before = history.previous_score(team.team, code, overview.period, **thresholds)
+            before = history.previous_score(team.team, code, overview.period, thresholds=thresholds)
             if before is not None:
                 change = points_change(score, overview.rerate(before.score), overview.min_judged)
                 if change is not None:
                     team.changes[code] = (before.period, change)
-        before_total = history.previous_total(team.team, overview.period, **thresholds)
+        before_total = history.previous_total(team.team, overview.period, thresholds=thresholds)
         team.previous_overall = None if before_total is None else rerated(before_total)
-    org_before = history.previous_total(None, overview.period, **thresholds)
+    org_before = history.previous_total(None, overview.period, thresholds=thresholds)
     overview.previous_overall = None if org_before is None else rerated(org_before)
     rec_of = {r.code: r.recommendation for r in overview.rules}
-    earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, **thresholds)
+    earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, thresholds=thresholds)
     for rec, score in overview.recommendation_totals.items():
         overview.org_trends[rec] = [
             *(rerated(p) for p in earlier_org.get(rec, [])),
@@ -314,11 +259,10 @@ def points_change(now: Score | None, then: Score | None, min_judged: int) -> flo
 
 
 def _build_overview(run: AuditRun) -> Overview:
-    green, amber = run.config.green, run.config.amber
     rules = [_rule_info(run, status) for status in run.statuses]
-    rec_of = {r.code: r.recommendation for r in rules}
-    findings = _labelled(run, rec_of)
-    counter = _Counter(findings, green, amber, run.config.min_judged)
+    findings = _labelled(run)
+    counter = run.tally
+    workers = _workers_by_team(findings, run.thresholds)
 
     teams_present = set(findings["team"].dropna())
     teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna())
@@ -332,9 +276,9 @@ def _build_overview(run: AuditRun) -> Overview:
                 slug=name,
                 period=run.period.label,
                 scores=counter.scores(("team", team), "rule_code"),
-                recommendation_scores=counter.scores(("team", team), "rec"),
+                recommendation_scores=counter.scores(("team", team), "recommendation"),
                 overall=counter.total(("team", team)),
-                workers=counter.workers(team),
+                workers=workers.get(team, []),
                 actions=actions.get(team, []),
                 data_quality=data_quality.get(team, []),
             )
@@ -354,7 +298,7 @@ def _build_overview(run: AuditRun) -> Overview:
         teams=teams,
         rules=rules,
         rule_totals=counter.scores(None, "rule_code"),
-        recommendation_totals=counter.scores(None, "rec"),
+        recommendation_totals=counter.scores(None, "recommendation"),
         recommendations=recommendation_titles(run.rules),
         load_summary=[
             {
@@ -368,10 +312,8 @@ def _build_overview(run: AuditRun) -> Overview:
             for name, t in run.loaded.loads.items()
         ],
         rejection_reasons=reasons,
-        green=green,
-        amber=amber,
-        show_names=run.config.show_names,
-        min_judged=run.config.min_judged,
+        thresholds=run.thresholds,
+        show_names=run.show_names,
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
         source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
     )
@@ -390,13 +332,12 @@ def _team_slugs(teams: set[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _labelled(run: AuditRun, rec_of: dict[str, str]) -> pd.DataFrame:
-    """The findings with what a team may see: its recommendation, and the worker and child
-    as that team may show them (another team's worker or child is never named)."""
+def _labelled(run: AuditRun) -> pd.DataFrame:
+    """The findings with the worker and child as their team may see them (another team's
+    worker or child is never named)."""
     findings = run.findings.copy()
-    findings["rec"] = findings["rule_code"].map(rec_of)
     worker_team = _worker_teams(run)
-    names = _worker_names(run) if run.config.show_names else {}
+    names = _worker_names(run) if run.show_names else {}
     home = findings["worker_id"].map(worker_team).astype("string")
     foreign_worker = home.notna() & (home != findings["team"])
     named = findings["worker_id"].map(names).astype("string")
@@ -414,75 +355,20 @@ def _labelled(run: AuditRun, rec_of: dict[str, str]) -> pd.DataFrame:
     return findings
 
 
-class _Counter:
-    """Met / not met / n/a counts for any grouping, from one pass over the findings."""
-
-    def __init__(self, findings: pd.DataFrame, green: float, amber: float, min_judged: int) -> None:
-        self.green, self.amber, self.min_judged = green, amber, min_judged
-        self.findings = findings
-        self._cache: dict[tuple[str, ...], pd.DataFrame] = {}
-        self._workers: dict[str, list[tuple[str, dict[str, Score]]]]
-
-    def _counts(self, keys: tuple[str, ...]) -> pd.DataFrame:
-        if keys not in self._cache:
-            if self.findings.empty:
-                counts = pd.DataFrame(columns=[MET, NOT_MET, NOT_APPLICABLE])
-            else:
-                counts = (
-                    self.findings.groupby([*keys, "outcome"], observed=True)
-                    .size()
-                    .unstack("outcome", fill_value=0)
-                    .reindex(columns=[MET, NOT_MET, NOT_APPLICABLE], fill_value=0)
-                )
-            self._cache[keys] = counts
-        return self._cache[keys]
-
-    def _score(self, met: int, not_met: int, na: int) -> Score:
-        return rated(met, not_met, na, self.green, self.amber, self.min_judged)
-
-    def _rows(self, counts: pd.DataFrame) -> dict[Any, Score]:
-        return {
-            key: self._score(int(m), int(n), int(a))
-            for key, m, n, a in zip(
-                counts.index, counts[MET], counts[NOT_MET], counts[NOT_APPLICABLE], strict=True
-            )
-        }
-
-    def scores(self, where: tuple[str, str] | None, by: str) -> dict[str, Score]:
-        """Scores per ``by`` value, for all findings or those of one team."""
-        if where is None:
-            return {str(k): v for k, v in self._rows(self._counts((by,))).items()}
-        column, value = where
-        counts = self._counts((column, by))
-        if value not in counts.index.get_level_values(0):
-            return {}
-        return {str(k): v for k, v in self._rows(counts.xs(value, level=0)).items()}
-
-    def total(self, where: tuple[str, str]) -> Score:
-        column, value = where
-        counts = self._counts((column,))
-        if value not in counts.index:
-            return self._score(0, 0, 0)
-        row = counts.loc[value]
-        return self._score(int(row[MET]), int(row[NOT_MET]), int(row[NOT_APPLICABLE]))
-
-    def workers(self, team: str) -> list[tuple[str, dict[str, Score]]]:
-        """Per worker (as the team may see them), per rule; built once for every team."""
-        if not hasattr(self, "_workers"):
-            counts = self._counts(("team", "worker_label", "rule_code"))
-            nested: dict[str, dict[str, dict[str, Score]]] = {}
-            for (t, label, code), m, n, a in zip(
-                counts.index,
-                counts[MET],
-                counts[NOT_MET],
-                counts[NOT_APPLICABLE],
-                strict=True,
-            ):
-                nested.setdefault(str(t), {}).setdefault(str(label), {})[str(code)] = self._score(
-                    int(m), int(n), int(a)
-                )
-            self._workers = {t: sorted(w.items()) for t, w in nested.items()}
-        return self._workers.get(team, [])
+def _workers_by_team(
+    findings: pd.DataFrame, thresholds: Thresholds
+) -> dict[str, list[tuple[str, dict[str, Score]]]]:
+    """Per team, each worker (as the team may see them) with a score per rule."""
+    tally = Tally(findings, thresholds)
+    counts = tally.counts(("team", "worker_label", "rule_code"))
+    nested: dict[str, dict[str, dict[str, Score]]] = {}
+    for (team, label, code), m, n, a in zip(
+        counts.index, counts[MET], counts[NOT_MET], counts[NOT_APPLICABLE], strict=True
+    ):
+        nested.setdefault(str(team), {}).setdefault(str(label), {})[str(code)] = tally.score(
+            int(m), int(n), int(a)
+        )
+    return {team: sorted(workers.items()) for team, workers in nested.items()}
 
 
 def _actions_by_team(
@@ -527,11 +413,9 @@ def _actions_by_team(
     }
 
 
-def _rule_info(run: AuditRun, status: Any) -> RuleInfo:
-    from audit.run import fed_by
-
+def _rule_info(run: AuditRun, status: RuleStatus) -> RuleInfo:
     rule = next(r for r in run.rules if r.code == status.code)
-    params = run.config.params_for(rule)
+    params = run.rule_config.params_for(rule)
     return RuleInfo(
         code=rule.code,
         name=rule.name,

@@ -19,6 +19,7 @@ from audit.reports.model import (
     TeamReport,
     TrendPoint,
 )
+from audit.results import Thresholds
 
 OVERVIEW_FILE = "overview.json"
 
@@ -41,6 +42,10 @@ def _plain(value: Any) -> Any:
 
 def load_overview(folder: Path) -> Overview:
     data = json.loads((folder / OVERVIEW_FILE).read_text(encoding="utf-8"))
+    # Months written before the thresholds travelled together hold green and amber apart.
+    rag = data.pop("thresholds", None) or {
+        k: data.pop(k) for k in ("green", "amber", "min_judged") if k in data
+    }
     return Overview(
         **{
             **data,
@@ -49,6 +54,7 @@ def load_overview(folder: Path) -> Overview:
             "rule_totals": _scores(data["rule_totals"]),
             "recommendation_totals": _scores(data["recommendation_totals"]),
             "rejection_reasons": [tuple(r) for r in data["rejection_reasons"]],
+            "thresholds": Thresholds(**rag),
             "org_trends": _trends(data["org_trends"]),
             "previous_overall": _point(data.get("previous_overall")),
         }

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from audit.reports.model import Score, TrendPoint
+from audit.results import Score, Thresholds, TrendPoint
 
 # Band -> (symbol, fill). Amber and red also get a hatch pattern, defined once per chart.
 SYMBOLS = {"green": "✓", "amber": "▲", "red": "✗", None: "–"}
@@ -33,13 +33,13 @@ _TITLE_CHARS = 42
 def compliance_chart(
     scores: Mapping[str, Score],
     titles: Mapping[str, str],
-    green: float,
-    amber: float,
+    thresholds: Thresholds,
     *,
     label: str = "Compliance per check",
     id_prefix: str = "chart",
 ) -> Markup:
     """A horizontal bar per rule code, longest bar 100 %, with the RAG thresholds marked."""
+    green, amber = thresholds.green, thresholds.amber
     codes = list(scores)
     height = _TOP + _ROW_H * max(len(codes), 1) + 56
     p = str(escape(id_prefix))
