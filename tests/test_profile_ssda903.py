@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from audit.engine.config import build_config
 from audit.errors import InputError, UsageError
 from audit.loader import load
 from audit.period import AuditPeriod
 from audit.profiles import ssda903
 from audit.profiles.mapping import SourceMapping
 from audit.run import audit
+from audit.settings import build_settings
 
 RETURN: dict[str, list[list[str]]] = {
     "header": [
@@ -192,14 +192,14 @@ def test_without_a_team_every_child_is_unallocated_and_the_notes_say_how_to_set_
 
 
 def test_profile_settings_are_checked_at_start_up():
-    config = build_config({"profile": {"ssda903": {"team": "Leaving Care"}}}, None, [])
+    config = build_settings({"profile": {"ssda903": {"team": "Leaving Care"}}}, None, [])
     assert config.profile == "ssda903"
     assert config.mapping.settings == {"ssda903": {"team": "Leaving Care"}}
     assert config.mapping.is_empty  # settings map no export: auto-detection still runs
     with pytest.raises(UsageError, match=r"\[profile.ssda903\]: unknown key 'teams'"):
-        build_config({"profile": {"ssda903": {"teams": "x"}}}, None, [])
+        build_settings({"profile": {"ssda903": {"teams": "x"}}}, None, [])
     with pytest.raises(UsageError, match=r"\[profile.ssd\]: no settings for this profile"):
-        build_config({"profile": {"ssd": {"team": "x"}}}, None, [])
+        build_settings({"profile": {"ssd": {"team": "x"}}}, None, [])
 
 
 def test_a_return_without_its_episodes_file_is_a_clear_error(tmp_path):
