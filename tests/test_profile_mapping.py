@@ -274,7 +274,7 @@ def test_columns_joined_from_other_files_constants_and_made_ids(tmp_path):
 def test_join_mistakes_are_start_up_errors_naming_the_key(entry, message):
     raw = tomllib.loads(f"[mapping.children]\n{entry}\n")
     with pytest.raises(UsageError) as error:
-        build_config(raw, None, discover_rules())
+        build_settings(raw, None, discover_rules())
     assert message in str(error.value)
 
 
