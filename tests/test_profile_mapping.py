@@ -236,7 +236,7 @@ def test_columns_joined_from_other_files_constants_and_made_ids(tmp_path):
         "Leaving Care Caseload.csv, Episodes.csv, Allocations.csv"
     )
     # run.json records where each column came from.
-    in_force = build_config(tomllib.loads(JOIN_CONFIG), None, []).effective([])["mapping"]
+    in_force = build_settings(tomllib.loads(JOIN_CONFIG), None, []).effective([])["mapping"]
     assert in_force["children"]["allocated_team"] == {"value": "Leaving Care"}
     assert in_force["children"]["case_end_date"]["pick"] == "last"
     assert in_force["reviews"]["review_id"] == {"columns": ("Person Ref", "Review Date", "Code")}
