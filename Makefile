@@ -38,8 +38,9 @@ test: lint
 # counts by exit code, the slowest and the largest case. `make test` runs a fixed slice.
 FUZZ_CASES ?= 2000
 FUZZ_SEED ?= 1
+FUZZ_JOBS ?= 2
 fuzz: $(VENV)/.installed-test
-	$(BIN)/python -m tests.fuzz_inputs --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+	$(BIN)/python -m tests.fuzz_inputs --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --jobs $(FUZZ_JOBS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py

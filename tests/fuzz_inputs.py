@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import multiprocessing
 import random
 import re
 import shutil
@@ -399,31 +400,36 @@ def record_shortfall(outcome: Outcome, csv_file: Path) -> list[str]:
 # ---------------------------------------------------------------- the long run
 
 
-def fuzz(cases: int, first_seed: int, work: Path) -> int:
+def fuzz(cases: int, first_seed: int, work: Path, jobs: int = 1) -> int:
     """Run ``cases`` seeded cases; print counts by outcome, the slowest and largest case.
 
-    Peak memory is measured afterwards for those two cases alone, each in a fresh process
-    (its maximum resident size), so the many cases run at full speed and the figure
-    includes what the Rust and Arrow readers allocate outside Python's heap.
+    ``jobs`` worker processes share the seeds. Every 100 cases a progress line gives the
+    counts so far. Peak memory is measured afterwards for the slowest and the largest case
+    alone, each in a fresh process (its maximum resident size), so the many cases run at
+    full speed and the figure includes what the Rust and Arrow readers allocate outside
+    Python's heap.
     """
     outcomes: Counter[str] = Counter()
     failures = 0
     slowest: tuple[float, int] = (0.0, first_seed)
     largest: tuple[int, float, int] = (0, 0.0, first_seed)
-    for seed in range(first_seed, first_seed + cases):
-        case_dir = work / f"case{seed}"
-        case = make_case(seed, case_dir)
-        size = sum(p.stat().st_size for p in case_dir.rglob("*") if p.is_file())
-        outcome, found = check_case(case, case_dir / "dq.csv")
-        outcomes[f"exit {outcome.code}"] += 1
-        if found:
-            failures += 1
-            print(f"FAILED seed {seed} ({case.kind}): {'; '.join(found)}", flush=True)
-        slowest = max(slowest, (outcome.seconds, seed))
-        largest = max(largest, (size, outcome.seconds, seed))
-        shutil.rmtree(case_dir)
-        if (seed - first_seed + 1) % 250 == 0:
-            print(f"... {seed - first_seed + 1} cases: {', '.join(sorted_counts(outcomes))}")
+    seeds = range(first_seed, first_seed + cases)
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        results = pool.imap_unordered(_run_seed, [(seed, work) for seed in seeds])
+        for done, (seed, kind, code, seconds, size, found) in enumerate(results, 1):
+            outcomes[f"exit {code}"] += 1
+            if found:
+                failures += 1
+                print(f"FAILED seed {seed} ({kind}): {'; '.join(found)}", flush=True)
+            slowest = max(slowest, (seconds, seed))
+            largest = max(largest, (size, seconds, seed))
+            if done % 100 == 0:
+                print(
+                    f"... {done} cases: {', '.join(sorted_counts(outcomes))}; "
+                    f"slowest seed {slowest[1]} {slowest[0]:.2f} s; "
+                    f"largest seed {largest[2]} {largest[0] / 1e6:.2f} MB {largest[1]:.2f} s",
+                    flush=True,
+                )
     print(f"{cases} cases from seed {first_seed}: " + ", ".join(sorted_counts(outcomes)))
     print(f"failed: {failures}")
     seconds, seed = slowest
@@ -434,6 +440,17 @@ def fuzz(cases: int, first_seed: int, work: Path) -> int:
         f"{peak_memory(seed, work)}"
     )
     return 1 if failures else 0
+
+
+def _run_seed(job: tuple[int, Path]) -> tuple[int, str, int, float, int, list[str]]:
+    """One case in a worker: (seed, kind, exit code, seconds, input bytes, problems)."""
+    seed, work = job
+    case_dir = work / f"case{seed}"
+    case = make_case(seed, case_dir)
+    size = sum(p.stat().st_size for p in case_dir.rglob("*") if p.is_file())
+    outcome, found = check_case(case, case_dir / "dq.csv")
+    shutil.rmtree(case_dir)
+    return seed, case.kind, outcome.code, outcome.seconds, size, found
 
 
 def describe(seed: int, work: Path) -> str:
@@ -473,6 +490,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caseaudit-fuzz-") as tmp:
-        sys.exit(fuzz(args.cases, args.seed, Path(tmp)))
+        sys.exit(fuzz(args.cases, args.seed, Path(tmp), args.jobs))
