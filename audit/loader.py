@@ -495,18 +495,21 @@ def _damaged_rows(
     other check. A row the reader could not split; and a row with a value past the header's
     last column, where a stray comma has shifted every value after it."""
     unsplit = unreadable.reindex(body.index).notna()
-    raw = _row_text(body)
-    issues.add("rejected", REJECT_UNREADABLE, "", unsplit, raw, unreadable.reindex(body.index))
-    if not grid.delimited:
-        return unsplit
+    ragged = pd.Series(False, index=body.index)
+    held = pd.Series(0, index=body.index)
     named = [int(pos) for pos, h in headers.items() if _is_filled(h)]
     width = max(named) + 1 if named else 0
-    # Values a row holds, up to its last filled cell (trailing empty cells are padding).
-    filled = (body.notna() & body.ne("")).to_numpy()
-    held = pd.Series(
-        (filled * (body.columns.to_numpy(dtype=int) + 1)).max(axis=1, initial=0), index=body.index
-    )
-    ragged = (held > width) & ~unsplit
+    if grid.delimited:
+        # Values a row holds, up to its last filled cell (trailing empty cells are padding).
+        filled = (body.notna() & body.ne("")).to_numpy()
+        positions = body.columns.to_numpy(dtype=int) + 1
+        held = pd.Series((filled * positions).max(axis=1, initial=0), index=body.index)
+        ragged = (held > width) & ~unsplit
+    damaged = unsplit | ragged
+    if not damaged.any():
+        return damaged
+    raw = _row_text(body[damaged])  # the row as its line reads, to find it by
+    issues.add("rejected", REJECT_UNREADABLE, "", unsplit, raw, unreadable.reindex(body.index))
     issues.add(
         "rejected",
         REJECT_RAGGED,
@@ -516,7 +519,7 @@ def _damaged_rows(
         "the row has " + held.astype("string") + f" values but the header has {width} columns"
         " (a comma inside a value that is not in quotes?); its values were not loaded",
     )
-    return unsplit | ragged
+    return damaged
 
 
 def _row_text(body: pd.DataFrame) -> pd.Series:
