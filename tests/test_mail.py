@@ -46,8 +46,9 @@ from audit.mail import (
 from audit.period import AuditPeriod
 from audit.publish import write_run
 from audit.reports import write_reports
+from audit.reports.build import build_overview
 from audit.reports.headline import Headline
-from audit.reports.model import Overview, Score, build_overview
+from audit.reports.model import Overview, Score
 from audit.run import audit
 
 PERIOD = "2026-09"

@@ -132,7 +132,7 @@ def test_an_unmapped_required_column_names_the_mapping_section(mapped, tmp_path)
 
 
 def test_run_json_and_overview_say_which_source_fed_each_rule(mapped):
-    from audit.reports.model import build_overview
+    from audit.reports.build import build_overview
     from audit.results import run_record
 
     export, config = mapped

@@ -18,6 +18,7 @@ import pytest
 from markupsafe import Markup
 
 from audit.period import AuditPeriod
+from audit.reports.build import build_overview
 from audit.reports.html import (
     SORT_SCRIPT,
     SORT_SCRIPT_HASH,
@@ -26,7 +27,7 @@ from audit.reports.html import (
     render_team,
     write_html,
 )
-from audit.reports.model import Action, ChildActions, Overview, Score, build_overview
+from audit.reports.model import Action, ChildActions, Overview, Score
 from audit.reports.svg import compliance_chart
 from audit.results import Thresholds
 from audit.run import audit

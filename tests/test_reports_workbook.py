@@ -15,7 +15,8 @@ import pytest
 
 from audit.errors import InputError
 from audit.period import AuditPeriod
-from audit.reports.model import Action, ChildActions, Overview, build_overview
+from audit.reports.build import build_overview
+from audit.reports.model import Action, ChildActions, Overview
 from audit.reports.workbook import write_workbooks
 from audit.results import AuditRun
 from audit.rulekit import NOT_MET

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.history import History
+from audit.reports.build import build_overview
 from audit.reports.html import write_html
-from audit.reports.model import Overview, build_overview
+from audit.reports.model import Overview
 from audit.reports.workbook import write_workbooks
 from audit.results import AuditRun
 

@@ -1,43 +1,32 @@
-"""What the reports show, computed once from an audit run: plain data, no markup.
+"""What the reports show: plain data, no markup.
 
 The organisation overview and each team's report and workbook are rendered from these
-objects. Everything a team sees is cut to that team here, in one place, so isolation does
-not depend on each template remembering to filter: a team report holds only its own
-children, and a worker from another team is shown as such, never by ID or name.
+objects, which :mod:`audit.reports.build` makes from an audit run (and ``overview.json``
+keeps for ``caseaudit send``). The scores in them are the run's results
+(:mod:`audit.results`), re-exported here for the report writers.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from audit import __version__
-from audit.contract import UNALLOCATED_TEAM
-from audit.engine.runner import RAN, RuleStatus
-from audit.history import ActionRecord, History
-from audit.period import AuditPeriod
-from audit.profiles import PROFILE_NAMES
+from audit.engine.runner import RAN
+from audit.history import ActionRecord
 from audit.results import (
     RAG_LABELS,
     TOO_FEW_LABEL,
-    AuditRun,
     Score,
-    Tally,
     Thresholds,
     TrendPoint,
-    fed_by,
     whole_percent,
 )
-from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, recommendation_titles
 
-# Names the reports and mail import from here; they are defined with the run's results.
+# The run's results the report writers use, re-exported beside the reports' own types.
 __all__ = [
-    "PROFILE_NAMES",
     "RAG_LABELS",
     "TOO_FEW_LABEL",
     "Score",
@@ -192,20 +181,6 @@ class Overview:
         return [k for k in self.recommendations if any(r.recommendation == k for r in self.rules)]
 
 
-# ---------------------------------------------------------------- building
-
-
-def build_overview(run: AuditRun, history: History | None = None) -> Overview:
-    """The reports' content; with a history, each team's and the organisation's trends."""
-    from audit.reports.fix_first import prioritise
-
-    overview = _build_overview(run)
-    if history is not None:
-        add_trends(overview, history)
-    prioritise(overview, history)
-    return overview
-
-
 def action_records(overview: Overview) -> list[ActionRecord]:
     """Every action the teams were given this month, as the history keeps them."""
     return [
@@ -216,38 +191,6 @@ def action_records(overview: Overview) -> list[ActionRecord]:
     ]
 
 
-def add_trends(overview: Overview, history: History) -> None:
-    """Earlier months from the history, this month from the run in hand."""
-    previous = AuditPeriod.parse(overview.period).previous()
-    thresholds = overview.thresholds
-
-    def rerated(point: TrendPoint) -> TrendPoint:
-        return TrendPoint(point.period, overview.rerate(point.score))
-
-    for team in overview.teams:
-        for code, score in team.scores.items():
-            earlier = history.team_trend(
-                team.team, code, previous, TREND_MONTHS - 1, thresholds=thresholds
-            )
-            team.trends[code] = [rerated(p) for p in earlier] + [TrendPoint(overview.period, score)]
-            before = history.previous_score(team.team, code, overview.period, thresholds=thresholds)
-            if before is not None:
-                change = points_change(score, overview.rerate(before.score), overview.min_judged)
-                if change is not None:
-                    team.changes[code] = (before.period, change)
-        before_total = history.previous_total(team.team, overview.period, thresholds=thresholds)
-        team.previous_overall = None if before_total is None else rerated(before_total)
-    org_before = history.previous_total(None, overview.period, thresholds=thresholds)
-    overview.previous_overall = None if org_before is None else rerated(org_before)
-    rec_of = {r.code: r.recommendation for r in overview.rules}
-    earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, thresholds=thresholds)
-    for rec, score in overview.recommendation_totals.items():
-        overview.org_trends[rec] = [
-            *(rerated(p) for p in earlier_org.get(rec, [])),
-            TrendPoint(overview.period, score),
-        ]
-
-
 def points_change(now: Score | None, then: Score | None, min_judged: int) -> float | None:
     """The change in percentage points between two printed figures (so it agrees with them);
     None when either month has no figure or too few judged records to compare fairly."""
@@ -256,222 +199,3 @@ def points_change(now: Score | None, then: Score | None, min_judged: int) -> flo
     if min(now.judged, then.judged) < min_judged:
         return None
     return float(now.whole - then.whole)
-
-
-def _build_overview(run: AuditRun) -> Overview:
-    rules = [_rule_info(run, status) for status in run.statuses]
-    findings = _labelled(run)
-    counter = run.tally
-    workers = _workers_by_team(findings, run.thresholds)
-
-    teams_present = set(findings["team"].dropna())
-    teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna())
-    actions = _actions_by_team(findings, rules)
-    data_quality = _data_quality_by_team(run)
-    teams = []
-    for team, name in _team_slugs(teams_present):
-        teams.append(
-            TeamReport(
-                team=team,
-                slug=name,
-                period=run.period.label,
-                scores=counter.scores(("team", team), "rule_code"),
-                recommendation_scores=counter.scores(("team", team), "recommendation"),
-                overall=counter.total(("team", team)),
-                workers=workers.get(team, []),
-                actions=actions.get(team, []),
-                data_quality=data_quality.get(team, []),
-            )
-        )
-    issues = run.loaded.issues()
-    rejected = issues[issues["action"] == "rejected"]
-    reasons = (
-        [
-            (str(t), str(k), int(n))
-            for (t, k), n in rejected.groupby(["table", "kind"]).size().items()
-        ]
-        if len(rejected)
-        else []
-    )
-    return Overview(
-        period=run.period.label,
-        teams=teams,
-        rules=rules,
-        rule_totals=counter.scores(None, "rule_code"),
-        recommendation_totals=counter.scores(None, "recommendation"),
-        recommendations=recommendation_titles(run.rules),
-        load_summary=[
-            {
-                "table": name,
-                "source": t.source,
-                "read": t.rows_read,
-                "loaded": t.rows_loaded,
-                "rejected": t.rows_rejected,
-                "findings": len(t.findings),
-            }
-            for name, t in run.loaded.loads.items()
-        ],
-        rejection_reasons=reasons,
-        thresholds=run.thresholds,
-        show_names=run.show_names,
-        generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
-        source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
-    )
-
-
-def _team_slugs(teams: set[str]) -> list[tuple[str, str]]:
-    """Each team with its file name; two teams never share one ("Team A" and "team-a")."""
-    out: list[tuple[str, str]] = []
-    taken: set[str] = set()
-    for team in sorted(teams, key=lambda t: (t == UNALLOCATED_TEAM, t)):
-        name = slug(team)
-        if name in taken:
-            name = next(f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken)
-        taken.add(name)
-        out.append((team, name))
-    return out
-
-
-def _labelled(run: AuditRun) -> pd.DataFrame:
-    """The findings with the worker and child as their team may see them (another team's
-    worker or child is never named)."""
-    findings = run.findings.copy()
-    worker_team = _worker_teams(run)
-    names = _worker_names(run) if run.show_names else {}
-    home = findings["worker_id"].map(worker_team).astype("string")
-    foreign_worker = home.notna() & (home != findings["team"])
-    named = findings["worker_id"].map(names).astype("string")
-    label = named.fillna(findings["worker_id"].astype("string"))
-    label = label.mask(foreign_worker.fillna(False).astype(bool), OTHER_TEAM_WORKER)
-    findings["worker_label"] = label.fillna("Unallocated")
-    children = run.loaded.tables["children"]
-    child_team = dict(zip(children["child_id"], children["allocated_team"], strict=True))
-    # A supervision record takes its worker's team but may name another team's child.
-    child_home = findings["child_id"].map(child_team).astype("string")
-    foreign_child = (child_home.notna() & (child_home != findings["team"])).fillna(False)
-    findings["child_label"] = (
-        findings["child_id"].mask(foreign_child.astype(bool), OTHER_TEAM_CHILD).fillna("")
-    )
-    return findings
-
-
-def _workers_by_team(
-    findings: pd.DataFrame, thresholds: Thresholds
-) -> dict[str, list[tuple[str, dict[str, Score]]]]:
-    """Per team, each worker (as the team may see them) with a score per rule."""
-    tally = Tally(findings, thresholds)
-    counts = tally.counts(("team", "worker_label", "rule_code"))
-    nested: dict[str, dict[str, dict[str, Score]]] = {}
-    for (team, label, code), m, n, a in zip(
-        counts.index, counts[MET], counts[NOT_MET], counts[NOT_APPLICABLE], strict=True
-    ):
-        nested.setdefault(str(team), {}).setdefault(str(label), {})[str(code)] = tally.score(
-            int(m), int(n), int(a)
-        )
-    return {team: sorted(workers.items()) for team, workers in nested.items()}
-
-
-def _actions_by_team(
-    findings: pd.DataFrame, rules: Sequence[RuleInfo]
-) -> dict[str, list[ChildActions]]:
-    """Every not-met finding as an action, grouped by team and then by child."""
-    not_met = findings[findings["outcome"] == NOT_MET]
-    if not_met.empty:
-        return {}
-    titles = {r.code: r.title for r in rules}
-    not_met = not_met.sort_values(
-        ["team", "child_label", "rule_code", "evidence_date"], na_position="last"
-    )
-    where = (
-        not_met["source_table"].astype("string")
-        + ", row "
-        + not_met["source_row"].astype("Int64").astype("string")
-    ).fillna(not_met["source_table"].astype("string"))
-    records = pd.DataFrame(
-        {
-            "team": not_met["team"],
-            "child": not_met["child_label"].replace("", "(no child)"),
-            "worker": not_met["worker_label"],
-            "rule_code": not_met["rule_code"],
-            "rule_title": not_met["rule_code"].map(titles).fillna(not_met["rule_code"]),
-            "reason": not_met["detail"].fillna(not_met["reason_code"]),
-            "reason_code": not_met["reason_code"],
-            "evidence_date": pd.to_datetime(not_met["evidence_date"])
-            .dt.strftime("%d/%m/%Y")
-            .fillna(""),
-            "where": where.fillna(""),
-            "subject_id": not_met["subject_id"].astype("string").fillna(""),
-        }
-    ).astype(str)
-    # One pass over the sorted rows: dicts keep the order, teams then children.
-    grouped: dict[str, dict[str, list[Action]]] = {}
-    for team, child, *rest in records.itertuples(index=False, name=None):
-        grouped.setdefault(team, {}).setdefault(child, []).append(Action(child, *rest))
-    return {
-        team: [ChildActions(child, tuple(actions)) for child, actions in children.items()]
-        for team, children in grouped.items()
-    }
-
-
-def _rule_info(run: AuditRun, status: RuleStatus) -> RuleInfo:
-    rule = next(r for r in run.rules if r.code == status.code)
-    params = run.rule_config.params_for(rule)
-    return RuleInfo(
-        code=rule.code,
-        name=rule.name,
-        title=rule.title,
-        recommendation=rule.recommendation,
-        status=status.status,
-        reason=status.reason,
-        doc=rule.doc,
-        params=tuple((n, getattr(params, n), d) for n, _t, _default, d in rule.param_docs()),
-        fed_by=tuple(fed_by(status, run.loaded)),
-    )
-
-
-def _worker_teams(run: AuditRun) -> dict[str, str]:
-    workers = run.loaded.tables.get("workers")
-    if workers is None:
-        return {}
-    return dict(zip(workers["worker_id"], workers["team"], strict=True))
-
-
-def _worker_names(run: AuditRun) -> dict[str, str]:
-    workers = run.loaded.tables.get("workers")
-    if workers is None or "worker_name" not in workers:
-        return {}
-    named = workers.dropna(subset=["worker_name"])
-    return dict(zip(named["worker_id"], named["worker_name"], strict=True))
-
-
-def _data_quality_by_team(run: AuditRun) -> dict[str, list[DataQualityRow]]:
-    """Kept-row findings on each team's children; rejected rows go to the overview only."""
-    children = run.loaded.tables["children"]
-    child_team = pd.Series(
-        children["allocated_team"].to_numpy(), index=children["child_id"].to_numpy()
-    )
-    by_team: dict[str, list[DataQualityRow]] = {}
-    for load in run.loaded.loads.values():
-        if load.findings.empty or "child_id" not in load.frame:
-            continue
-        rows = load.frame[["source_sheet", "source_row", "child_id"]].rename(
-            columns={"source_sheet": "sheet"}
-        )
-        found = load.findings.astype({"sheet": "string"}).merge(
-            rows.astype({"sheet": "string"}), on=["sheet", "source_row"], how="inner"
-        )
-        found["team"] = found["child_id"].map(child_team)
-        found = found[found["team"].notna()]
-        for row in found.itertuples(index=False):
-            by_team.setdefault(str(row.team), []).append(
-                DataQualityRow(
-                    load.table,
-                    str(row.source),
-                    int(row.source_row),
-                    str(row.kind),
-                    str(row.column),
-                    str(row.detail),
-                    "" if pd.isna(row.value) else str(row.value),
-                )
-            )
-    return by_team
