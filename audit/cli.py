@@ -242,7 +242,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{status.code} {status.name}: {status.status} - {status.reason}")
     rejected = sum(t.rows_rejected for t in result.loaded.loads.values())
     print(f"Rows rejected while loading: {rejected} (see data_quality.csv)")
-    print(f"Wrote {folder}: index.html, teams/, findings.csv, data_quality.csv and run.json")
+    print(
+        f"Wrote {folder}: index.html, checks.html, teams/, findings.csv, data_quality.csv "
+        "and run.json"
+    )
     return delivered
 
 

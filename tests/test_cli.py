@@ -49,6 +49,7 @@ def test_run_writes_the_three_files_with_findings_columns_in_order(export, tmp_p
     assert main(["run", str(export), "--period", "2026-09", "--out", str(out)]) == 0
     month = out / "2026-09"
     assert sorted(p.name for p in month.iterdir()) == [
+        "checks.html",
         "data_quality.csv",
         "findings.csv",
         "index.html",
