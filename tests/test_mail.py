@@ -740,6 +740,28 @@ def test_bad_settings_name_the_key(email, message):
         EmailSettings.from_config(_minimal(**email))
 
 
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST", "127.0.0.1", "127.8.9.10", "::1"])
+def test_plain_smtp_is_allowed_to_a_relay_on_this_machine(host):
+    assert EmailSettings.from_config(_minimal(host=host, security="none")).security == "none"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1.evil.example",  # a name anyone can register that only looks like loopback
+        "127.evil.example",
+        "localhost.evil.example",
+        "127.0.0.1:25",
+        "0.0.0.0",
+        "10.0.0.25",
+        "::ffff:10.0.0.25",
+    ],
+)
+def test_plain_smtp_is_refused_for_anything_but_a_literal_loopback_address(host):
+    with pytest.raises(UsageError, match="only for a relay on this machine"):
+        EmailSettings.from_config(_minimal(host=host, security="none"))
+
+
 def test_a_missing_email_table_or_required_key_is_named():
     with pytest.raises(UsageError, match=r"no \[email\] table"):
         EmailSettings.from_config({})

@@ -22,6 +22,7 @@ Every key::
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import ssl
@@ -55,7 +56,6 @@ _VALID_KEYS = f"Valid keys: {', '.join(EMAIL_KEYS)}"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A bare address: no display name, no white space or control characters, one "@".
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\\x00-\x1f\x7f]+@[^@\s<>()\[\],;:\"\\\x00-\x1f\x7f]+")
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class EmailSettings:
             raise UsageError(
                 f"email.security must be one of {', '.join(SECURITY_MODES)}, got {security!r}"
             )
-        if security == "none" and host.lower() not in _LOOPBACK and not host.startswith("127."):
+        if security == "none" and not is_loopback(host):
             raise UsageError(
                 f'email.security = "none" is only for a relay on this machine (localhost); '
                 f"{host!r} needs starttls or tls"
@@ -171,6 +171,17 @@ class EmailSettings:
         if self.cafile is not None and not self.cafile.is_file():
             raise UsageError(f"email.cafile {self.cafile} not found")
         return ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a literal loopback address (127.0.0.0/8, ::1). Nothing is looked up:
+    a name such as ``127.0.0.1.evil.example`` is a name, and names can point anywhere."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _email_table(raw: Mapping[str, Any]) -> Mapping[str, Any]:
