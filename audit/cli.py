@@ -73,9 +73,20 @@ def _setup_log(path: Path | None) -> None:
     from audit.output import open_log
 
     handler = logging.StreamHandler(open_log(path))
+    handler.set_name(_LOG_HANDLER)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+
+
+def _close_log() -> None:
+    """Close the ``--log`` file, so a second ``main`` in one process writes only its own."""
+    for handler in [h for h in log.handlers if h.get_name() == _LOG_HANDLER]:
+        log.removeHandler(handler)
+        handler.close()
+
+
+_LOG_HANDLER = "caseaudit-log-file"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -404,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        _close_log()
 
 
 if __name__ == "__main__":

@@ -160,7 +160,7 @@ class History:
         path = Path(path)
         try:
             _make_private_dirs(path.parent)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
             os.close(fd)
             os.chmod(path, FILE_MODE)  # an existing file keeps a wider mode otherwise
             connection = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)

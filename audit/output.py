@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 import pandas as pd
 
@@ -58,18 +59,42 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, mode: str = "w", **kwargs: object):  # type: ignore[no-untyped-def]
-    """Open a file for writing that only its owner can read, whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    os.chmod(path, FILE_MODE)  # an existing file keeps its old mode otherwise
-    return os.fdopen(fd, mode, **kwargs)  # type: ignore[call-overload]
+def own_dir(path: Path) -> Path:
+    """A folder caseaudit makes inside one it was given (a month, ``teams``, the outbox's
+    month): owner-only, and never a symbolic link, which would send the files elsewhere."""
+    if path.is_symlink():
+        raise OutputError(
+            f"{path} is a symbolic link; caseaudit does not write through links: "
+            "remove it, then run again"
+        )
+    return private_dir(path)
+
+
+@contextmanager
+def open_private(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Write ``path`` owner-only whatever the umask, never through a link.
+
+    The file is written under a new temporary name beside it (created exclusively, 0600) and
+    renamed over ``path`` once complete: a symbolic or hard link planted at ``path`` is
+    replaced, never written through, and nobody reads half a file.
+    """
+    fd, temp = tempfile.mkstemp(prefix=".caseaudit-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
 
 
 def open_log(path: Path) -> TextIO:
     """The ``--log`` file, opened to append; created owner-only with any missing folders."""
     with writing("the log file", path):
         make_dirs(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open(path, flags, FILE_MODE)
         try:
             os.fchmod(fd, FILE_MODE)  # the values it logs are the children's data
         except BaseException:
@@ -95,6 +120,8 @@ def cannot_write(what: str, path: Path, exc: OSError) -> OutputError:
         advice = "the disk is full; free some space there, then run again"
     elif exc.errno == errno.EROFS:
         advice = "the file system is read-only; make it writable or choose another place"
+    elif exc.errno == errno.ELOOP:
+        advice = "it is a symbolic link, which caseaudit does not follow; give the real path"
     elif exc.errno in (errno.EACCES, errno.EPERM):
         advice = "permission denied; make it writable by this user or choose another place"
     else:

@@ -200,3 +200,74 @@ def test_everything_caseaudit_creates_is_owner_only_even_under_umask_000(tmp_pat
         if stat.S_IMODE(p.lstat().st_mode) != (0o700 if p.is_dir() else 0o600)
     }
     assert wide == {}
+
+
+# ------------------------------------------------------------ links planted where caseaudit writes
+
+
+UNTOUCHED = "the contents of someone else's file\n"
+
+
+def _email_config(tmp_path: Path) -> Path:
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        '[email]\nhost = "localhost"\nport = 2525\nsecurity = "none"\n'
+        'sender = "caseaudit@example.gov.uk"\nqa_leads = ["qa@example.gov.uk"]\n'
+        f'outbox = "{tmp_path / "outbox"}"\n'
+        '[email.teams]\nNorth = ["north@example.gov.uk"]\n'
+    )
+    return config
+
+
+def _victim(path: Path) -> Path:
+    path.write_text(UNTOUCHED)
+    return path
+
+
+def test_links_planted_in_the_outbox_are_replaced_never_written_through(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North", "South"])
+    config, out = _email_config(tmp_path), tmp_path / "reports"
+    run = ["run", str(export), "--period", "2026-09", "--config", str(config), "--out", str(out)]
+    assert main([*run, "--email", "--dry-run"]) == 0
+    outbox = tmp_path / "outbox" / "2026-09"
+    written = sorted(outbox.glob("*.eml"))
+    assert len(written) == 2
+    symlinked, hardlinked = _victim(tmp_path / "victim-1"), _victim(tmp_path / "victim-2")
+    written[0].unlink()
+    written[0].symlink_to(symlinked)
+    written[1].unlink()
+    os.link(hardlinked, written[1])
+    send = ["send", "--period", "2026-09", "--config", str(config), "--out", str(out)]
+    assert main([*send, "--dry-run"]) == 0
+    assert symlinked.read_text() == hardlinked.read_text() == UNTOUCHED
+    assert all(not p.is_symlink() and p.stat().st_nlink == 1 for p in written)
+    assert all("Subject:" in p.read_text() for p in written)
+
+
+def test_a_linked_outbox_month_folder_is_refused(tmp_path, capsys):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    config, out = _email_config(tmp_path), tmp_path / "reports"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "outbox").mkdir()
+    (tmp_path / "outbox" / "2026-09").symlink_to(elsewhere)
+    run = ["run", str(export), "--period", "2026-09", "--config", str(config), "--out", str(out)]
+    assert main([*run, "--email", "--dry-run"]) == 5
+    assert list(elsewhere.iterdir()) == []
+    assert "symbolic link" in capsys.readouterr().err
+
+
+def test_a_linked_lock_history_or_log_file_is_never_written_through(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    out = tmp_path / "reports"
+    out.mkdir()
+    victims = [_victim(tmp_path / f"victim-{n}") for n in range(3)]
+    (out / ".caseaudit.lock").symlink_to(victims[0])
+    (out / "history.sqlite").symlink_to(victims[1])
+    (tmp_path / "run.log").symlink_to(victims[2])
+    run = ["run", str(export), "--period", "2026-09", "--out", str(out)]
+    assert main(["--log", str(tmp_path / "run.log"), *run]) == 5
+    assert main(run) == 5
+    (out / ".caseaudit.lock").unlink()
+    assert main(run) == 5
+    assert [v.read_text() for v in victims] == [UNTOUCHED] * 3

@@ -21,7 +21,7 @@ from audit.errors import InputError, UsageError
 from audit.mail.settings import EmailSettings
 from audit.mail.templates import OVERVIEW_HTML, TEAM_HTML
 from audit.mail.text import one_line
-from audit.output import open_private, private_dir
+from audit.output import open_private, own_dir, private_dir
 from audit.period import AuditPeriod
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import Headline, overview_headline, team_headline
@@ -216,7 +216,7 @@ def month_messages(
 def write_outbox(folder: Path, messages: Iterable[tuple[str, EmailMessage]]) -> list[Path]:
     """Each message as ``<report key>.eml`` in an owner-only folder; nothing is sent."""
     private_dir(folder.parent)
-    private_dir(folder)
+    own_dir(folder)
     written = []
     for key, message in messages:
         path = folder / (re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.") + ".eml")
