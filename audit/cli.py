@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit import __version__
+from audit.console import one_line, printable_console
 from audit.errors import CaseAuditError, UsageError
 
 if TYPE_CHECKING:
@@ -70,11 +71,12 @@ def first_working_day(day: date) -> date:
 def _setup_log(path: Path | None) -> None:
     if path is None:
         return
+    from audit.console import PrintableFormatter
     from audit.output import open_log
 
     handler = logging.StreamHandler(open_log(path))
     handler.set_name(_LOG_HANDLER)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
 
@@ -250,7 +252,7 @@ def _run(args: argparse.Namespace) -> int:
                 f"{counts['not_applicable']} n/a)"
             )
         else:
-            print(f"{status.code} {status.name}: {status.status} - {status.reason}")
+            print(f"{status.code} {status.name}: {status.status} - {one_line(status.reason or '')}")
     rejected = sum(t.rows_rejected for t in result.loaded.loads.values())
     print(f"Rows rejected while loading: {rejected} (see data_quality.csv)")
     print(
@@ -313,7 +315,8 @@ def _deliver(
     for line in report.lines():
         print(line)
     if without:
-        print("Teams with no recipients (listed in the QA leads' message): " + ", ".join(without))
+        names = ", ".join(one_line(t) for t in without)
+        print(f"Teams with no recipients (listed in the QA leads' message): {names}")
     if report.exit_code:
         log.error("email delivery for %s: %d failed", overview.period, len(report.failed))
     return report.exit_code
@@ -392,6 +395,11 @@ def _sample(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    with printable_console():  # names and values from the data cannot steer the terminal
+        return _main(argv, debug)
+
+
+def _main(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
         _setup_log(args.log)
@@ -400,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("%s", exc)
         if debug:
             raise
-        print(f"caseaudit: error: {exc}", file=sys.stderr)
+        print(f"caseaudit: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("caseaudit: interrupted", file=sys.stderr)
@@ -410,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         print(
-            f"caseaudit: internal error: {type(exc).__name__}: {exc} "
+            f"caseaudit: internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(run again with --debug for details, and report it)",
             file=sys.stderr,
         )

@@ -4,7 +4,9 @@ control characters in names. Real files and real subprocesses throughout."""
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -271,3 +273,46 @@ def test_a_linked_lock_history_or_log_file_is_never_written_through(tmp_path):
     (out / ".caseaudit.lock").unlink()
     assert main(run) == 5
     assert [v.read_text() for v in victims] == [UNTOUCHED] * 3
+
+
+# ------------------------------------------------------------ control characters from the data
+
+NASTY_TEAM = "East\r\n2026-09-01 ERROR forged line \x1b[2J\x1b]0;owned\x07\x9b31m"
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_names_with_line_breaks_and_escapes_reach_the_console_and_log_as_plain_text(
+    tmp_path, capsys
+):
+    export = tmp_path / "export"  # a folder of CSV files: a workbook cannot hold the escapes
+    export.mkdir()
+    with (export / "children.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [
+                ["child_id", "allocated_team", "allocated_worker", "ethnicity"],
+                ["C1", "North", "W1", ""],
+                ["C2", NASTY_TEAM, "W2\x1b[1A\r", ""],
+            ]
+        )
+    config, out, log = _email_config(tmp_path), tmp_path / "reports", tmp_path / "run.log"
+    argv = ["--log", str(log), "run", str(export), "--period", "2026-09"]
+    argv += ["--config", str(config), "--out", str(out), "--email", "--dry-run"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "East" in printed  # the team with nobody to send to is still named
+    assert not CONTROLS.search(printed), printed
+    assert not any(line.startswith("2026-09-01 ERROR forged") for line in printed.splitlines())
+
+
+def test_an_error_naming_a_hostile_file_name_is_one_plain_line_on_screen_and_in_the_log(
+    tmp_path,
+):
+    hostile = tmp_path / "cases\x1b[2J\r\n2026-09-01 ERROR forged.xlsx"
+    log = tmp_path / "run.log"
+    done = _cli("--log", str(log), "check", str(hostile), cwd=tmp_path)
+    assert done.returncode == 3
+    assert "not found" in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+    assert not CONTROLS.search(done.stderr)
+    logged = log.read_text(encoding="utf-8")
+    assert "not found" in logged and not CONTROLS.search(logged)
+    assert not any(line.startswith("2026-09-01 ERROR forged") for line in logged.splitlines())
