@@ -325,8 +325,8 @@ def _deliver(
 class _NoLog:
     """A dry run sends nothing, so it neither reads nor writes the send log."""
 
-    def was_delivered(self, period: str, report_key: str, recipient: str) -> bool:
-        return False
+    def delivery_state(self, period: str, report_key: str, recipient: str) -> str | None:
+        return None
 
     def record_delivery(self, *args: object, **kwargs: object) -> None:
         return None

@@ -49,7 +49,7 @@ from audit.results import (
     TrendPoint,
 )
 
-SENT, FAILED = "sent", "failed"
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
 OVERVIEW = "overview"  # the report_key of the organisation overview; teams use their slug
 
 # Each migration is applied once, in order, in its own transaction; its position (from 1)
@@ -125,6 +125,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             collected_at TEXT NOT NULL,
             PRIMARY KEY (period, team, rule_code, subject_id)
         ) STRICT""",
+    ),
+    (
+        # A delivery can be 'unknown': the server took the message but never confirmed it.
+        # SQLite cannot change a CHECK, so the send log is copied into a new table.
+        f"""CREATE TABLE deliveries_v3 (
+            id INTEGER PRIMARY KEY,
+            period TEXT NOT NULL,
+            report_key TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            message_id TEXT,
+            sent_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('{SENT}', '{FAILED}', '{UNKNOWN}')),
+            error TEXT
+        ) STRICT""",
+        "INSERT INTO deliveries_v3 SELECT * FROM deliveries",
+        "DROP TABLE deliveries",
+        "ALTER TABLE deliveries_v3 RENAME TO deliveries",
+        "CREATE INDEX deliveries_by_report ON deliveries (period, report_key, recipient)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -489,8 +507,10 @@ class History:
         sent_at: datetime | None = None,
     ) -> None:
         """Log one send attempt (``sent`` or ``failed``); every attempt is kept."""
-        if status not in (SENT, FAILED):
-            raise ValueError(f"delivery status must be {SENT!r} or {FAILED!r}, got {status!r}")
+        if status not in (SENT, FAILED, UNKNOWN):
+            raise ValueError(
+                f"delivery status must be {SENT!r}, {FAILED!r} or {UNKNOWN!r}, got {status!r}"
+            )
         at = (sent_at or datetime.now(UTC)).isoformat(timespec="seconds")
         try:
             with self._transaction():
@@ -503,6 +523,21 @@ class History:
             raise HistoryError(
                 f"could not log the delivery in the history file {self.path}: {exc}"
             ) from exc
+
+    def delivery_state(
+        self, period: AuditPeriod | str, report_key: str, recipient: str
+    ) -> str | None:
+        """``sent`` if this month's report reached this recipient, ``unknown`` if the server
+        took it but never confirmed (it may have), else None."""
+        states = {
+            status
+            for (status,) in self._conn.execute(
+                "SELECT DISTINCT status FROM deliveries WHERE period = ? AND report_key = ? "
+                "AND recipient = ? AND status IN (?, ?)",
+                (_label(period), report_key, recipient, SENT, UNKNOWN),
+            )
+        }
+        return SENT if SENT in states else UNKNOWN if UNKNOWN in states else None
 
     def was_delivered(self, period: AuditPeriod | str, report_key: str, recipient: str) -> bool:
         """Whether this month's report has been sent to this recipient (exact address)."""

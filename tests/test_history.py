@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -380,3 +381,27 @@ def test_the_send_log_says_what_was_sent_and_survives_a_rerun(runs, db):
         with pytest.raises(ValueError, match="sent"):
             history.record_delivery(SEP, "north", "lead@example.org", None, "bounced")
     assert len(snapshot(db)["deliveries"]) == 2
+
+
+def test_a_send_log_from_schema_2_keeps_its_rows_and_can_record_unknown(db):
+    from audit.history import MIGRATIONS, UNKNOWN
+
+    db.parent.mkdir()
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        for version, statements in enumerate(MIGRATIONS[:2], start=1):
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version VALUES (?, '2026-10-01T00:00:00+00:00', '0.9')",
+                (version,),
+            )
+        conn.execute(
+            "INSERT INTO deliveries (period, report_key, recipient, message_id, sent_at, status)"
+            " VALUES ('2026-09', 'north', 'lead@example.org', '<m1@x>', '2026-10-01', 'sent')"
+        )
+    with History.open(db) as history:
+        assert history.schema_version == SCHEMA_VERSION
+        assert history.delivery_state(SEP, "north", "lead@example.org") == SENT
+        history.record_delivery(SEP, "south", "lead@example.org", "<m2@x>", UNKNOWN, "dropped")
+        assert history.delivery_state(SEP, "south", "lead@example.org") == UNKNOWN
+        assert history.delivery_state(SEP, "east", "lead@example.org") is None

@@ -9,6 +9,8 @@ child ID in any part (attachments included, the workbook read cell by cell).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -18,10 +20,14 @@ import re
 import socket
 import ssl
 import stat
+import subprocess
+import sys
+import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -43,6 +49,7 @@ from audit.mail import (
     team_key,
     team_message,
 )
+from audit.mail.delivery import DeliveryReport, message_recipients
 from audit.period import AuditPeriod
 from audit.publish import write_run
 from audit.reports import write_reports
@@ -275,6 +282,7 @@ class Inbox:
         self.received: list[Received] = []
         self.refuse: set[str] = set()
         self.busy_once: set[str] = set()  # answered 451 the first time only
+        self.slow_seconds = 0.0  # how long each message takes to be accepted
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -286,6 +294,7 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.slow_seconds)
         self.received.append(
             Received(
                 envelope.mail_from,
@@ -693,8 +702,9 @@ class _MemoryLog:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str, str | None, str, str | None]] = []
 
-    def was_delivered(self, period: str, report_key: str, recipient: str) -> bool:
-        return any(r[:3] == (period, report_key, recipient) and r[4] == "sent" for r in self.rows)
+    def delivery_state(self, period: str, report_key: str, recipient: str) -> str | None:
+        states = {r[4] for r in self.rows if r[:3] == (period, report_key, recipient)}
+        return "sent" if "sent" in states else "unknown" if "unknown" in states else None
 
     def record_delivery(self, period, report_key, recipient, message_id, status, error=None):
         self.rows.append((period, report_key, recipient, message_id, status, error))
@@ -834,3 +844,188 @@ def test_send_without_an_email_section_is_a_usage_error(month, tmp_path):
         ["send", "--period", PERIOD, "--config", str(config), "--out", str(month.folder.parent)]
     )
     assert code == 2
+
+
+# ---------------------------------------------------------------- servers that misbehave on purpose
+
+
+class Misbehaving:
+    """An SMTP server on 127.0.0.1 that misbehaves on purpose, one thread a connection.
+
+    ``drip``: the greeting never ends, one byte every 0.2 s (a socket timeout never fires);
+    ``silent``: accepts the connection and says nothing; ``drop_after_data``: speaks SMTP,
+    takes the whole message, then closes the connection without answering it.
+    """
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = getattr(self, f"_{behaviour}")
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = int(self.listener.getsockname()[1])
+        self.stopping = threading.Event()
+        self.taken: list[str] = []  # each recipient a whole message was taken for
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections.append(conn)
+            threading.Thread(target=self.behaviour, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            conn.sendall(b"220")
+            while not self.stopping.wait(0.2):
+                conn.sendall(b"-")
+
+    def _silent(self, conn: socket.socket) -> None:
+        self.stopping.wait()
+
+    def _drop_after_data(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn.makefile("rb") as rfile:
+            conn.sendall(b"220 127.0.0.1 ESMTP\r\n")
+            recipients: list[str] = []
+            while line := rfile.readline():
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    conn.sendall(b"354 go ahead\r\n")
+                    while rfile.readline() not in (b".\r\n", b""):
+                        pass
+                    self.taken += recipients
+                    conn.shutdown(socket.SHUT_RDWR)  # took it all; never says so
+                    return
+                if verb == b"RCPT":
+                    recipients.append(line.split(b"<", 1)[1].split(b">", 1)[0].decode())
+                conn.sendall(b"221 bye\r\n" if verb == b"QUIT" else b"250 OK\r\n")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+        for conn in self.connections:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+@pytest.fixture
+def misbehaving():
+    started: list[Misbehaving] = []
+
+    def start(behaviour: str) -> Misbehaving:
+        started.append(Misbehaving(behaviour))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def _plain(port: int, tmp_path: Path, **overrides: object) -> EmailSettings:
+    """Plain SMTP to a local test server, no login; short deadlines keep the tests fast."""
+    config = _config(port, None, tmp_path / "outbox", security="none", **overrides)
+    for key in ("username", "password_env"):
+        del config["email"][key]
+    return EmailSettings.from_config(config)
+
+
+def _deliver_within(
+    seconds: float, settings: EmailSettings, messages: Any, history: History
+) -> tuple[DeliveryReport, float]:
+    """``deliver`` in a thread, so a send that hangs fails the test instead of hanging it.
+    The thread opens the history file itself (an SQLite connection stays in its thread)."""
+    done: list[DeliveryReport | BaseException] = []
+
+    def send() -> None:
+        try:
+            with History.open(history.path) as log:
+                done.append(deliver(settings, messages, period=PERIOD, log=log))
+        except BaseException as exc:  # shown by the assertion below
+            done.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=send, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert done, f"the send was still going after {seconds} s"
+    assert isinstance(done[0], DeliveryReport), done[0]
+    return done[0], time.monotonic() - started
+
+
+@pytest.mark.parametrize("behaviour", ["drip", "silent"])
+def test_a_server_that_hangs_is_given_up_at_the_delivery_deadline(
+    behaviour, month, misbehaving, tmp_path, history
+):
+    server = misbehaving(behaviour)
+    # A 30 s socket timeout, as configured by default: only the deadline can end this early.
+    settings = _plain(server.port, tmp_path, timeout_seconds=30, delivery_deadline_seconds=1)
+    messages, _ = month_messages(settings, month.overview, month.folder)
+    report, took = _deliver_within(20, settings, messages, history)
+    assert took < 5
+    assert report.exit_code == 4 and not report.sent and len(report.failed) == 4
+    assert "within the delivery deadline of 1 s" in (report.failed[0].reason or "")
+    assert all(not history.was_delivered(PERIOD, d.report_key, d.recipient) for d in report.failed)
+
+
+def test_the_whole_send_stops_at_the_send_deadline(month, server, settings, history):
+    server.inbox.slow_seconds = 0.6  # every message is taken, slowly
+    settings = dataclasses.replace(settings, send_deadline_seconds=1.0)
+    messages, _ = month_messages(settings, month.overview, month.folder)
+    report, took = _deliver_within(20, settings, messages, history)
+    assert took < 3
+    assert 1 <= len(report.sent) < 4
+    assert len(report.sent) + len(report.unknown) + len(report.failed) == 4
+    # The message being taken when the deadline cut in may have arrived: unknown, not failed.
+    assert len(report.unknown) <= 1 and report.failed
+    assert "send deadline of 1 s" in (report.failed[-1].reason or "")
+    assert report.exit_code == 4
+
+
+def test_a_message_the_server_took_but_never_answered_is_unknown_and_not_sent_again(
+    month, misbehaving, tmp_path, history, capsys
+):
+    server = misbehaving("drop_after_data")
+    settings = _plain(server.port, tmp_path, retries=2)
+    messages, _ = month_messages(settings, month.overview, month.folder)
+    report = deliver(settings, messages, period=PERIOD, log=history)
+    recipients = sorted({a for _key, m in messages for a in message_recipients(m)})
+    # Each recipient got the message once: an unanswered DATA is not retried...
+    assert sorted(server.taken) == recipients
+    assert len(report.unknown) == 4 and not report.sent and not report.failed
+    assert report.exit_code == 4
+    assert any("UNKNOWN" in line and "--resend" in line for line in report.lines())
+    assert {history.delivery_state(PERIOD, d.report_key, d.recipient) for d in report.unknown} == {
+        "unknown"
+    }
+    # ...nor sent again by the next run, which says why...
+    again = deliver(settings, messages, period=PERIOD, log=history)
+    assert sorted(server.taken) == recipients and len(again.skipped) == 4
+    assert "may have been delivered" in (again.skipped[0].reason or "")
+    # ...unless the QA lead, having checked, asks for it.
+    deliver(settings, messages, period=PERIOD, log=history, resend=True)
+    assert sorted(server.taken) == sorted(recipients * 2)
+
+
+def test_a_dripping_server_cannot_keep_caseaudit_and_its_lock_alive(month, misbehaving, tmp_path):
+    server = misbehaving("drip")
+    config = tmp_path / "audit.toml"
+    email = _config(server.port, None, tmp_path / "outbox", security="none")
+    for key in ("username", "password_env"):
+        del email["email"][key]
+    email["email"].update(delivery_deadline_seconds=1, send_deadline_seconds=2)
+    config.write_text(_toml(email))
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "audit.cli", "send", "--period", PERIOD,
+            "--config", str(config), "--out", str(month.folder.parent),
+        ],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 4, done.stderr
+    assert time.monotonic() - started < 30  # interpreter start-up included
+    assert "within the delivery deadline of 1 s" in done.stdout

@@ -1,8 +1,9 @@
 """Sending each message to each of its recipients once, remembered in the delivery log.
 
-A second run skips what was already delivered (``resend`` sends again), one refused address
-does not stop the others, and a server that cannot be reached leaves nothing recorded as
-sent. Talking to the server is ``smtp``'s job; this module keeps the books.
+A second run skips what was already delivered, or may have been (an ``unknown`` delivery:
+the server took the message but never confirmed it); ``resend`` sends again. One refused
+address does not stop the others, and a server that cannot be reached leaves nothing
+recorded as sent. Talking to the server is ``smtp``'s job; this module keeps the books.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from typing import Protocol
 
 from audit.mail.messages import write_outbox
 from audit.mail.settings import EmailSettings
-from audit.mail.smtp import Sender
+from audit.mail.smtp import FAILED, SENT, UNKNOWN, Sender
 
-SENT, FAILED = "sent", "failed"
 DELIVERY_FAILED_EXIT = 4
 
 
 class DeliveryLog(Protocol):
     """Where deliveries are remembered between runs (``audit.history.History``)."""
 
-    def was_delivered(self, period: str, report_key: str, recipient: str) -> bool: ...
+    def delivery_state(self, period: str, report_key: str, recipient: str) -> str | None:
+        """SENT if it was delivered, UNKNOWN if it may have been, else None."""
+        ...
 
     def record_delivery(
         self,
@@ -54,21 +56,24 @@ class DeliveryReport:
     sent: list[Delivery] = field(default_factory=list)
     skipped: list[Delivery] = field(default_factory=list)
     failed: list[Delivery] = field(default_factory=list)
+    unknown: list[Delivery] = field(default_factory=list)  # taken, never confirmed
     written: list[Path] = field(default_factory=list)  # .eml files of a dry run
 
     @property
     def exit_code(self) -> int:
-        return DELIVERY_FAILED_EXIT if self.failed else 0
+        return DELIVERY_FAILED_EXIT if self.failed or self.unknown else 0
 
     def lines(self) -> list[str]:
         """A summary for the terminal, one line per recipient that was not simply sent."""
         out = [
             f"email: {len(self.sent)} sent, {len(self.skipped)} skipped, "
             f"{len(self.failed)} failed"
+            + (f", {len(self.unknown)} unknown" if self.unknown else "")
             + (f", {len(self.written)} written to the outbox (dry run)" if self.written else "")
         ]
         out += [f"  skipped {d.report_key} to {d.recipient}: {d.reason}" for d in self.skipped]
         out += [f"  FAILED {d.report_key} to {d.recipient}: {d.reason}" for d in self.failed]
+        out += [f"  UNKNOWN {d.report_key} to {d.recipient}: {d.reason}" for d in self.unknown]
         out += [f"  wrote {p}" for p in self.written]
         return out
 
@@ -94,20 +99,27 @@ def deliver(
         for key, message in messages:
             message_id = str(message["Message-ID"] or "")
             for recipient in message_recipients(message):
-                if not resend and log.was_delivered(period, key, recipient):
-                    report.skipped.append(
-                        Delivery(key, recipient, message_id, "already delivered (use --resend)")
-                    )
+                state = None if resend else log.delivery_state(period, key, recipient)
+                if state is not None:
+                    why = _ALREADY if state == SENT else _MAYBE
+                    report.skipped.append(Delivery(key, recipient, message_id, why))
                     continue
-                error = sender.send(message, recipient)
-                status = SENT if error is None else FAILED
-                log.record_delivery(period, key, recipient, message_id, status, error)
-                (report.sent if error is None else report.failed).append(
-                    Delivery(key, recipient, message_id, error)
+                outcome = sender.send(message, recipient)
+                log.record_delivery(
+                    period, key, recipient, message_id, outcome.status, outcome.reason
                 )
+                done = {SENT: report.sent, FAILED: report.failed, UNKNOWN: report.unknown}
+                done[outcome.status].append(Delivery(key, recipient, message_id, outcome.reason))
     finally:
         sender.close()
     return report
+
+
+_ALREADY = "already delivered (use --resend)"
+_MAYBE = (
+    "may have been delivered: an earlier run's message was taken but never confirmed; "
+    "check with the recipient, then use --resend"
+)
 
 
 def message_recipients(message: EmailMessage) -> list[str]:

@@ -12,7 +12,11 @@ Every key::
     qa_leads = ["qa.lead@example.gov.uk"]
     retries = 3                     # default 3
     backoff_seconds = 2.0           # default 2.0, doubled after each try
-    timeout_seconds = 30            # default 30
+    timeout_seconds = 30            # default 30: the longest wait for any one answer
+    delivery_deadline_seconds = 120 # default 120: the longest one delivery may take, with
+                                    # its connection, tries and pauses
+    send_deadline_seconds = 1800    # default 1800: the longest the whole send may take;
+                                    # what is left then is failed, for the next run
     outbox = "reports/outbox"       # where --dry-run writes .eml files
     cafile = "certs/relay-ca.pem"   # optional: trust this CA instead of the system's
 
@@ -47,6 +51,8 @@ EMAIL_KEYS = (
     "retries",
     "backoff_seconds",
     "timeout_seconds",
+    "delivery_deadline_seconds",
+    "send_deadline_seconds",
     "outbox",
     "cafile",
 )
@@ -73,6 +79,8 @@ class EmailSettings:
     retries: int = 3
     backoff_seconds: float = 2.0
     timeout_seconds: float = 30.0
+    delivery_deadline_seconds: float = 120.0
+    send_deadline_seconds: float = 1800.0
     outbox: Path = Path("reports/outbox")
     cafile: Path | None = None
 
@@ -145,6 +153,16 @@ class EmailSettings:
             ),
             timeout_seconds=_number(
                 "timeout_seconds", table.get("timeout_seconds", cls.timeout_seconds), 0.001
+            ),
+            delivery_deadline_seconds=_number(
+                "delivery_deadline_seconds",
+                table.get("delivery_deadline_seconds", cls.delivery_deadline_seconds),
+                0.001,
+            ),
+            send_deadline_seconds=_number(
+                "send_deadline_seconds",
+                table.get("send_deadline_seconds", cls.send_deadline_seconds),
+                0.001,
             ),
             outbox=path("outbox", table.get("outbox", str(cls.outbox))),
             cafile=path("cafile", table["cafile"]) if "cafile" in table else None,
