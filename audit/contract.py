@@ -1,19 +1,21 @@
-"""The data contract as pandera models: the single source of table and column names.
+"""The data contract: the single source of table and column names.
 
-Each model is one table of ``shared/DATA_CONTRACT.md``. A column's pandera flags say what
-the contract says:
+Each entry of :data:`TABLES` is one table of ``shared/DATA_CONTRACT.md``, one line a column:
 
-* ``required=True`` (a plain ``Series``): the column must be present when the table is
-  given, and a row with a blank value is rejected;
-* ``Optional[Series]``: the column may be absent; a rule that needs it is skipped;
-* ``metadata["kind"]`` tells the loader how to normalise the raw cells:
-  ``id`` (text, trimmed, never a number), ``date``, ``yn`` (Y/N), ``code`` (upper-cased,
-  Annex A prefixes and official descriptions reduced to the code), ``lcode`` (a lower-case
-  code such as ``placement_change``) or ``text`` (kept as written, trimmed).
+* ``_r`` (required): the column must be present when the table is given, and a row with a
+  blank value is rejected;
+* ``_f`` (optional): the column may be absent; a rule that needs it is skipped;
+* the kind tells the loader how to normalise the raw cells: ``id`` (text, trimmed, never a
+  number), ``date``, ``yn`` (Y/N), ``code`` (upper-cased, Annex A prefixes and official
+  descriptions reduced to the code), ``lcode`` (a lower-case code such as
+  ``placement_change``) or ``text`` (kept as written, trimmed).
 
 A table's key is its ``unique`` column (later duplicates are rejected). A table with a
 required ``child_id`` (other than ``children``) is child-linked: rows whose child is not a
 loaded child are rejected. Plans have no key: several rows share a plan_id, one per version.
+
+The loader checks every loaded table against a pandera schema derived from these lines
+(:func:`schema`), built on first use so that commands which load nothing stay quick.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 UNALLOCATED_TEAM = "Unallocated"
 
@@ -46,144 +47,121 @@ class ColumnKind(StrEnum):
     TEXT = "text"
 
 
-def _f(kind: str, *, unique: bool = False, nullable: bool = True) -> Any:
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: ColumnKind
+    required: bool  # present, and never blank in a loaded row
+    unique: bool = False
+
+
+def _f(name: str, kind: str, *, unique: bool = False) -> ColumnSpec:
     """An optional column of ``kind`` (a :class:`ColumnKind` value; a typo fails here)."""
-    return pa.Field(nullable=nullable, unique=unique, metadata={"kind": ColumnKind(kind)})
+    return ColumnSpec(name, ColumnKind(kind), required=False, unique=unique)
 
 
-def _r(kind: str, *, unique: bool = False) -> Any:
+def _r(name: str, kind: str, *, unique: bool = False) -> ColumnSpec:
     """A required column: present, and never blank in a loaded row."""
-    return pa.Field(nullable=False, unique=unique, metadata={"kind": ColumnKind(kind)})
+    return ColumnSpec(name, ColumnKind(kind), required=True, unique=unique)
 
 
-class _Table(pa.DataFrameModel):
-    class Config:
-        strict = False  # extra columns in an export are ignored, not an error
-        coerce = False
-
-
-class Children(_Table):
-    child_id: Series[str] = _r("id", unique=True)
-    date_of_birth: Series[pd.Timestamp] | None = _f("date")
-    sex: Series[str] | None = _f("code")
-    ethnicity: Series[str] | None = _f("code")
-    first_language: Series[str] | None = _f("code")
-    religion: Series[str] | None = _f("text")
-    case_type: Series[str] | None = _f("code")
-    # Required as a column, but a blank cell means the child is unallocated, not a bad row.
-    allocated_team: Series[str] = _r("text")
-    allocated_worker: Series[str] | None = _f("id")
-    case_start_date: Series[pd.Timestamp] | None = _f("date")
-    case_end_date: Series[pd.Timestamp] | None = _f("date")
-
-
-class Visits(_Table):
-    visit_id: Series[str] = _r("id", unique=True)
-    child_id: Series[str] = _r("id")
-    visit_date: Series[pd.Timestamp] = _r("date")
-    worker_id: Series[str] | None = _f("id")
-    visit_type: Series[str] | None = _f("text")
-    child_seen: Series[str] | None = _f("yn")
-    seen_alone: Series[str] | None = _f("yn")
-    not_seen_alone_reason: Series[str] | None = _f("text")
-    seen_alone_commentary: Series[str] | None = _f("text")
-
-
-class Plans(_Table):
-    plan_id: Series[str] = _r("id")
-    child_id: Series[str] = _r("id")
-    plan_type: Series[str] = _r("code")
-    plan_date: Series[pd.Timestamp] = _r("date")
-    start_date: Series[pd.Timestamp] | None = _f("date")
-    end_date: Series[pd.Timestamp] | None = _f("date")
-    identity_considered: Series[str] | None = _f("yn")
-    identity_notes: Series[str] | None = _f("text")
-    child_views: Series[str] | None = _f("text")
-    views_influence: Series[str] | None = _f("text")
-
-
-class Assessments(_Table):
-    assessment_id: Series[str] = _r("id", unique=True)
-    child_id: Series[str] = _r("id")
-    assessment_type: Series[str] = _r("lcode")
-    start_date: Series[pd.Timestamp] | None = _f("date")
-    completed_date: Series[pd.Timestamp] | None = _f("date")
-    worker_id: Series[str] | None = _f("id")
-
-
-class Events(_Table):
-    event_id: Series[str] = _r("id", unique=True)
-    child_id: Series[str] = _r("id")
-    event_date: Series[pd.Timestamp] = _r("date")
-    event_type: Series[str] = _r("lcode")
-    description: Series[str] | None = _f("text")
-
-
-class Supervisions(_Table):
-    supervision_id: Series[str] = _r("id", unique=True)
-    supervision_date: Series[pd.Timestamp] = _r("date")
-    worker_id: Series[str] = _r("id")
-    supervisor_id: Series[str] | None = _f("id")
-    # Informational: an unknown child here is a data-quality finding, not a rejection.
-    child_id: Series[str] | None = _f("id")
-    case_discussion: Series[str] | None = _f("text")
-    case_reflection: Series[str] | None = _f("text")
-    worker_reflection: Series[str] | None = _f("text")
-    actions: Series[str] | None = _f("text")
-    notes: Series[str] | None = _f("text")
-
-
-class Workers(_Table):
-    worker_id: Series[str] = _r("id", unique=True)
-    team: Series[str] = _r("text")
-    worker_name: Series[str] | None = _f("text")
-    role: Series[str] | None = _f("lcode")
-
-
-class MissingEpisodes(_Table):
-    episode_id: Series[str] = _r("id", unique=True)
-    child_id: Series[str] = _r("id")
-    start_date: Series[pd.Timestamp] = _r("date")
-    end_date: Series[pd.Timestamp] | None = _f("date")
-    rhi_offered: Series[str] | None = _f("yn")
-    rhi_offered_date: Series[pd.Timestamp] | None = _f("date")
-    rhi_accepted: Series[str] | None = _f("yn")
-    rhi_date: Series[pd.Timestamp] | None = _f("date")
-
-
-class Reviews(_Table):
-    review_id: Series[str] = _r("id", unique=True)
-    child_id: Series[str] = _r("id")
-    review_type: Series[str] = _r("code")
-    review_date: Series[pd.Timestamp] = _r("date")
-    participation_code: Series[str] | None = _f("code")
-    child_views: Series[str] | None = _f("text")
-
-
-MODELS: dict[str, type[_Table]] = {
-    "children": Children,
-    "visits": Visits,
-    "plans": Plans,
-    "assessments": Assessments,
-    "events": Events,
-    "supervisions": Supervisions,
-    "workers": Workers,
-    "missing_episodes": MissingEpisodes,
-    "reviews": Reviews,
+TABLES: dict[str, tuple[ColumnSpec, ...]] = {
+    "children": (
+        _r("child_id", "id", unique=True),
+        _f("date_of_birth", "date"),
+        _f("sex", "code"),
+        _f("ethnicity", "code"),
+        _f("first_language", "code"),
+        _f("religion", "text"),
+        _f("case_type", "code"),
+        # Required as a column, but a blank cell means the child is unallocated, not a bad row.
+        _r("allocated_team", "text"),
+        _f("allocated_worker", "id"),
+        _f("case_start_date", "date"),
+        _f("case_end_date", "date"),
+    ),
+    "visits": (
+        _r("visit_id", "id", unique=True),
+        _r("child_id", "id"),
+        _r("visit_date", "date"),
+        _f("worker_id", "id"),
+        _f("visit_type", "text"),
+        _f("child_seen", "yn"),
+        _f("seen_alone", "yn"),
+        _f("not_seen_alone_reason", "text"),
+        _f("seen_alone_commentary", "text"),
+    ),
+    "plans": (
+        _r("plan_id", "id"),
+        _r("child_id", "id"),
+        _r("plan_type", "code"),
+        _r("plan_date", "date"),
+        _f("start_date", "date"),
+        _f("end_date", "date"),
+        _f("identity_considered", "yn"),
+        _f("identity_notes", "text"),
+        _f("child_views", "text"),
+        _f("views_influence", "text"),
+    ),
+    "assessments": (
+        _r("assessment_id", "id", unique=True),
+        _r("child_id", "id"),
+        _r("assessment_type", "lcode"),
+        _f("start_date", "date"),
+        _f("completed_date", "date"),
+        _f("worker_id", "id"),
+    ),
+    "events": (
+        _r("event_id", "id", unique=True),
+        _r("child_id", "id"),
+        _r("event_date", "date"),
+        _r("event_type", "lcode"),
+        _f("description", "text"),
+    ),
+    "supervisions": (
+        _r("supervision_id", "id", unique=True),
+        _r("supervision_date", "date"),
+        _r("worker_id", "id"),
+        _f("supervisor_id", "id"),
+        # Informational: an unknown child here is a data-quality finding, not a rejection.
+        _f("child_id", "id"),
+        _f("case_discussion", "text"),
+        _f("case_reflection", "text"),
+        _f("worker_reflection", "text"),
+        _f("actions", "text"),
+        _f("notes", "text"),
+    ),
+    "workers": (
+        _r("worker_id", "id", unique=True),
+        _r("team", "text"),
+        _f("worker_name", "text"),
+        _f("role", "lcode"),
+    ),
+    "missing_episodes": (
+        _r("episode_id", "id", unique=True),
+        _r("child_id", "id"),
+        _r("start_date", "date"),
+        _f("end_date", "date"),
+        _f("rhi_offered", "yn"),
+        _f("rhi_offered_date", "date"),
+        _f("rhi_accepted", "yn"),
+        _f("rhi_date", "date"),
+    ),
+    "reviews": (
+        _r("review_id", "id", unique=True),
+        _r("child_id", "id"),
+        _r("review_type", "code"),
+        _r("review_date", "date"),
+        _f("participation_code", "code"),
+        _f("child_views", "text"),
+    ),
 }
 REQUIRED_TABLES = ("children",)
 
 
 @dataclass(frozen=True)
-class ColumnSpec:
-    name: str
-    kind: ColumnKind
-    required: bool
-
-
-@dataclass(frozen=True)
 class TableSpec:
-    """A loader-friendly view of one model; derived, never written by hand."""
+    """A loader-friendly view of one table; derived, never written by hand."""
 
     name: str
     columns: tuple[ColumnSpec, ...]
@@ -203,22 +181,38 @@ class TableSpec:
 
 
 @cache
-def schema(table: str) -> pa.DataFrameSchema:
-    return MODELS[table].to_schema()
-
-
-@cache
 def table_spec(table: str) -> TableSpec:
-    sch = schema(table)
-    columns = tuple(
-        ColumnSpec(name=name, kind=ColumnKind(col.metadata["kind"]), required=col.required)
-        for name, col in sch.columns.items()
-    )
-    key = next((name for name, col in sch.columns.items() if col.unique), None)
-    child_col = sch.columns.get("child_id")
-    child_linked = table != "children" and child_col is not None and child_col.required
+    columns = TABLES[table]
+    key = next((c.name for c in columns if c.unique), None)
+    child_linked = table != "children" and any(c.name == "child_id" and c.required for c in columns)
     return TableSpec(name=table, columns=columns, key=key, child_linked=child_linked)
 
 
 def all_specs() -> tuple[TableSpec, ...]:
-    return tuple(table_spec(name) for name in MODELS)
+    return tuple(table_spec(name) for name in TABLES)
+
+
+@cache
+def schema(table: str) -> pa.DataFrameSchema:
+    """The pandera schema a loaded ``table`` must satisfy: its columns' presence, type
+    (text, or a timestamp for dates), blanks and uniqueness. Extra columns are allowed."""
+    # Deferred for start-up time: pandera takes longer to import than anything else here,
+    # and only loading an export validates.
+    import pandas as pd
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            c.name: pa.Column(
+                pd.Timestamp if c.kind is ColumnKind.DATE else str,
+                required=c.required,
+                nullable=not c.required,
+                unique=c.unique,
+                metadata={"kind": c.kind},
+            )
+            for c in TABLES[table]
+        },
+        strict=False,  # extra columns in an export are ignored, not an error
+        coerce=False,
+        name=table,
+    )

@@ -4,7 +4,7 @@ For each table: find the header row, match headers to contract columns, normalis
 column by its kind, then reject rows the contract says cannot be used (blank required
 value, unparseable required date, duplicate key, unknown child). Every input row ends up
 either loaded or rejected with a reason; every value kept but flawed is a data-quality
-finding. The result is checked against the pandera model before anyone sees it.
+finding. The result is checked against the contract's pandera schema before anyone sees it.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,10 +25,12 @@ from audit import __version__
 from audit.database import DatabaseSource
 from audit.engine.config import RuleConfig
 from audit.engine.runner import ERROR, SKIPPED, RuleStatus
-from audit.loader import LoadResult
 from audit.period import AuditPeriod
 from audit.reader import SPREADSHEET_SUFFIXES
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, Rule
+
+if TYPE_CHECKING:  # the loader brings pandera and the readers; listing rules needs neither
+    from audit.loader import LoadResult
 
 # What a month's run says about its rules, as the history records it.
 RUN_COMPLETE = "complete"  # every selected rule ran

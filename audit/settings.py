@@ -39,7 +39,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.database import Connection
 from audit.engine.config import (
@@ -53,12 +53,14 @@ from audit.engine.config import (
 )
 from audit.engine.registry import discover_rules
 from audit.errors import UsageError
-from audit.mail import EmailSettings
 from audit.profiles import PROFILES
 from audit.profiles.mapping import SourceMapping
 from audit.results import Thresholds
 from audit.rulekit import Rule
 from audit.safety import SafetyLimits
+
+if TYPE_CHECKING:
+    from audit.mail import EmailSettings
 
 TOP_LEVEL_KEYS = (
     *RULE_KEYS,
@@ -168,7 +170,7 @@ def build_settings(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Ru
             history.get("enabled", Settings.history_enabled), bool, "history.enabled"
         ),
         history_path=history_path,
-        email=EmailSettings.from_config(raw, base) if "email" in raw else None,
+        email=_email(raw, base) if "email" in raw else None,
         connections=Connection.all_from_config(raw),
     )
 
@@ -179,6 +181,13 @@ def _profile(value: Any) -> str:
     if value not in PROFILES:
         raise UsageError(f"profile must be one of {', '.join(PROFILES)}; got {value!r}")
     return str(value)
+
+
+def _email(raw: Mapping[str, Any], base: Path) -> EmailSettings:
+    # Deferred for start-up time: the mail package brings the report renderers with it.
+    from audit.mail import EmailSettings
+
+    return EmailSettings.from_config(raw, base)
 
 
 def _email_summary(email: EmailSettings | None) -> dict[str, Any] | None:

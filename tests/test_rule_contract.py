@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from audit.contract import MODELS, table_spec
+from audit.contract import TABLES, table_spec
 from audit.engine.docs import rules_markdown
 from audit.engine.registry import discover_rules
 from audit.rulekit import AnyOf, Params
@@ -49,7 +49,7 @@ def test_rule_is_documented_for_a_practice_lead(rule):
 def test_rule_declares_only_contract_tables_and_columns(rule):
     for ref in _refs(rule):
         table, _, column = ref.partition(".")
-        assert table in MODELS, f"{rule.code}: unknown table {table}"
+        assert table in TABLES, f"{rule.code}: unknown table {table}"
         if column:
             assert column in table_spec(table).column_names, f"{rule.code}: unknown {ref}"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from audit.contract import MODELS, REQUIRED_TABLES
+from audit.contract import REQUIRED_TABLES, TABLES
 from audit.errors import InputError, UsageError
 from audit.profiles import joins
 from audit.profiles.base import SourceData
@@ -137,7 +137,7 @@ def _canonical(
 ) -> SourceData:
     """The contract's own tables, each from the sheet or file of its name (or mapped name),
     with the columns the config joins from other sheets or files (:mod:`.joins`)."""
-    wanted = {table_key(t): t for t in MODELS}
+    wanted = {table_key(t): t for t in TABLES}
     wanted.update({table_key(name): t for t, name in mapping.tables.items()})
     chosen: dict[str, tuple[Path, str | None]] = {}
     for key, (file, sheet) in found.items():

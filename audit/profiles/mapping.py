@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from audit.contract import MODELS, table_spec
+from audit.contract import TABLES, table_spec
 from audit.errors import UsageError
 from audit.profiles import joins
 from audit.profiles.joins import ColumnSource
@@ -132,8 +132,8 @@ def _strings(value: Any, where: str) -> dict[str, str]:
 
 
 def _known_table(table: str, where: str) -> None:
-    if table not in MODELS:
-        raise UsageError(f"{where}: unknown table '{table}'. Valid tables: {', '.join(MODELS)}")
+    if table not in TABLES:
+        raise UsageError(f"{where}: unknown table '{table}'. Valid tables: {', '.join(TABLES)}")
 
 
 def _known_column(table: str, column: str, where: str) -> None:

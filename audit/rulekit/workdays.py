@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-import holidays
 import numpy as np
 import pandas as pd
 
@@ -30,6 +29,8 @@ _ONE_DAY = np.timedelta64(1, "D")
 @lru_cache(maxsize=64)
 def _busdaycalendar(subdiv: str, first_year: int, last_year: int) -> np.busdaycalendar:
     """A numpy business-day calendar holding the bank holidays of the given years."""
+    import holidays  # deferred for start-up time: listing the rules never needs a calendar
+
     bank_holidays = holidays.country_holidays(
         "GB", subdiv=subdiv, years=range(first_year, last_year + 1)
     )

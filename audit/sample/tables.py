@@ -9,7 +9,7 @@ import pandas as pd
 from audit.contract import table_spec
 
 # The workbook's sheets, in this order; each table's columns come from the contract's
-# pandera models (audit/contract.py), the single source of column names and kinds.
+# tables (audit/contract.py), the single source of column names and kinds.
 SHEET_ORDER = (
     "children",
     "visits",
