@@ -27,6 +27,8 @@ OWNER_PASSWORD = "owner-fictional-pw"
 AUDITOR_PASSWORD = "auditor-fictional-pw"
 DATABASE = "ssd"
 RUN_AS = "postgres"  # the distribution package's unprivileged user, when we are root
+PREFIX = "caseaudit-pg-"
+OWNER_FILE = "owner.pid"  # the test process a cluster belongs to
 
 
 def server_bin() -> Path | None:
@@ -67,7 +69,10 @@ def running_server() -> Iterator[Server]:
     """Start a new cluster, yield its address, and stop and delete it afterwards."""
     bin_dir = server_bin()
     assert bin_dir is not None, missing()
-    root = Path(tempfile.mkdtemp(prefix="caseaudit-pg-", dir=_base_dir()))
+    base = _base_dir()
+    _reap_abandoned(bin_dir, Path(base))
+    root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
+    (root / OWNER_FILE).write_text(str(os.getpid()))
     data, sockets = root / "data", root / "sockets"
     sockets.mkdir()
     pwfile = root / "pw"
@@ -106,6 +111,23 @@ def running_server() -> Iterator[Server]:
     finally:
         if (data / "postmaster.pid").exists():
             _as_server_user(bin_dir / "pg_ctl", "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _reap_abandoned(bin_dir: Path, base: Path) -> None:
+    """Stop and delete clusters whose test process died without stopping them (a test run
+    killed by a timeout), so they do not pile up on a developer's machine."""
+    for root in base.glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+            os.kill(owner, 0)
+            continue  # its test run is still going
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not one this helper can vouch for
+        if (root / "data" / "postmaster.pid").exists():
+            _as_server_user(bin_dir / "pg_ctl", "-D", root / "data", "-m", "immediate", "stop")
         shutil.rmtree(root, ignore_errors=True)
 
 
