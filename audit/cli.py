@@ -1,4 +1,11 @@
-"""The ``caseaudit`` command line."""
+"""The ``caseaudit`` command line.
+
+The top of the layers: it parses the arguments (``--period`` into an ``AuditPeriod``) and
+calls the pipeline (``audit.run``, ``audit.publish``), the settings, the loader or mail.
+Each command imports what it uses when it runs: the application imports pandas and
+pyarrow, which take seconds on a busy machine, and ``--help``, ``--version`` or an
+argument error need none of it. Those deferred imports are marked ``# start-up``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +40,7 @@ class RunLocked(CaseAuditError):
 @contextmanager
 def run_lock(out: Path) -> Iterator[None]:
     """One run at a time per output folder, so two scheduled runs can never overlap."""
-    from filelock import FileLock, Timeout
+    from filelock import FileLock, Timeout  # start-up
 
     from audit.output import cannot_write, private_dir, writing
     from audit.publish import clear_leftovers
@@ -60,9 +67,7 @@ def run_lock(out: Path) -> Iterator[None]:
 
 def first_working_day(day: date) -> date:
     """The first working day (England and Wales) of ``day``'s month."""
-    from datetime import timedelta
-
-    from audit.rulekit.workdays import WorkingDayCalendar
+    from audit.rulekit.workdays import WorkingDayCalendar  # start-up
 
     last_of_previous = day.replace(day=1) - timedelta(days=1)
     return WorkingDayCalendar().add_working_days_to(last_of_previous, 1)
@@ -71,7 +76,7 @@ def first_working_day(day: date) -> date:
 def _setup_log(path: Path | None) -> None:
     if path is None:
         return
-    from audit.console import PrintableFormatter
+    from audit.console import PrintableFormatter  # start-up
     from audit.output import open_log
 
     handler = logging.StreamHandler(open_log(path))
@@ -101,7 +106,7 @@ INPUT_HELP = "a workbook, a folder of per-table files, a database URL or a conne
 
 def _input(text: str) -> Path | str:
     """A database URL stays text (a Path would fold its '//'); anything else is a path."""
-    from audit.database import is_url
+    from audit.database import is_url  # start-up
 
     return text if is_url(text) else Path(text)
 
@@ -206,13 +211,13 @@ def _delivery_options(command: argparse.ArgumentParser) -> None:
 
 
 def _open_history(config: Settings, out: Path) -> History | None:
-    from audit.history import History
+    from audit.history import History  # start-up
 
     return History.open(config.history_file(out)) if config.history_enabled else None
 
 
 def _run(args: argparse.Namespace) -> int:
-    from audit.period import AuditPeriod
+    from audit.period import AuditPeriod  # start-up
     from audit.publish import write_run
     from audit.reports.store import load_overview
     from audit.run import audit_with, timed
@@ -264,13 +269,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _shown(given: Path | str) -> str:
     """An input as it may be logged: a database URL's secrets masked."""
-    from audit.database import redact
+    from audit.database import redact  # start-up
 
     return redact(str(given))
 
 
 def _send(args: argparse.Namespace) -> int:
-    from audit.period import AuditPeriod
+    from audit.period import AuditPeriod  # start-up
     from audit.reports.store import OVERVIEW_FILE, load_overview
     from audit.settings import prepare
 
@@ -298,7 +303,7 @@ def _deliver(
     args: argparse.Namespace,
 ) -> int:
     """Email the month; prints one line per delivery; exit code 4 when any failed."""
-    from audit.mail import deliver, month_messages
+    from audit.mail import deliver, month_messages  # start-up
 
     assert config.email is not None
     if history is None and not args.dry_run:
@@ -336,7 +341,7 @@ _NO_LOG = _NoLog()
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from audit.engine.docs import rules_markdown, rules_table
+    from audit.engine.docs import rules_markdown, rules_table  # start-up
     from audit.settings import prepare
 
     config, rules = prepare(_default_config(args.config))
@@ -350,7 +355,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from audit.database import resolve_input
+    from audit.database import resolve_input  # start-up
     from audit.load_summary import format_load_summary
     from audit.loader import load
     from audit.output import write_csv, writing
@@ -371,7 +376,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from audit import sample
+    from audit import sample  # start-up
 
     if args.children < 1:
         raise UsageError("--children must be at least 1")

@@ -69,8 +69,8 @@ def team_key(team: TeamReport) -> str:
 
 def team_files(team: TeamReport, month_folder: Path) -> list[Path]:
     return [
-        month_folder / "teams" / f"{team.slug}.html",
-        month_folder / "teams" / f"{team.slug}.xlsx",
+        month_folder / team.page,
+        month_folder / team.workbook,
     ]
 
 

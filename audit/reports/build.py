@@ -38,14 +38,14 @@ def build_overview(run: AuditRun, history: History | None = None) -> Overview:
     """The reports' content; with a history, each team's and the organisation's trends."""
     overview = _build_overview(run)
     if history is not None:
-        add_trends(overview, history)
+        add_trends(overview, history, run.period)
     prioritise(overview, history)
     return overview
 
 
-def add_trends(overview: Overview, history: History) -> None:
+def add_trends(overview: Overview, history: History, period: AuditPeriod) -> None:
     """Earlier months from the history, this month from the run in hand."""
-    previous = AuditPeriod.parse(overview.period).previous()
+    previous = period.previous()
     thresholds = overview.thresholds
 
     def rerated(point: TrendPoint) -> TrendPoint:
@@ -57,14 +57,14 @@ def add_trends(overview: Overview, history: History) -> None:
                 team.team, code, previous, TREND_MONTHS - 1, thresholds=thresholds
             )
             team.trends[code] = [rerated(p) for p in earlier] + [TrendPoint(overview.period, score)]
-            before = history.previous_score(team.team, code, overview.period, thresholds=thresholds)
+            before = history.previous_score(team.team, code, period, thresholds=thresholds)
             if before is not None:
                 change = points_change(score, overview.rerate(before.score), overview.min_judged)
                 if change is not None:
                     team.changes[code] = (before.period, change)
-        before_total = history.previous_total(team.team, overview.period, thresholds=thresholds)
+        before_total = history.previous_total(team.team, period, thresholds=thresholds)
         team.previous_overall = None if before_total is None else rerated(before_total)
-    org_before = history.previous_total(None, overview.period, thresholds=thresholds)
+    org_before = history.previous_total(None, period, thresholds=thresholds)
     overview.previous_overall = None if org_before is None else rerated(org_before)
     rec_of = {r.code: r.recommendation for r in overview.rules}
     earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, thresholds=thresholds)

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from audit.output import open_private, private_dir
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
-from audit.reports.model import Overview, Score, TeamReport, TrendPoint
+from audit.reports.model import TEAMS_FOLDER, Overview, Score, TeamReport, TrendPoint
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
 from audit.results import combined
 
@@ -75,14 +75,14 @@ def write_html(overview: Overview, folder: Path) -> None:
     data) and ``folder/teams/<slug>.html`` for every team."""
     _check_unique_slugs(overview.teams)
     env = environment()
-    teams_dir = private_dir(private_dir(folder) / "teams")
+    private_dir(private_dir(folder) / TEAMS_FOLDER)
     _write(folder / "index.html", render_index(env, overview))
     _write(
         folder / "checks.html",
         env.get_template("checks.html.j2").render(ov=overview, month=month_name(overview.period)),
     )
     for team in overview.teams:
-        _write(teams_dir / f"{team.slug}.html", render_team(env, overview, team))
+        _write(folder / team.page, render_team(env, overview, team))
 
 
 def environment() -> Environment:

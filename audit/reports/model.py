@@ -41,6 +41,15 @@ OTHER_TEAM_WORKER = "worker in another team"
 OTHER_TEAM_CHILD = "child in another team"
 
 
+# The month's folder holds index.html and, per team, teams/<slug>.html and teams/<slug>.xlsx.
+TEAMS_FOLDER = "teams"
+
+
+def team_path(slug: str, suffix: str) -> str:
+    """A team's file inside the month's folder, as a relative path and link: ``teams/x.html``."""
+    return f"{TEAMS_FOLDER}/{slug}{suffix}"
+
+
 SLUG_MAX = 60  # far below the 255 bytes a file name may have, leaving room for "-2.xlsx"
 
 
@@ -120,6 +129,16 @@ class TeamReport:
     changes: dict[str, tuple[str, float] | None] = field(default_factory=dict)
     # The team's overall figure in the last audited month before this one, if any.
     previous_overall: TrendPoint | None = None
+
+    @property
+    def page(self) -> str:
+        """The team's report: ``teams/<slug>.html`` in the month's folder."""
+        return team_path(self.slug, ".html")
+
+    @property
+    def workbook(self) -> str:
+        """The team's action workbook: ``teams/<slug>.xlsx`` in the month's folder."""
+        return team_path(self.slug, ".xlsx")
 
     @property
     def action_count(self) -> int:

@@ -25,7 +25,7 @@ from audit.engine.runner import ERROR, RAN
 from audit.errors import InputError
 from audit.output import neutralise_text, open_private, private_dir
 from audit.period import AuditPeriod
-from audit.reports.model import Action, Overview, RuleInfo, Score, TeamReport
+from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score, TeamReport
 
 ACTIONS_SHEET = "Actions"
 SUMMARY_SHEET = "Summary"
@@ -72,11 +72,11 @@ def write_workbooks(overview: Overview, folder: Path) -> None:
     """Write ``folder/teams/<slug>.xlsx`` for every team in the overview (owner-only)."""
     _refuse_shared_files(overview.teams)
     private_dir(folder)
-    teams_dir = private_dir(folder / "teams")
+    private_dir(folder / TEAMS_FOLDER)
     created = created_date(overview.period)
     for team in overview.teams:
         content = workbook_bytes(overview, team, created)
-        with open_private(teams_dir / f"{team.slug}.xlsx", "wb") as fh:
+        with open_private(folder / team.workbook, "wb") as fh:
             fh.write(content)
 
 
@@ -94,7 +94,7 @@ def _refuse_shared_files(teams: list[TeamReport]) -> None:
         if other != team.team:
             raise InputError(
                 f"teams {other!r} and {team.team!r} would share the report file "
-                f"teams/{team.slug}.xlsx; rename one of them in the input"
+                f"{team.workbook}; rename one of them in the input"
             )
 
 
