@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from audit import __version__
 from audit.console import one_line, printable_console
-from audit.errors import CaseAuditError, UsageError
+from audit.errors import CaseAuditError, InputError, UsageError
 
 if TYPE_CHECKING:
     from audit.history import History
@@ -172,6 +172,20 @@ def build_parser() -> argparse.ArgumentParser:
     _delivery_options(send)
     send.set_defaults(handler=_send)
 
+    collect = commands.add_parser(
+        "collect", help="read the team managers' returned action workbooks into the history"
+    )
+    collect.add_argument("workbooks", type=Path, nargs="+", help="returned teams/*.xlsx files")
+    collect.add_argument(
+        "--period", required=True, help="the month the workbooks were written for: YYYY-MM"
+    )
+    collect.add_argument("--config", type=Path, help="audit.toml (for the history's place)")
+    collect.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder")
+    collect.add_argument(
+        "--replace", action="store_true", help="take new answers over ones already collected"
+    )
+    collect.set_defaults(handler=_collect)
+
     rules = commands.add_parser("rules", help="list the rules and their parameters")
     rules.add_argument("--config", type=Path, help="audit.toml whose parameters to show")
     rules.add_argument(
@@ -293,6 +307,36 @@ def _send(args: argparse.Namespace) -> int:
         finally:
             if history is not None:
                 history.close()
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from audit.collect import collect
+    from audit.period import AuditPeriod
+    from audit.run import prepare
+
+    period = AuditPeriod.from_argument(args.period, date.today())
+    config, _rules = prepare(_default_config(args.config))
+    for path in args.workbooks:
+        if not path.is_file():
+            raise InputError(f"{path} not found: name the returned workbook files")
+    with run_lock(args.out):
+        history = _open_history(config, args.out)
+        if history is None:
+            raise UsageError("collect needs the audit history ([history] enabled = true)")
+        try:
+            done = collect(args.workbooks, period, history, replace=args.replace)
+        finally:
+            history.close()
+    teams = ", ".join(sorted(done.teams)) or "none"
+    print(
+        f"Collected for {period.label}: {done.added} new, {done.replaced} replaced, "
+        f"{done.unchanged} unchanged (teams: {teams})"
+    )
+    for line in done.conflicts:
+        print(f"Not overwritten: {line}")
+    for line in done.rejected:
+        print(f"Rejected: {line}")
+    return 0 if done.clean else 3
 
 
 def _deliver(

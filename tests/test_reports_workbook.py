@@ -25,14 +25,17 @@ from audit.run import audit
 HEADERS = [
     "Child",
     "Worker",
-    "Rule",
     "Check",
+    "Rule",
     "Reason",
+    "Outstanding since",
     "Evidence date",
     "Where to find it",
+    "Status",
     "Manager comment",
     "Action owner",
     "Due by",
+    "Reference (do not change)",
 ]
 
 
@@ -123,14 +126,14 @@ def test_every_team_gets_a_workbook_with_an_actions_and_a_summary_sheet(written)
     assert files == ["east.xlsx", "north.xlsx", "south.xlsx"]
     for name in files:
         wb = openpyxl.load_workbook(written / "teams" / name)
-        assert wb.sheetnames == ["Actions", "Summary"]
+        assert wb.sheetnames == ["Actions", "Summary", "Data quality"]
 
 
 def test_the_actions_sheet_is_a_filterable_table_with_a_frozen_header(written):
     ws = _open(written, "north")["Actions"]
     (table,) = ws.tables.values()
     rows = _action_rows(_open(written, "north"))
-    assert table.ref == f"A1:J{len(rows) + 1}"
+    assert table.ref == f"A1:M{len(rows) + 1}"
     assert [c.name for c in table.tableColumns] == HEADERS
     assert [c.value for c in ws[1]] == HEADERS
     assert table.autoFilter is not None and table.autoFilter.ref == table.ref
@@ -153,7 +156,7 @@ def test_each_not_met_finding_of_the_team_appears_exactly_once(run, written):
                 (findings["team"] == team) & (findings["outcome"] == NOT_MET)
             ].itertuples()
         )
-        got = Counter((r[0], r[2], r[6]) for r in _action_rows(_open(written, slug)))
+        got = Counter((r[0], r[3], r[7]) for r in _action_rows(_open(written, slug)))
         assert got == expected
         assert expected  # the small audit gives each of these teams something to act on
 
@@ -161,7 +164,7 @@ def test_each_not_met_finding_of_the_team_appears_exactly_once(run, written):
 def test_a_value_that_looks_like_a_formula_is_stored_as_text_with_an_apostrophe(written):
     wb = _open(written, "north")
     rows = _action_rows(wb)
-    idn01 = next(r for r in rows if r[2] == "IDN01")
+    idn01 = next(r for r in rows if r[3] == "IDN01")
     assert idn01[:2] == ("'=C9", "'@W9")
     ws = wb["Actions"]
     assert all(c.data_type == "s" for row in ws.iter_rows() for c in row if c.value == "'=C9")
@@ -170,8 +173,10 @@ def test_a_value_that_looks_like_a_formula_is_stored_as_text_with_an_apostrophe(
 
 def test_a_worker_from_another_team_is_shown_as_such_never_by_id(written):
     rows = _action_rows(_open(written, "north"))
-    see01 = next(r for r in rows if r[:3] == ("'=C9", "worker in another team", "SEE01"))
-    assert see01[6] == "visits, row 4"
+    see01 = next(
+        r for r in rows if (r[0], r[1], r[3]) == ("'=C9", "worker in another team", "SEE01")
+    )
+    assert see01[7] == "visits, row 4"
     cells = [str(c) for r in rows for c in r]
     assert not any("W2" in c or "Bea Bond" in c for c in cells)
 
@@ -179,13 +184,13 @@ def test_a_worker_from_another_team_is_shown_as_such_never_by_id(written):
 def test_evidence_dates_are_date_cells_shown_day_first(written):
     ws = _open(written, "north")["Actions"]
     see01 = next(
-        row for row in ws.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("N1", "SEE01")
+        row for row in ws.iter_rows(min_row=2) if (row[0].value, row[3].value) == ("N1", "SEE01")
     )
-    evidence = see01[5]
+    evidence = see01[6]
     assert evidence.is_date and evidence.value == datetime(2026, 9, 10)
     assert evidence.number_format == "dd/mm/yyyy"
-    idn01 = next(row for row in ws.iter_rows(min_row=2) if row[2].value == "IDN01")
-    assert idn01[5].value is None  # a child-level check has no evidence date
+    idn01 = next(row for row in ws.iter_rows(min_row=2) if row[3].value == "IDN01")
+    assert idn01[6].value is None  # a child-level check has no evidence date
 
 
 def test_the_summary_gives_the_team_period_and_compliance_per_rule(written, overview):
@@ -217,7 +222,7 @@ def test_a_team_with_nothing_to_act_on_still_has_the_table_and_says_so(written):
     wb = _open(written, "east")
     ws = wb["Actions"]
     (table,) = ws.tables.values()
-    assert table.ref == "A1:J2"
+    assert table.ref == "A1:M2"
     assert [c.value for c in ws[1]] == HEADERS
     assert _action_rows(wb) == []
     summary = [c.value for row in wb["Summary"].iter_rows() for c in row]
@@ -265,12 +270,13 @@ def test_text_in_any_column_that_could_run_as_a_formula_is_neutralised(overview,
     write_workbooks(tampered, tmp_path)
     path = tmp_path / "teams" / "east.xlsx"
     (row,) = _action_rows(openpyxl.load_workbook(path))
-    assert row[:7] == (
+    assert row[:8] == (
         "'+C1",
         "'-W1",
-        "IDN01",
         "'@SUM(A1)",
+        "IDN01",
         '\'=HYPERLINK("http://example.invalid","click")',
+        "New this month",
         None,
         "'\tchildren, row 2",
     )

@@ -112,6 +112,14 @@ def team_message(
                 )
                 + f" Checks not met for this child: {item.actions}.",
             ]
+    follow = team.follow_up
+    if follow is not None and follow.given:
+        lines += ["", f"{_month(follow.period)}'s actions: {follow.summary}."]
+        lines += [
+            f"  Overdue: child {one_line(i.child)}, {one_line(i.check)}"
+            + (f", due {i.due_by}" if i.due_by else "")
+            for i in follow.overdue
+        ]
     children = len(team.actions)
     new, outstanding = new_and_outstanding(team)
     lines += [
@@ -164,10 +172,23 @@ def overview_message(
     lines += ["", "Teams:"]
     for team in overview.teams:
         to = ", ".join(settings.recipients_for(team.team)) or _NOBODY
+        returned = (
+            f"; {_month(team.follow_up.period)}'s workbook: {team.follow_up.summary}"
+            if team.follow_up
+            else ""
+        )
         lines.append(
             f"  {one_line(team.team)}: {figure(team.overall)}; "
-            f"{team.action_count} actions; emailed to {to}"
+            f"{team.action_count} actions{returned}; emailed to {to}"
         )
+    disputed = [(t.team, i) for t in overview.teams if t.follow_up for i in t.follow_up.disputed]
+    if disputed:
+        lines += ["", "Actions disputed by team managers (their reasons):"]
+        lines += [
+            f"  {one_line(team)}: child {one_line(i.child)}, {one_line(i.check)} "
+            f"({i.rule_code}): {one_line(i.comment)} [{i.now}]"
+            for team, i in disputed
+        ]
     if teams_without_recipients:
         lines += ["", "Teams with no recipients (their report was not emailed):"]
         lines += [f"  {one_line(t)}" for t in teams_without_recipients]

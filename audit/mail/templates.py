@@ -59,6 +59,13 @@ Checks not met for this child: {{ f.actions }}.</small></li>
 {% endfor %}
 </ol>
 {% endif %}
+{% if team.follow_up and team.follow_up.given %}
+<p>{{ month_of(team.follow_up.period) }}'s actions:
+<strong>{{ team.follow_up.summary }}</strong>.</p>
+{% if team.follow_up.overdue %}<ul>{% for i in team.follow_up.overdue %}
+<li>Overdue: child {{ i.child }}, {{ i.check }}{% if i.due_by %}, due {{ i.due_by }}{% endif %}</li>
+{% endfor %}</ul>{% endif %}
+{% endif %}
 <p>Actions for the team: <strong>{{ team.action_count }}</strong>
 {%- if team.actions %} (for {{ team.actions | length }} {{ "child" if team.actions | length == 1
 else "children" }}): {{ new }} new this month, {{ outstanding }} outstanding{% endif %}.</p>

@@ -17,6 +17,7 @@ from audit.history import History
 from audit.period import AuditPeriod
 from audit.profiles import PROFILE_NAMES
 from audit.reports.fix_first import prioritise
+from audit.reports.follow_up import add_follow_up
 from audit.reports.model import (
     OTHER_TEAM_CHILD,
     OTHER_TEAM_WORKER,
@@ -40,6 +41,8 @@ def build_overview(run: AuditRun, history: History | None = None) -> Overview:
     if history is not None:
         add_trends(overview, history, run.period)
     prioritise(overview, history)
+    if history is not None:
+        add_follow_up(overview, run, history)
     return overview
 
 
@@ -131,6 +134,7 @@ def _build_overview(run: AuditRun) -> Overview:
         rejection_reasons=reasons,
         thresholds=run.thresholds,
         show_names=run.show_names,
+        return_to=", ".join((run.settings_record.get("email") or {}).get("qa_leads", [])),
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
         source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
     )
@@ -289,6 +293,7 @@ def _data_quality_by_team(run: AuditRun) -> dict[str, list[DataQualityRow]]:
                     str(row.column),
                     str(row.detail),
                     "" if pd.isna(row.value) else str(row.value),
+                    str(row.child_id),
                 )
             )
     return by_team

@@ -110,6 +110,8 @@ def render_index(env: Environment, overview: Overview) -> str:
         script=Markup(SORT_SCRIPT),
         script_hash=SORT_SCRIPT_HASH,
         team_headlines={t.team: team_headline(overview, t) for t in overview.teams},
+        follow=next((t.follow_up.period for t in overview.teams if t.follow_up), None),
+        disputed=[(t.team, i) for t in overview.teams if t.follow_up for i in t.follow_up.disputed],
         actions=sum(t.action_count for t in overview.teams),
         trends=org_trend_table(overview),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit import __version__
 from audit.engine.runner import RAN
@@ -34,6 +34,9 @@ __all__ = [
     "TrendPoint",
     "whole_percent",
 ]
+
+if TYPE_CHECKING:
+    from audit.reports.follow_up import FollowUp
 
 TREND_MONTHS = 6
 
@@ -110,6 +113,7 @@ class DataQualityRow:
     column: str
     detail: str
     value: str = ""  # the cell as written, so a manager can see what was wrong
+    child: str = ""  # the child the row is about (always one of the team's own)
 
 
 @dataclass
@@ -129,6 +133,8 @@ class TeamReport:
     changes: dict[str, tuple[str, float] | None] = field(default_factory=dict)
     # The team's overall figure in the last audited month before this one, if any.
     previous_overall: TrendPoint | None = None
+    # What became of the previous audited month's actions (audit.reports.follow_up).
+    follow_up: FollowUp | None = None
 
     @property
     def page(self) -> str:
@@ -165,6 +171,7 @@ class Overview:
     recommendations: dict[str, str] = field(default_factory=dict)
     # All teams' overall figure in the last audited month before this one, if any.
     previous_overall: TrendPoint | None = None
+    return_to: str = ""  # to whom the action workbooks go back (the QA leads' addresses)
 
     def rerate(self, score: Score | None) -> Score | None:
         """A score from elsewhere (the history) banded by this report's rules."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.output import open_private
+from audit.reports.follow_up import FollowItem, FollowUp
 from audit.reports.model import (
     Action,
     ChildActions,
@@ -100,5 +101,13 @@ def _team(raw: dict[str, Any]) -> TeamReport:
             "trends": _trends(raw["trends"]),
             "changes": {k: tuple(v) if v else None for k, v in raw["changes"].items()},
             "previous_overall": _point(raw.get("previous_overall")),
+            "follow_up": _follow_up(raw.get("follow_up")),
         }
     )
+
+
+def _follow_up(raw: dict[str, Any] | None) -> FollowUp | None:
+    if raw is None:
+        return None
+    items = {k: [FollowItem(**i) for i in raw[k]] for k in ("done", "disputed", "overdue")}
+    return FollowUp(**{**raw, **items})

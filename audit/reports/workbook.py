@@ -29,6 +29,10 @@ from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score,
 
 ACTIONS_SHEET = "Actions"
 SUMMARY_SHEET = "Summary"
+DATA_QUALITY_SHEET = "Data quality"
+STATUSES = ("Open", "In progress", "Done", "Disputed")
+# The Summary cells that say whose workbook this is; ``caseaudit collect`` reads them back.
+TEAM_CELL, PERIOD_CELL = "B3", "B4"
 ACTIONS_TABLE = "TeamActions"
 NO_ACTIONS = "No actions this month"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -42,22 +46,43 @@ class _Column:
     wrap: bool = False
 
 
-# The HTML actions list's columns, then three for the manager to fill in.
+# The HTML actions list's columns (in its priority order), then four for the manager to fill
+# in, then the reference ``caseaudit collect`` matches the returned row by.
 ACTION_COLUMNS: tuple[_Column, ...] = (
     _Column("Child", 16, wrap=True),
     _Column("Worker", 22, wrap=True),
-    _Column("Rule", 8),
     _Column("Check", 36, wrap=True),
+    _Column("Rule", 8),
     _Column("Reason", 60, wrap=True),
+    _Column("Outstanding since", 16),
     _Column("Evidence date", 13),
     _Column("Where to find it", 22, wrap=True),
+    _Column("Status", 13),
     _Column("Manager comment", 40, wrap=True),
     _Column("Action owner", 20, wrap=True),
     _Column("Due by", 12),
+    _Column("Reference (do not change)", 24),
 )
 ACTION_HEADERS = tuple(c.header for c in ACTION_COLUMNS)
+_SINCE = ACTION_HEADERS.index("Outstanding since")
 _EVIDENCE_DATE = ACTION_HEADERS.index("Evidence date")
+_STATUS = ACTION_HEADERS.index("Status")
 _DUE_BY = ACTION_HEADERS.index("Due by")
+_REFERENCE = ACTION_HEADERS.index("Reference (do not change)")
+
+
+def reference(action: Action) -> str:
+    """The returned row's key: the check and what it judged, e.g. ``SEE01 V1234``."""
+    return f"{action.rule_code} {action.subject_id}"
+
+
+def return_by(period_label: str) -> date:
+    """When the filled-in workbook goes back: the 15th of the month after the next, so a
+    report sent on the first working day of the next month leaves about six weeks."""
+    end = AuditPeriod.parse(period_label).end
+    year, month = (end.year, end.month + 2) if end.month <= 10 else (end.year + 1, end.month - 10)
+    return date(year, month, 15)
+
 
 # Excel's own Good / Neutral / Bad cell colours; the words are always written too, so the
 # RAG never depends on seeing colour.
@@ -122,6 +147,7 @@ def workbook_bytes(overview: Overview, team: TeamReport, created: datetime) -> b
     formats = _Formats(workbook)
     _actions_sheet(workbook.add_worksheet(ACTIONS_SHEET), team, formats)
     _summary_sheet(workbook.add_worksheet(SUMMARY_SHEET), overview, team, formats)
+    _data_quality_sheet(workbook.add_worksheet(DATA_QUALITY_SHEET), team, formats)
     workbook.close()
     return buffer.getvalue()
 
@@ -174,7 +200,36 @@ def _actions_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
         },
     )
     for row, action in enumerate(actions, start=1):
-        _action_row(sheet, row, action, formats)
+        _action_row(sheet, row, action, team.period, formats)
+    # The manager's columns: a status from the list and a real date, checked as typed.
+    sheet.data_validation(
+        1,
+        _STATUS,
+        last_row,
+        _STATUS,
+        {
+            "validate": "list",
+            "source": list(STATUSES),
+            "error_title": "Status",
+            "error_message": "Choose Open, In progress, Done or Disputed.",
+        },
+    )
+    sheet.data_validation(
+        1,
+        _DUE_BY,
+        last_row,
+        _DUE_BY,
+        {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": date(2000, 1, 1),
+            "maximum": date(2100, 12, 31),
+            "input_title": "Due by",
+            "input_message": "A date, day first: 31/12/2026.",
+            "error_title": "Due by",
+            "error_message": "Type a date, day first, such as 31/12/2026.",
+        },
+    )
     if not actions:
         for col, column in enumerate(ACTION_COLUMNS):
             sheet.write_blank(1, col, None, formats.wrap if column.wrap else formats.plain)
@@ -186,13 +241,14 @@ def _actions_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
     sheet.repeat_rows(0)
 
 
-def _action_row(sheet: Any, row: int, action: Action, formats: _Formats) -> None:
+def _action_row(sheet: Any, row: int, action: Action, period: str, formats: _Formats) -> None:
     texts = (
         action.child,
         action.worker,
+        action.rule_title.rstrip("."),
         action.rule_code,
-        action.rule_title,
         action.reason,
+        _month(action.since) if action.since and action.since < period else "New this month",
     )
     for col, value in enumerate(texts):
         _text(sheet, row, col, value, formats.wrap if ACTION_COLUMNS[col].wrap else formats.plain)
@@ -204,8 +260,14 @@ def _action_row(sheet: Any, row: int, action: Action, formats: _Formats) -> None
     else:
         sheet.write_blank(row, _EVIDENCE_DATE, None, formats.date)
     _text(sheet, row, _EVIDENCE_DATE + 1, action.where, formats.wrap)
-    for col in range(_EVIDENCE_DATE + 2, len(ACTION_COLUMNS)):
+    _text(sheet, row, _STATUS, "Open", formats.plain)
+    for col in range(_STATUS + 1, _REFERENCE):
         sheet.write_blank(row, col, None, formats.date if col == _DUE_BY else formats.wrap)
+    _text(sheet, row, _REFERENCE, reference(action), formats.plain)
+
+
+def _month(label: str) -> str:
+    return AuditPeriod.parse(label).start.strftime("%B %Y")
 
 
 def _parse_date(text: str) -> date | None:
@@ -290,7 +352,50 @@ def _notes(overview: Overview) -> list[str]:
         "count, so a check with nothing to judge shows – and 'No data', never 100%.",
         f"RAG: Green at {overview.green:.0%} or above; Amber at {overview.amber:.0%} or above; "
         f"Red below {overview.amber:.0%}.",
-        "The Actions sheet has one row per check not met. Use its last three columns for your "
-        "comment, who will act and by when.",
+        "The Actions sheet has one row per check not met, the most urgent first. Set its Status "
+        "(Open, In progress, Done, or Disputed with your reason in Manager comment), who will "
+        "act and by when. Leave the Reference column as it is: it matches your answer to the "
+        "record.",
+        f"Return this workbook to {overview.return_to or 'your QA lead'} by "
+        f"{return_by(overview.period):%d/%m/%Y}. Next month's report shows what was done, "
+        "disputed and overdue.",
         f"Produced by caseaudit engine version {overview.version}.",
     ]
+
+
+# ---------------------------------------------------------------- data quality
+
+_DQ_COLUMNS = (
+    _Column("Child", 16),
+    _Column("Where to find it", 30, wrap=True),
+    _Column("Column", 22),
+    _Column("Value as written", 24, wrap=True),
+    _Column("Problem", 34, wrap=True),
+    _Column("What the audit did", 50, wrap=True),
+)
+
+
+def _data_quality_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
+    """Problems in the rows about this team's children, each with its sheet and row."""
+    from audit.reports.html import kind_label
+
+    for col, column in enumerate(_DQ_COLUMNS):
+        sheet.set_column(col, col, column.width, formats.wrap if column.wrap else formats.plain)
+        _text(sheet, 0, col, column.header, formats.header)
+    for row, d in enumerate(team.data_quality, start=1):
+        values = (
+            d.child,
+            f"{d.source}, row {d.row}",
+            d.column,
+            d.value,
+            kind_label(d.kind),
+            d.detail,
+        )
+        for col, value in enumerate(values):
+            _text(sheet, row, col, value, formats.wrap)
+    if not team.data_quality:
+        _text(sheet, 1, 0, "No data-quality problems in this team's rows.", formats.note)
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
