@@ -53,10 +53,10 @@ def make_dirs(folder: Path) -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner only."""
-    make_dirs(path)
-    os.chmod(path, DIR_MODE)
-    return path
+    """Create ``path`` (and parents) readable by the owner only. A folder that already
+    exists is the user's (``--out /tmp``, the folder of ``--csv``): its permissions are
+    left alone, or a run would lock everyone else out of a shared folder."""
+    return make_dirs(path)
 
 
 def own_dir(path: Path) -> Path:
@@ -67,7 +67,9 @@ def own_dir(path: Path) -> Path:
             f"{path} is a symbolic link; caseaudit does not write through links: "
             "remove it, then run again"
         )
-    return private_dir(path)
+    make_dirs(path)
+    os.chmod(path, DIR_MODE)  # caseaudit's own folder: owner-only even if it existed
+    return path
 
 
 @contextmanager
