@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from audit.output import open_private, private_dir
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
 from audit.reports.model import TEAMS_FOLDER, Overview, Score, TeamReport, TrendPoint
+from audit.reports.parallel import rendered_in_order
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
 from audit.results import combined
 
@@ -81,8 +83,9 @@ def write_html(overview: Overview, folder: Path) -> None:
         folder / "checks.html",
         env.get_template("checks.html.j2").render(ov=overview, month=month_name(overview.period)),
     )
-    for team in overview.teams:
-        _write(folder / team.page, render_team(env, overview, team))
+    pages = rendered_in_order(partial(render_team, env, overview), overview.teams)
+    for team, page in zip(overview.teams, pages, strict=True):
+        _write(folder / team.page, page)
 
 
 def environment() -> Environment:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from audit.errors import InputError
 from audit.output import neutralise_text, open_private, private_dir
 from audit.period import AuditPeriod
 from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score, TeamReport
+from audit.reports.parallel import rendered_in_order
 
 ACTIONS_SHEET = "Actions"
 SUMMARY_SHEET = "Summary"
@@ -99,8 +101,8 @@ def write_workbooks(overview: Overview, folder: Path) -> None:
     private_dir(folder)
     private_dir(folder / TEAMS_FOLDER)
     created = created_date(overview.period)
-    for team in overview.teams:
-        content = workbook_bytes(overview, team, created)
+    contents = rendered_in_order(partial(workbook_bytes, overview, created=created), overview.teams)
+    for team, content in zip(overview.teams, contents, strict=True):
         with open_private(folder / team.workbook, "wb") as fh:
             fh.write(content)
 

@@ -1,0 +1,107 @@
+"""Team reports and workbooks rendered on every core are the very files one process writes.
+
+The sample authority is audited once; its reports are written one team after another and
+again by forked workers, and every file must match byte for byte, owner-only. The workers
+are real processes: the tests see their process IDs.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from audit.period import AuditPeriod
+from audit.reports import parallel
+from audit.reports.build import build_overview
+from audit.reports.html import write_html
+from audit.reports.model import Overview
+from audit.reports.parallel import rendered_in_order
+from audit.reports.workbook import write_workbooks
+from audit.run import audit
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_cases" / "authority.xlsx"
+
+
+def _can_fork_workers() -> None:
+    # The pool is used only with two cores or more and no other thread running (see
+    # audit/reports/parallel.py); without them these tests would prove nothing.
+    if parallel._workers(parallel.MIN_PARALLEL_ITEMS) < 2:
+        pytest.skip("one core, no fork, or another thread is running: rendering stays serial")
+
+
+@pytest.fixture(scope="module")
+def overview() -> Overview:
+    run = audit(SAMPLE, AuditPeriod.parse("2026-10"), None)
+    return build_overview(run, None)
+
+
+def _write_all(overview: Overview, folder: Path) -> dict[str, tuple[bytes, int]]:
+    write_html(overview, folder)
+    write_workbooks(overview, folder)
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_parallel_rendering_writes_the_same_bytes_as_serial(
+    overview: Overview, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _can_fork_workers()
+    assert len(overview.teams) >= 2
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 10**9)
+    serial = _write_all(overview, tmp_path / "serial")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    forked = _write_all(overview, tmp_path / "forked")
+
+    names = {name for t in overview.teams for name in (t.page, t.workbook)}
+    assert names <= set(serial)
+    assert sorted(forked) == sorted(serial)
+    for name, (content, mode) in serial.items():
+        assert forked[name][0] == content, f"{name} differs when rendered in parallel"
+        assert mode == forked[name][1] == 0o600
+
+
+def test_each_item_is_rendered_by_a_worker_process_and_comes_back_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _can_fork_workers()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    items = list(range(40))
+    results = list(rendered_in_order(lambda i: (i, os.getpid()), items))
+    assert [i for i, _pid in results] == items
+    assert os.getpid() not in {pid for _i, pid in results}
+
+
+def test_a_worker_error_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    _can_fork_workers()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+
+    def render(i: int) -> int:
+        if i == 7:
+            raise ValueError("team 7 could not be rendered")
+        return i
+
+    with pytest.raises(ValueError, match="team 7"):
+        list(rendered_in_order(render, range(20)))
+
+
+def test_with_another_thread_running_it_renders_here_without_forking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A fork copies only this thread; a lock the other one held would stay locked forever.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pids = {pid for _i, pid in rendered_in_order(lambda i: (i, os.getpid()), range(20))}
+    finally:
+        stop.set()
+        other.join()
+    assert pids == {os.getpid()}
