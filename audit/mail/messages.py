@@ -26,6 +26,7 @@ from audit.period import AuditPeriod
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import Headline, overview_headline, team_headline
 from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport
+from audit.reports.workbook import return_by
 from audit.results import combined
 
 OVERVIEW_KEY = "overview"
@@ -36,7 +37,11 @@ _CLOSED_LOOP_NOTE = (
     "storage and do not forward them outside the team."
 )
 _NOBODY = "nobody: no recipients configured"
-_OVERVIEW_ATTACHED = "Attached: index.html (the organisation overview)."
+_OVERVIEW_ATTACHED = (
+    "Attached: index.html (the organisation overview). Its links to the team pages and "
+    "workbooks work when it is opened from the month's reports folder, not from this email; "
+    "collect the returned workbooks with: caseaudit collect WORKBOOK... --period {period}"
+)
 
 NotRan = tuple[str, str, str, str | None]  # code, title, status, reason
 
@@ -85,7 +90,13 @@ def team_message(
     subject = subject_for(overview.period, team.team, headline)
     month = _month(overview.period)
     files = team_files(team, month_folder)
-    attached = f"Attached: {' and '.join(f.name for f in files)}."
+    page, book = (f.name for f in files)
+    back = overview.return_to or "your QA lead"
+    attached = (
+        f"Attached: {page} (this report; open it in a web browser) and {book} (the actions "
+        f"to work on: set each one's Status, owner and due date and return it to {back} by "
+        f"{return_by(overview.period):%d/%m/%Y})."
+    )
     recommendations = [
         (key, overview.recommendations.get(key, key), team.recommendation_scores[key])
         for key in overview.recommendations
@@ -196,7 +207,7 @@ def overview_message(
         lines += ["", "Teams in the email config with no report this month (check the spelling):"]
         lines += [f"  {one_line(t)}" for t in unknown]
     lines += _not_ran_lines(not_ran)
-    lines += ["", _OVERVIEW_ATTACHED]
+    lines += ["", _OVERVIEW_ATTACHED.format(period=overview.period)]
     html = OVERVIEW_HTML.render(
         subject=subject,
         month=month,
@@ -210,7 +221,7 @@ def overview_message(
         without=list(teams_without_recipients),
         unknown=unknown,
         not_ran=not_ran,
-        attached=_OVERVIEW_ATTACHED,
+        attached=_OVERVIEW_ATTACHED.format(period=overview.period),
         note=None,
     )
     message = _message(settings, settings.qa_leads, subject, lines, html)
