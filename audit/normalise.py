@@ -209,7 +209,16 @@ def dates_if_all_cells(raw: pd.Series) -> pd.Series | None:
     filled = raw.where(raw.notna() & raw.ne(""))
     if pd.api.types.infer_dtype(filled, skipna=True) not in ("date", "datetime", "empty"):
         return None
-    return pd.to_datetime(filled).dt.normalize().astype("datetime64[ns]")
+    dates = pd.to_datetime(filled).dt.normalize()
+    if not _in_ns_range(dates).eq(dates.notna()).all():
+        return None  # a date past 2262: as_date reports it as not a date
+    return dates.astype("datetime64[ns]")
+
+
+def _in_ns_range(dates: pd.Series) -> pd.Series:
+    """Which dates nanosecond datetimes can hold (1677 to 2262): a year such as 3026 is a
+    slip of the keyboard, not a date of a child's record."""
+    return dates.between(pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D"))
 
 
 def as_date(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -244,5 +253,6 @@ def as_date(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         hit = parsed.notna() & todo
         out[hit] = parsed[hit]
         todo &= ~hit
+    out = out.where(_in_ns_range(out))
     unparseable = (text.notna() & out.isna()).astype(bool)
     return out.astype("datetime64[ns]"), unparseable
