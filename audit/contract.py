@@ -8,7 +8,9 @@ Each entry of :data:`TABLES` is one table of ``shared/DATA_CONTRACT.md``, one li
 * the kind tells the loader how to normalise the raw cells: ``id`` (text, trimmed, never a
   number), ``date``, ``yn`` (Y/N), ``code`` (upper-cased, Annex A prefixes and official
   descriptions reduced to the code), ``lcode`` (a lower-case code such as
-  ``placement_change``) or ``text`` (kept as written, trimmed).
+  ``placement_change``), ``number`` (a decimal; a value that is not a number is a
+  data-quality finding and reads as blank; one outside the column's plausible range is a
+  finding too, and kept) or ``text`` (kept as written, trimmed).
 
 A table's key is its ``unique`` column (later duplicates are rejected). A table with a
 required ``child_id`` (other than ``children``) is child-linked: rows whose child is not a
@@ -34,6 +36,12 @@ UNALLOCATED_TEAM = "Unallocated"
 # the spreadsheet row a manager can open.
 SOURCE_ROW = "source_row"
 SOURCE_SHEET = "source_sheet"  # the sheet or file the row came from ("visits", "List 7")
+# A key of an input profile's ``absent`` reasons: the source holds only each child's latest
+# visit (Annex A Lists 6-8), so the visits before it, and the gaps between them, are unknown.
+EARLIER_VISITS = "visits.earlier_visits"
+# The visit_type of such a latest visit: known to have happened, with nothing recorded about
+# seeing the child alone, so VIS01 counts it and SEE01/SEE02 (not a statutory type) do not.
+LATEST_VISIT_TYPE = "latest_visit"
 
 
 class ColumnKind(StrEnum):
@@ -45,6 +53,7 @@ class ColumnKind(StrEnum):
     CODE = "code"
     LCODE = "lcode"
     TEXT = "text"
+    NUMBER = "number"
 
 
 @dataclass(frozen=True)
@@ -53,11 +62,19 @@ class ColumnSpec:
     kind: ColumnKind
     required: bool  # present, and never blank in a loaded row
     unique: bool = False
+    # For numbers: (above, at_most), the plausible values; outside it is a finding.
+    plausible: tuple[float, float] | None = None
 
 
 def _f(name: str, kind: str, *, unique: bool = False) -> ColumnSpec:
     """An optional column of ``kind`` (a :class:`ColumnKind` value; a typo fails here)."""
     return ColumnSpec(name, ColumnKind(kind), required=False, unique=unique)
+
+
+def _number(name: str, above: float, at_most: float) -> ColumnSpec:
+    """An optional number whose plausible values are above ``above`` and at most ``at_most``;
+    the loader keeps a value outside that range and reports it as a data-quality finding."""
+    return ColumnSpec(name, ColumnKind.NUMBER, required=False, plausible=(above, at_most))
 
 
 def _r(name: str, kind: str, *, unique: bool = False) -> ColumnSpec:
@@ -79,6 +96,8 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         _f("allocated_worker", "id"),
         _f("case_start_date", "date"),
         _f("case_end_date", "date"),
+        # The child's independent reviewing officer (a worker_id), for looked-after children.
+        _f("iro_id", "id"),
     ),
     "visits": (
         _r("visit_id", "id", unique=True),
@@ -136,6 +155,10 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         _r("team", "text"),
         _f("worker_name", "text"),
         _f("role", "lcode"),
+        # Zero, negative or above 1.5 full-time equivalents is a recording error (IRO02).
+        _number("fte", above=0.0, at_most=1.5),
+        _f("start_date", "date"),
+        _f("end_date", "date"),
     ),
     "missing_episodes": (
         _r("episode_id", "id", unique=True),
@@ -154,6 +177,16 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         _r("review_date", "date"),
         _f("participation_code", "code"),
         _f("child_views", "text"),
+        _f("chair_id", "id"),  # the IRO or conference chair
+    ),
+    "camhs_referrals": (
+        _r("referral_id", "id", unique=True),
+        _r("child_id", "id"),
+        _r("referral_date", "date"),
+        _f("priority", "lcode"),  # urgent / routine; blank = routine
+        _f("outcome", "lcode"),  # accepted, declined, withdrawn, pending
+        _f("outcome_date", "date"),
+        _f("first_contact_date", "date"),
     ),
 }
 REQUIRED_TABLES = ("children",)
@@ -204,7 +237,11 @@ def schema(table: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             c.name: pa.Column(
-                pd.Timestamp if c.kind is ColumnKind.DATE else str,
+                pd.Timestamp
+                if c.kind is ColumnKind.DATE
+                else float
+                if c.kind is ColumnKind.NUMBER
+                else str,
                 required=c.required,
                 nullable=not c.required,
                 unique=c.unique,

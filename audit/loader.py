@@ -62,6 +62,8 @@ REJECT_LEFT_OUT = "left_out"
 FINDING_BAD_DATE = "unparseable_date"
 FINDING_UNMAPPED = "unmapped_value"
 FINDING_EXCEL_ERROR = "excel_error"
+FINDING_NOT_A_NUMBER = "not_a_number"
+FINDING_IMPLAUSIBLE = "implausible_number"
 FINDING_UNKNOWN_CHILD = "unknown_child"
 
 
@@ -463,6 +465,23 @@ def _normalise_column(
             text,
             "not a recognised code; kept as written",
         )
+        return values, no_problem
+    if column.kind == "number":
+        values, bad = normalise.as_number(text)
+        issues.add(
+            "kept", FINDING_NOT_A_NUMBER, column.name, bad, text, "not a number; treated as blank"
+        )
+        if column.plausible is not None:
+            above, at_most = column.plausible
+            implausible = values.notna() & ((values <= above) | (values > at_most))
+            issues.add(
+                "kept",
+                FINDING_IMPLAUSIBLE,
+                column.name,
+                implausible,
+                text,
+                f"outside the plausible range (above {above:g}, at most {at_most:g}); kept",
+            )
         return values, no_problem
     if column.kind == "lcode":
         return normalise.as_lower_code(text)[0], no_problem

@@ -145,6 +145,16 @@ def as_id(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return ids, pd.Series(False, index=text.index)
 
 
+def as_number(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Decimal numbers (``0.5``, `` 1 ``, ``0,5`` with a decimal comma); anything else is
+    blank, flagged so the loader reports it (a full-time equivalence of "half" is no number).
+    """
+    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    numbers = numbers.astype("float64")
+    bad = text.notna() & numbers.isna()
+    return numbers, bad.astype(bool)
+
+
 def as_yes_no(text: pd.Series, *, not_applicable: bool = False) -> tuple[pd.Series, pd.Series]:
     """Y/N fields: ``Yes``, ``a) Yes``, ``TRUE``, ``1`` -> Y; unknowns -> blank.
 

@@ -111,6 +111,55 @@ def test_unknown_child_on_supervision_is_a_finding_not_a_rejection(tmp_path):
     assert loaded.findings["kind"].tolist() == ["unknown_child"]
 
 
+def test_fte_that_is_not_a_number_is_a_finding_and_reads_as_blank(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": CHILDREN,
+            "workers": [
+                ["worker_id", "team", "role", "FTE", "start_date"],
+                ["W1", "North", "IRO", 0.5, "14/09/2026"],
+                ["W2", "North", "iro", "half", None],
+                ["W3", "North", "sw", " 0,8 ", None],
+                ["W4", "North", "sw", None, None],
+                ["W5", "North", "iro", 0, None],
+                ["W6", "North", "iro", "1.6", None],
+            ],
+        },
+    )
+    loaded = load(path).loads["workers"]
+    fte = loaded.frame["fte"]
+    assert fte.iloc[0] == 0.5 and fte.iloc[2] == 0.8
+    assert fte.isna().tolist() == [False, True, False, True, False, False]
+    assert loaded.frame["role"].tolist() == ["iro", "iro", "sw", "sw", "iro", "iro"]
+    assert loaded.frame["start_date"].iloc[0] == pd.Timestamp("2026-09-14")
+    # Zero and 1.6 are numbers, kept, but no one works them: data-quality findings too.
+    assert loaded.findings[["source_row", "column", "kind"]].values.tolist() == [
+        [3, "fte", "not_a_number"],
+        [6, "fte", "implausible_number"],
+        [7, "fte", "implausible_number"],
+    ]
+
+
+def test_camhs_referrals_of_unknown_children_are_rejected(tmp_path):
+    path = workbook(
+        tmp_path / "a.xlsx",
+        {
+            "children": CHILDREN,
+            "CAMHS Referrals": [
+                ["referral_id", "child_id", "referral_date", "priority", "outcome"],
+                ["R1", "C1", "01/09/2026", "Urgent", "Declined"],
+                ["R2", "C9", "02/09/2026", None, None],
+            ],
+        },
+    )
+    loaded = load(path).loads["camhs_referrals"]
+    assert loaded.frame[["referral_id", "priority", "outcome"]].values.tolist() == [
+        ["R1", "urgent", "declined"]
+    ]
+    assert loaded.rejected[["source_row", "kind"]].values.tolist() == [[3, "unknown_child"]]
+
+
 def test_a_missing_required_column_names_the_column_sheet_and_closest_header(tmp_path):
     path = workbook(
         tmp_path / "a.xlsx",
