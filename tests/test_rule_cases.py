@@ -27,6 +27,8 @@ def test_rule_case(case):
             assert body["reason_contains"] in (status.reason or "")
         return
     assert status.status == "RAN", status.reason
+    if "note_contains" in body:  # what the rule's report line says it could not judge
+        assert body["note_contains"] in (status.reason or "")
 
     got = {row.subject_id: row for row in findings.itertuples()}
     expected = {str(e["subject_id"]): e for e in body["expect"]}

@@ -61,7 +61,7 @@ class RuleConfig:
 
     def parameters(self, rules: Sequence[Rule]) -> dict[str, Any]:
         """Each rule's parameters in force, defaults included, keyed by rule name."""
-        return {r.name: _jsonable(dataclasses.asdict(self.params_for(r))) for r in rules}
+        return {r.name: _jsonable(self.params_for(r)) for r in rules}
 
 
 def read_toml(path: Path | None) -> dict[str, Any]:
@@ -147,6 +147,13 @@ def checked(value: Any, expected: Any, where: str) -> Any:
         if isinstance(value, list | tuple):
             return tuple(checked(v, item_type, f"{where}[]") for v in value)
         raise UsageError(f"{where} must be a list, got {value!r}")
+    # A typed value written as text in config (an interval: "42 calendar days") knows how
+    # to read itself; its complaint names the expected form.
+    if isinstance(expected, type) and hasattr(expected, "from_config"):
+        try:
+            return expected.from_config(value)
+        except ValueError as exc:
+            raise UsageError(f"{where}: {exc}") from None
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is int and isinstance(value, bool):

@@ -20,8 +20,10 @@ from audit.rulekit import (
     MET,
     NOT_APPLICABLE,
     NOT_MET,
+    NOTE,
     OUTCOMES,
     RESULT_COLUMNS,
+    WORKERS_AS_GIVEN,
     AnyOf,
     AuditContext,
     Params,
@@ -58,6 +60,9 @@ class RuleState(StrEnum):
 
 
 RAN, SKIPPED, ERROR = RuleState.RAN, RuleState.SKIPPED, RuleState.ERROR
+# Subjects whose team is their worker's (RULES.md: a supervision record takes its worker's
+# team; a worker judged by SUP02 or IRO02 is in their own team), not a child's.
+WORKER_SUBJECTS = ("supervision", "worker")
 
 
 @dataclass
@@ -212,6 +217,7 @@ def run_rule(
         return None, status
     assert result is not None
     findings = attach_context(rule, result, tables)
+    status.reason = result.attrs.get(NOTE)  # what the rule could not judge on this input
     status.counts = {o: int((findings["outcome"] == o).sum()) for o in OUTCOMES}
     return findings, status
 
@@ -277,8 +283,9 @@ def attach_context(
         if "allocated_worker" in children
         else pd.Series(pd.NA, index=out.index)
     )
-    out["worker_id"] = out["worker_id"].fillna(child_worker.astype("string"))
-    if rule.subject_type == "supervision" and "workers" in tables:
+    if not result.attrs.get(WORKERS_AS_GIVEN):
+        out["worker_id"] = out["worker_id"].fillna(child_worker.astype("string"))
+    if rule.subject_type in WORKER_SUBJECTS and "workers" in tables:
         teams = tables["workers"].drop_duplicates("worker_id").set_index("worker_id")["team"]
         team = out["worker_id"].map(teams)
     else:

@@ -37,6 +37,7 @@ from audit.rulekit.workdays import WorkingDayCalendar
 __all__ = [
     "MET",
     "NOT_APPLICABLE",
+    "NOTE",
     "NOT_MET",
     "OUTCOMES",
     "RESULT_COLUMNS",
@@ -51,6 +52,7 @@ __all__ = [
     "Requirement",
     "Rule",
     "Tables",
+    "WORKERS_AS_GIVEN",
     "UndeclaredColumn",
     "always",
     "codes",
@@ -61,6 +63,8 @@ __all__ = [
     "judge",
     "param",
     "recommendation_titles",
+    "with_note",
+    "workers_as_given",
 ]
 
 
@@ -74,6 +78,9 @@ class Outcome(StrEnum):
 
 MET, NOT_MET, NOT_APPLICABLE = Outcome.MET, Outcome.NOT_MET, Outcome.NOT_APPLICABLE
 OUTCOMES = tuple(Outcome)
+NOTE = "note"  # DataFrame.attrs key: the rule's note for its report line (see with_note)
+# DataFrame.attrs key: the rule's worker_id is final, a blank included (see workers_as_given).
+WORKERS_AS_GIVEN = "workers_as_given"
 
 # What evaluate() returns, one row per subject; the engine adds the rest of the findings
 # columns (rule, team, worker where blank).
@@ -413,6 +420,21 @@ def judge(
         },
         index=index,
     )
+
+
+def with_note(result: pd.DataFrame, note: str | None) -> pd.DataFrame:
+    """The rule's result carrying a note for its report line (what the input let it judge,
+    e.g. "late within the month cannot be judged from one date"); None leaves no note."""
+    if note:
+        result.attrs[NOTE] = note
+    return result
+
+
+def workers_as_given(result: pd.DataFrame) -> pd.DataFrame:
+    """The result's ``worker_id`` is the rule's whole answer (VOC03's review chair): a blank
+    stays blank instead of becoming the child's allocated worker."""
+    result.attrs[WORKERS_AS_GIVEN] = True
+    return result
 
 
 def _or_blank(values: pd.Series | None, index: pd.Index) -> pd.Series:
