@@ -28,6 +28,11 @@ on 29 February has their birthday on 1 March in a year that is not a leap year. 
 `date_of_birth` column every PN0 is `pn0_age_unknown`. Without a `participation_code`
 column the rule is skipped.
 
+*Worker*: when the input has `reviews.chair_id`, the review's chair (the IRO or conference
+chair; trimmed) is the finding's worker, so the "by worker" tables show participation per
+chair; a review with a blank chair has no worker (it is not put on the child's social
+worker). Without the column, the worker is the child's allocated worker.
+
 *Interpretation*: a date of birth after the review date (a pre-birth conference) gives an
 age under 4, so PN0 is met. A code in neither list (e.g. one a council removed from
 `conveyed_codes`) is `participation_not_recorded`.
@@ -55,6 +60,7 @@ from audit.rulekit import (
     has_column,
     judge,
     param,
+    workers_as_given,
 )
 from audit.rulekit.scope import in_period
 from audit.rulekit.wording import uk_date
@@ -112,11 +118,17 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
     is_pn0 = code.eq(PN0).fillna(False)
     described = (" (" + code.map(PARTICIPATION).astype("string") + ")").fillna("")
     what = "Review on " + uk_date(review_date) + ": "
-    return judge(
+    chair = (
+        subjects["chair_id"].astype("string").str.strip().replace("", pd.NA)
+        if has_column(subjects, "chair_id")
+        else None
+    )
+    result = judge(
         subjects,
         source_table="reviews",
         subject_id=subjects["review_id"],
         child_id=subjects["child_id"],
+        worker_id=chair,
         evidence_date=review_date,
         cases=[
             Case(
@@ -174,6 +186,7 @@ def evaluate(tables: Tables, params: ReviewParticipationParams, ctx: AuditContex
             + "', not a recognised participation code",
         ),
     )
+    return workers_as_given(result) if chair is not None else result
 
 
 RULE = Rule(
@@ -182,7 +195,7 @@ RULE = Rule(
     recommendation="ii",
     subject_type="review",
     requires=("reviews.review_date", "reviews.participation_code"),
-    uses=("children.date_of_birth",),
+    uses=("children.date_of_birth", "reviews.chair_id"),
     params=ReviewParticipationParams,
     evaluate=evaluate,
 )

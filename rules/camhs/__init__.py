@@ -1,0 +1,1 @@
+"""Recommendation x: looked-after children referred to CAMHS seen in time."""

@@ -1,0 +1,1 @@
+"""Recommendation xi: children visited within the statutory interval."""
