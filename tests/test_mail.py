@@ -127,8 +127,9 @@ def _write_workbook(path: Path) -> None:
     sheet("visits", visits)
     sheet(
         "workers",
-        [["worker_id", "team", "worker_name"]]
-        + [[WORKER[t], t, f"Worker {WORKER[t]}"] for t in CHILDREN],
+        # Started this month: not yet due supervision (SUP02), so no worker actions.
+        [["worker_id", "team", "worker_name", "start_date"]]
+        + [[WORKER[t], t, f"Worker {WORKER[t]}", dt.date(2026, 9, 14)] for t in CHILDREN],
     )
     # A North worker's supervision about a South child: North's report must mask the child.
     sheet(

@@ -21,8 +21,11 @@ its first day).
 case). The rule is skipped without `children.iro_id`, `children.case_type` or
 `workers.role`. A worker's blank role is not `iro`.
 
-*Interpretation*: an IRO who left during the month (an `end_date` in the month) was in
-post in the month, so still counts; the child will be judged on their new IRO next month.
+*Interpretation*: the detail does not name the recorded IRO: they may be another team's
+worker, and a team's report never names another team's people (the child's row in the
+children sheet has the IRO field). An IRO who left during the month (an `end_date` in the
+month) was in post in the month, so still counts; the child is judged on their new IRO next
+month.
 The evidence date is blank: the allocation is judged at the as-at date.
 
 Bad: a looked-after child with no IRO recorded, or with an IRO who left in June.
@@ -91,11 +94,11 @@ def evaluate(tables: Tables, params: object, ctx: AuditContext) -> pd.DataFrame:
                 ~(is_iro & their_in_post),
                 NOT_MET,
                 "iro_not_found",
-                "IRO recorded as " + iro_id + ", who " + why_not,
+                "The recorded IRO " + why_not,
             ),
         ],
         otherwise=Case(
-            pd.Series(True, index=subjects.index), MET, None, "IRO " + iro_id + ", in post"
+            pd.Series(True, index=subjects.index), MET, None, "IRO allocated and in post"
         ),
     )
 

@@ -51,6 +51,7 @@ from audit.rulekit import (
     Rule,
     Tables,
     column_or_blank,
+    has_column,
     judge,
     param,
 )
@@ -79,7 +80,7 @@ def evaluate(tables: Tables, params: IroCaseloadParams, ctx: AuditContext) -> pd
     children = tables["children"]
     kind = column_or_blank(children, "case_type").astype("string").str.strip().str.upper()
     # Without a case_type column, iro_id (recorded for looked-after children) says it.
-    looked_after = kind.eq(LOOKED_AFTER) if "case_type" in children.columns else kind.isna()
+    looked_after = kind.eq(LOOKED_AFTER) if has_column(children, "case_type") else kind.isna()
     cared_for = children[ctx.is_open_child(children["child_id"]) & looked_after.fillna(False)]
     iro_id = cared_for["iro_id"].astype("string").str.strip()
     caseload_by_iro = cared_for.assign(_iro=iro_id).groupby("_iro")["child_id"].nunique()

@@ -59,6 +59,7 @@ from audit.rulekit import (
     Rule,
     Tables,
     column_or_blank,
+    has_column,
     judge,
     param,
 )
@@ -84,7 +85,7 @@ class SupervisionFrequencyParams(Params):
 
 def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditContext) -> pd.DataFrame:
     workers = tables["workers"].drop_duplicates("worker_id")
-    if "role" in workers.columns:
+    if has_column(workers, "role"):
         role = workers["role"].astype("string").str.strip().str.casefold().fillna(SOCIAL_WORKER)
         supervised = is_in(role, [r.strip().casefold() for r in params.supervised_roles])
     else:

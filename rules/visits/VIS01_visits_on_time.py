@@ -34,7 +34,11 @@ case; every visit when the input has no `visit_type` column) and the child was s
 before the case start date are ignored; without a `case_start_date` no gap before the
 first visit is judged. Where the source holds only each child's latest visit (Ofsted's
 Annex A Lists 6-8), a late visit earlier in the month cannot be seen: the rule judges
-`no_visit_recorded` and `visit_overdue` only, and its report line says so.
+`no_visit_recorded` and `visit_overdue` only, and its report line says so. Such a date is
+read as a visit of type `latest_visit` where the child was seen (Annex A's List 6 "Date
+Child Was Last Seen" and List 8 "Date of Last Social Work Visit"; List 7's "Date of the
+Last Statutory Visit" is a `statutory` visit): VIS01 counts it, while SEE01 and SEE02, which
+judge seeing the child alone, do not, since Annex A does not say whether they were.
 
 *Interpretation*: a child whose case ended in the month is judged at the case end date, not
 the as-at date. "Exceeds" means later than the due date: a visit exactly 42 calendar days
@@ -56,7 +60,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from audit.contract import EARLIER_VISITS
+from audit.contract import EARLIER_VISITS, LATEST_VISIT_TYPE
 from audit.rulekit import (
     MET,
     NOT_MET,
@@ -94,7 +98,9 @@ class VisitsOnTimeParams(Params):
         "a case type not listed is not a subject",
     )
     statutory_visit_types: tuple[str, ...] = param(
-        STATUTORY_VISIT_TYPES, "visit_type values (any case) that mark a statutory visit"
+        (*STATUTORY_VISIT_TYPES, LATEST_VISIT_TYPE),
+        "visit_type values (any case) that mark a statutory visit; latest_visit is a date "
+        "known only as a child's latest visit (Annex A Lists 6 and 8)",
     )
 
 
