@@ -408,7 +408,7 @@ def test_children_have_no_first_language_or_religion_column(built, loaded):
 
 def test_list_7_gives_one_statutory_visit_per_dated_row(loaded):
     visits = loaded["visits"]
-    frame = visits.frame
+    frame = visits.frame[visits.frame["visit_type"] == "statutory"]
     assert frame["visit_id"].tolist() == [
         "L7-C200-2026-04-14",
         "L7-C500-2026-04-20",
@@ -423,16 +423,23 @@ def test_list_7_gives_one_statutory_visit_per_dated_row(loaded):
         None,  # c) Unknown
         "N",
     ]
-    assert set(frame["visit_type"]) == {"statutory"}
     assert frame["source_sheet"].unique().tolist() == ["List_7"]
     assert frame["source_row"].tolist() == [4, 5, 6, 7, 9]
     assert visits.rows_rejected == 0
     assert "not_seen_alone_reason" not in frame
 
 
-def test_no_visits_from_lists_6_and_8(built):
-    grid = built.grids["visits"]
-    assert set(grid.row_sheets.iloc[1:]) == {"List_7"}
+def test_lists_6_and_8_give_latest_visits_never_judged_for_seeing_alone(loaded):
+    """'Date Child Was Last Seen' (List 6) and 'Date of Last Social Work Visit' (List 8)
+    are latest visits for VIS01; their type is not statutory, so SEE01 and SEE02 leave
+    them alone (Annex A does not say whether the child was seen alone on them)."""
+    frame = loaded["visits"].frame
+    latest = frame[frame["visit_type"] == "latest_visit"]
+    assert set(latest["source_sheet"]) <= {"List 6", "list 8 "}
+    assert latest["visit_id"].str.match(r"L[68]-").all()
+    assert latest["seen_alone"].isna().all()
+    assert set(frame["visit_type"]) == {"statutory", "latest_visit"}
+    assert loaded["visits"].rows_rejected == 0
 
 
 def test_absent_fed_by_and_notes(built):
@@ -440,8 +447,12 @@ def test_absent_fed_by_and_notes(built):
     assert set(built.grids) == {"children", "visits"}
     assert built.fed_by == {
         "children": "Annex A Lists 6–9",
-        "visits": "Annex A List 7 (last statutory visit of each child on a child protection plan)",
+        "visits": (
+            "Annex A Lists 6-8 (each child's latest visit: last seen, last statutory visit, "
+            "last social work visit)"
+        ),
     }
+    assert "only each child's latest visit date" in built.absent["visits.earlier_visits"]
     assert set(built.absent) >= {
         "children.first_language",
         "children.religion",
@@ -468,11 +479,12 @@ def test_absent_fed_by_and_notes(built):
 # ---------------------------------------------------------------- odd workbooks
 
 
-def test_without_list_7_there_are_no_visits(tmp_path):
+def test_without_list_7_there_are_latest_visits_but_no_seeing_alone(tmp_path):
     path = workbook(tmp_path / "a.xlsx", {"List 6": list_6(), "List 8": list_8()})
     data = build(path)
-    assert set(data.grids) == {"children"}
-    assert "List 7" in data.absent["visits"]
+    assert set(data.grids) == {"children", "visits"}
+    assert "List 7" in data.absent["visits.seen_alone"]
+    assert set(load(data)["visits"].frame["visit_type"]) == {"latest_visit"}
     assert data.fed_by["children"] == "Annex A Lists 6 and 8"
     assert "not in the workbook: List 7, List 9" in data.notes[0]
 
@@ -482,7 +494,7 @@ def test_list_7_without_seen_alone_leaves_the_column_out(tmp_path):
     data = build(workbook(tmp_path / "a.xlsx", {"List 6": list_6(), "List 7": rows}))
     visits = load(data)["visits"]
     assert "seen_alone" not in visits.frame
-    assert len(visits.frame) == 5
+    assert (visits.frame["visit_type"] == "statutory").sum() == 5
     assert "Seen Alone" in data.absent["visits.seen_alone"]
 
 
@@ -552,8 +564,10 @@ def test_liia_sample_workbook():
     assert by_child(children, "ethnicity")["12598894"] == "MOTH"  # "i) MOTH"
     assert by_child(children, "ethnicity")["14065184"] is None  # blank on List 8
     assert by_child(children, "case_end_date")["3623204"] == pd.Timestamp("2020-09-22")
-    # List 7: 7 visits, seen alone a) Yes x3, b) No x4.
-    assert len(visits) == 7
+    # List 7: 7 statutory visits, seen alone a) Yes x3, b) No x4; Lists 6 and 8 give the
+    # other children's latest visits.
+    assert (visits["visit_type"] == "statutory").sum() == 7
+    assert (visits["visit_type"] == "latest_visit").sum() == 10
     assert loads["visits"].rows_rejected == 0
     assert visits["seen_alone"].value_counts().to_dict() == {"N": 4, "Y": 3}
     assert by_child(visits, "visit_date")["10721552"] == pd.Timestamp("2021-01-22")
@@ -573,7 +587,9 @@ def test_audit_of_an_annex_a_workbook(tmp_path, profile):
     assert set(run.loaded.unrecognised) == {"Cover", "List 1"}
     statuses = {s.code: s for s in run.statuses}
     ran = {code for code, s in statuses.items() if s.status == "RAN"}
-    assert ran == {"IDN01", "SEE01", "SEE02"}
+    assert ran == {"IDN01", "SEE01", "SEE02", "VIS01"}
+    # Only the latest visit is in Annex A: the report line says what cannot be judged.
+    assert statuses["VIS01"].reason.startswith("late within the month cannot be judged")
     skipped = {code: s.reason for code, s in statuses.items() if s.status == "SKIPPED"}
     assert skipped["IDN02"] == (
         "needs children.first_language: Ofsted's Annex A has no first-language field"
@@ -587,6 +603,8 @@ def test_audit_of_an_annex_a_workbook(tmp_path, profile):
         # "no" is not applicable rather than blamed on the record.
         "SEE01": {"met": 1, "not_met": 1, "not_applicable": 1},
         "SEE02": {"met": 1, "not_met": 2, "not_applicable": 0},
+        # C200, C600, C700 overdue on List 7's last visit; C800 (CP from 01/03) never seen.
+        "VIS01": {"met": 6, "not_met": 4, "not_applicable": 0},
     }
     findings = run.findings
     not_met = findings.loc[findings["outcome"] == "not_met", ["rule_code", "subject_id"]]
@@ -597,6 +615,10 @@ def test_audit_of_an_annex_a_workbook(tmp_path, profile):
         ("SEE01", "L7-C700-2026-04-02", "seen_alone_not_recorded"),
         ("SEE02", "C500", "not_seen_alone_in_period"),
         ("SEE02", "C700", "not_seen_alone_in_period"),
+        ("VIS01", "C200", "visit_overdue"),
+        ("VIS01", "C600", "visit_overdue"),
+        ("VIS01", "C700", "visit_overdue"),
+        ("VIS01", "C800", "no_visit_recorded"),
     ]
     unexplained = findings[findings["subject_id"] == "L7-C500-2026-04-20"].iloc[0]
     assert (unexplained["outcome"], unexplained["reason_code"]) == (

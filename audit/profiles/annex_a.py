@@ -32,9 +32,13 @@ Personal Advisor`` (or ``Adviser``) is the care leaver's allocated worker when f
 
 **visits**: List 7 gives one statutory visit per row: ``Date of the Last Statutory Visit``
 and ``Was the Child Seen Alone?``, with ``visit_id`` ``L7-<child id>-<date>``. Lists 6 and 8
-give a last-seen or last-visit date *without* whether the child was seen alone; visits made
-from them would all be reported as "seen alone not recorded", blaming the record for a
-field Annex A does not have, so they are not read.
+give a last-seen or last-visit date (``Date Child Was Last Seen``, ``Date of Last Social Work
+Visit``) *without* whether the child was seen alone: each is read as a visit of type
+``latest_visit`` (``L6-…``, ``L8-…``), which VIS01 counts as the child's latest visit and
+which SEE01 and SEE02 leave alone (as statutory visits they would all be reported "seen
+alone not recorded", blaming the record for a field Annex A does not have). Every list
+gives only the *latest* visit, so the profile declares the earlier visits absent and VIS01
+says it cannot judge a late visit within the month.
 
 Everything else the contract asks for is absent, each with a plain-English reason
 (``ABSENT``) that a skipped rule shows instead of a column name.
@@ -53,6 +57,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit import normalise
+from audit.contract import EARLIER_VISITS, LATEST_VISIT_TYPE
 from audit.errors import InputError
 from audit.profiles.base import SourceData, grid_from_frame
 from audit.reader import Grid
@@ -112,6 +117,11 @@ ABSENT: dict[str, str] = {
         "but not why not"
     ),
     "visits.seen_alone_commentary": ("Annex A has no commentary on seeing the child alone"),
+    "children.iro_id": (
+        "Annex A List 8 gives the date of the IRO's last contact with each child, but not "
+        "who the IRO is"
+    ),
+    "camhs_referrals": "Annex A holds no CAMHS referrals",
 }
 NO_LIST_7 = (
     "the workbook has no List 7, the only Annex A list that records whether a child was "
@@ -121,6 +131,15 @@ NO_SEEN_ALONE = "this workbook's List 7 has no 'Was the Child Seen Alone?' colum
 
 FED_BY_CHILDREN = "Annex A Lists 6–9"
 FED_BY_VISITS = "Annex A List 7 (last statutory visit of each child on a child protection plan)"
+FED_BY_LATEST_VISITS = (
+    "Annex A Lists 6-8 (each child's latest visit: last seen, last statutory visit, last "
+    "social work visit)"
+)
+ONLY_LATEST_VISIT = (
+    "Annex A gives only each child's latest visit date (Lists 6-8), not the visits before it"
+)
+# Lists whose latest-visit date is read as a ``latest_visit``: the field and the ID prefix.
+LATEST_VISIT_LISTS = {6: "L6", 8: "L8"}
 
 
 def header_match_key(header: object) -> str:
@@ -165,6 +184,7 @@ LISTS: dict[int, ListSpec] = {
         {
             "case_start_date": _keys("CIN Start Date"),
             "case_end_date": _keys("CIN Closure Date"),
+            "visit_date": _keys("Date Child Was Last Seen"),
         },
     ),
     7: ListSpec(
@@ -185,6 +205,7 @@ LISTS: dict[int, ListSpec] = {
         {
             "case_start_date": _keys("Date Started to be Looked After"),
             "case_end_date": _keys("Date Ceased to be Looked After"),
+            "visit_date": _keys("Date of Last Social Work Visit"),
         },
     ),
     9: ListSpec(
@@ -265,14 +286,24 @@ def build(grids: Mapping[str, Grid], source_label: str) -> SourceData:
     absent = dict(ABSENT)
     fed_by = {"children": _fed_by_children(sheets)}
     list_7 = lists.get(7)
-    if list_7 is None:
+    parts = [] if list_7 is None else [_visits(list_7)]
+    for number, prefix in LATEST_VISIT_LISTS.items():
+        frame = lists.get(number)
+        if frame is not None and "visit_date" in frame:
+            parts.append(_visits(frame, prefix, LATEST_VISIT_TYPE))
+    if not parts:
         absent["visits"] = NO_LIST_7
     else:
-        visits = _visits(list_7)
+        visits = pd.concat(parts, ignore_index=True)
         visit_columns = [c for c in VISIT_COLUMNS if c in visits]
         out["visits"] = _grid(visits, visit_columns, source_label)
-        fed_by["visits"] = FED_BY_VISITS
-        if "seen_alone" not in visits:
+        fed_by["visits"] = (
+            FED_BY_VISITS if len(parts) == 1 and list_7 is not None else (FED_BY_LATEST_VISITS)
+        )
+        absent[EARLIER_VISITS] = ONLY_LATEST_VISIT
+        if list_7 is None:
+            absent["visits.seen_alone"] = NO_LIST_7
+        elif "seen_alone" not in visits:
             absent["visits.seen_alone"] = NO_SEEN_ALONE
     notes = (
         _read_note(sheets, lists),
@@ -423,20 +454,20 @@ def _grid(frame: pd.DataFrame, columns: Sequence[str], source_label: str) -> Gri
 # ---------------------------------------------------------------- visits
 
 
-def _visits(list_7: pd.DataFrame) -> pd.DataFrame:
-    """One statutory visit per List 7 row with a child ID and a visit-date cell."""
-    if "visit_date" not in list_7:
-        return list_7.iloc[0:0].assign(visit_id=None, visit_date=None, visit_type=None)
-    rows = list_7[list_7[_KEY].notna() & _filled(list_7["visit_date"])]
+def _visits(
+    rows_of_list: pd.DataFrame, prefix: str = "L7", visit_type: str = "statutory"
+) -> pd.DataFrame:
+    """One visit per row of a list with a child ID and a visit-date cell: List 7's are
+    statutory visits; Lists 6 and 8 give each child's latest visit (``latest_visit``)."""
+    if "visit_date" not in rows_of_list:
+        return rows_of_list.iloc[0:0].assign(visit_id=None, visit_date=None, visit_type=None)
+    rows = rows_of_list[rows_of_list[_KEY].notna() & _filled(rows_of_list["visit_date"])]
     date_text = _usable_text(rows["visit_date"])
     dates, _ = normalise.as_date(rows["visit_date"].where(date_text.notna()), date_text)
     # Dated visits are named by their date; an undated one (the loader rejects it, citing
     # the row) by its row, so the ID is unique and stable either way.
     when = dates.dt.strftime("%Y-%m-%d").fillna("row" + rows[_ROW].astype("string"))
-    return rows.assign(
-        visit_id="L7-" + rows[_KEY] + "-" + when,
-        visit_type="statutory",
-    )
+    return rows.assign(visit_id=f"{prefix}-" + rows[_KEY] + "-" + when, visit_type=visit_type)
 
 
 # ---------------------------------------------------------------- notes
@@ -502,13 +533,18 @@ def _gap_notes(lists: Mapping[int, pd.DataFrame | None], child_columns: Sequence
 
 def _visit_notes(list_7: pd.DataFrame | None) -> list[str]:
     notes = [
-        "Visits come from List 7 only: the last statutory visit of each child on a child "
-        "protection plan and whether the child was seen alone then. Earlier visits in the "
-        "month are not in Annex A, so regular seeing alone is judged on that last visit.",
+        "Seeing the child alone is judged on List 7 only: the last statutory visit of each "
+        "child on a child protection plan and whether the child was seen alone then. Earlier "
+        "visits in the month are not in Annex A, so regular seeing alone is judged on that "
+        "last visit.",
         "List 6 ('Date Child Was Last Seen') and List 8 ('Date of Last Social Work Visit') "
-        "give a date but not whether the child was seen alone, so they are not read as "
-        "visits: that would report every one as 'seen alone not recorded' for a field Annex "
-        "A does not have.",
+        "give a date but not whether the child was seen alone: they are read as each "
+        "child's latest visit for visit timeliness (VIS01) only, never judged for seeing "
+        "the child alone, which would report every one as 'seen alone not recorded' for a "
+        "field Annex A does not have.",
+        "Every list gives only each child's latest visit, so a visit that came late earlier "
+        "in the month cannot be seen: visit timeliness reports overdue and missing visits "
+        "only.",
         "Annex A does not record why a child was not seen alone, so a visit where the child "
         "was not seen alone cannot show a reason.",
     ]
