@@ -35,6 +35,7 @@ CONTRACT = {
         "allocated_worker",
         "case_start_date",
         "case_end_date",
+        "iro_id",
     ],
     "visits": [
         "visit_id",
@@ -80,7 +81,7 @@ CONTRACT = {
         "actions",
         "notes",
     ],
-    "workers": ["worker_id", "team", "worker_name", "role"],
+    "workers": ["worker_id", "team", "worker_name", "role", "fte", "start_date", "end_date"],
     "reviews": [
         "review_id",
         "child_id",
@@ -88,6 +89,7 @@ CONTRACT = {
         "review_date",
         "participation_code",
         "child_views",
+        "chair_id",
     ],
     "missing_episodes": [
         "episode_id",
@@ -99,7 +101,17 @@ CONTRACT = {
         "rhi_accepted",
         "rhi_date",
     ],
+    "camhs_referrals": [
+        "referral_id",
+        "child_id",
+        "referral_date",
+        "priority",
+        "outcome",
+        "outcome_date",
+        "first_contact_date",
+    ],
 }
+NUMBERS = {"fte"}
 DATES = {
     "date_of_birth",
     "case_start_date",
@@ -114,6 +126,9 @@ DATES = {
     "review_date",
     "rhi_offered_date",
     "rhi_date",
+    "referral_date",
+    "outcome_date",
+    "first_contact_date",
 }
 REQUIRED = {
     "children": ["child_id"],  # allocated_team is required but blank means Unallocated
@@ -125,6 +140,7 @@ REQUIRED = {
     "workers": ["worker_id", "team"],
     "reviews": ["review_id", "child_id", "review_type", "review_date"],
     "missing_episodes": ["episode_id", "child_id", "start_date"],
+    "camhs_referrals": ["referral_id", "child_id", "referral_date"],
 }
 KEYS = {
     "children": "child_id",
@@ -135,8 +151,17 @@ KEYS = {
     "workers": "worker_id",
     "reviews": "review_id",
     "missing_episodes": "episode_id",
+    "camhs_referrals": "referral_id",
 }
-CHILD_LINKED = {"visits", "plans", "assessments", "events", "reviews", "missing_episodes"}
+CHILD_LINKED = {
+    "visits",
+    "plans",
+    "assessments",
+    "events",
+    "reviews",
+    "missing_episodes",
+    "camhs_referrals",
+}
 PLACEHOLDERS = {
     "n/a",
     "na",
@@ -221,6 +246,8 @@ def test_every_contract_table_and_column_is_present_in_contract_order(small):
         for column in columns:
             if column in DATES:
                 assert pd.api.types.is_datetime64_any_dtype(frame[column]), (table, column)
+            elif column in NUMBERS:
+                assert pd.api.types.is_float_dtype(frame[column]), (table, column)
             else:
                 assert pd.api.types.is_string_dtype(frame[column]), (table, column)
 
@@ -416,6 +443,8 @@ def test_every_rate_is_in_a_believable_range_and_covers_every_rule():
         "CHG01",
         "CHG02",
         "RHI01",
+        "IRO01",
+        "CAM01",
     }
     assert all(0.02 <= rate <= 0.15 for rate in sample.DEFECT_RATES.values())
 
@@ -443,6 +472,9 @@ def test_workbook_has_typed_cells_a_user_can_open(tmp_path, small):
     end_column = CONTRACT["children"].index("case_end_date") + 1
     blank_rows = small["children"].index[small["children"]["case_end_date"].isna()]
     assert children.cell(row=blank_rows[0] + 2, column=end_column).value is None
+    # An FTE is a number cell a spreadsheet can sum.
+    fte_column = CONTRACT["workers"].index("fte") + 1
+    assert isinstance(book["workers"].cell(row=2, column=fte_column).value, int | float)
     assert book.properties.created == sample.WORKBOOK_CREATED
 
 

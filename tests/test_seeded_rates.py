@@ -11,7 +11,7 @@ from audit.sample import DEFECT_RATES, generate_authority, write_workbook
 
 # Rules with many subjects in a 2,000-child month; the others (a few dozen events, reviews
 # or missing episodes a month) are checked on the committed sample's snapshot instead.
-WELL_POPULATED = ("IDN01", "IDN02", "IDN03", "VOC01", "VOC02", "SUP01", "SEE01")
+WELL_POPULATED = ("IDN01", "IDN02", "IDN03", "VOC01", "VOC02", "SUP01", "SEE01", "IRO01")
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +34,27 @@ def test_seeded_rate_shows_up_in_the_findings(findings, key):
     assert abs(observed - expected) <= max(0.03, expected * 0.5), (
         f"{key}: seeded {expected:.3f}, found {observed:.3f} of {len(subjects)} subjects"
     )
+
+
+def test_seeded_camhs_delays_show_up(findings):
+    """A few dozen referrals fall due a month: too few for a rate (declined and withdrawn
+    ones may not occur at all), enough for each kind of delay and a mostly timely service."""
+    camhs = findings[findings["rule_code"] == "CAM01"]
+    assert len(camhs) >= 15
+    assert {"first_contact_late", "no_first_contact"} <= set(camhs["reason_code"].dropna())
+    assert (camhs["outcome"] == "met").mean() > 0.6
+
+
+def test_the_part_time_iro_covering_a_vacancy_is_the_one_above_the_caseload_range(findings):
+    iro = findings[findings["rule_code"] == "IRO02"]
+    above = iro[iro["reason_code"] == "caseload_above_range"]
+    assert len(iro) > 5
+    assert len(above) == 1 and "FTE 0.4" in above["detail"].iloc[0]
+
+
+def test_visits_and_supervision_timeliness_are_judged_on_the_generated_rhythm(findings):
+    """VIS01 and SUP02 are not seeded (their data is the visits and supervisions the other
+    rules judge); they must still find both kinds of record in a realistic authority."""
+    for code in ("VIS01", "SUP02"):
+        judged = findings[findings["rule_code"] == code]
+        assert {"met", "not_met"} <= set(judged["outcome"]), code

@@ -21,6 +21,12 @@ rate holds whichever month is audited:
   date falls in. CHG02: each return_home event, in the month of the event.
 - VOC03: each review. RHI01: each missing episode with an end date.
 - SUP01: each supervision record.
+- IRO01: each looked-after child. IRO02 has a handful of subjects (the IROs): its defect
+  is one part-time IRO (0.4 FTE) covering a vacancy as well as a full share, not a rate.
+- CAM01: each CAMHS referral (of any child: the referrals of children who are not looked
+  after are not judged, but carry the same chances).
+- VIS01 and SUP02 are not seeded here: they judge the rhythm of the visits and supervisions
+  already generated (see ``oversight``), so adding them moved no other rule's findings.
 """
 
 from __future__ import annotations
@@ -50,4 +56,10 @@ DEFECT_RATES: dict[str, float] = {
     "RHI01.not_offered": 0.05,
     "RHI01.offer_not_recorded": 0.04,
     "RHI01.offered_late": 0.08,
+    "IRO01.no_iro_allocated": 0.04,
+    "IRO01.iro_not_found": 0.02,
+    "CAM01.referral_declined": 0.08,
+    "CAM01.referral_withdrawn": 0.04,
+    "CAM01.first_contact_late": 0.12,
+    "CAM01.no_first_contact": 0.06,
 }

@@ -20,6 +20,7 @@ SHEET_ORDER = (
     "workers",
     "reviews",
     "missing_episodes",
+    "camhs_referrals",
 )
 CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
     table: table_spec(table).column_names for table in SHEET_ORDER
@@ -30,13 +31,22 @@ DATE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    table: tuple(c.name for c in table_spec(table).columns if c.kind == "number")
+    for table in SHEET_ORDER
+}
+
+
 def to_contract(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Exactly the contract's columns: dates as datetime64[ns], everything else as strings."""
+    """Exactly the contract's columns: dates as datetime64[ns], numbers as floats (blank:
+    NaN), everything else as strings."""
     out = {}
     for column in CONTRACT_COLUMNS[table]:
         values = frame[column]
         if column in DATE_COLUMNS[table]:
             out[column] = pd.Series(np.asarray(values, dtype="datetime64[ns]"))
+        elif column in NUMBER_COLUMNS[table]:
+            out[column] = pd.Series(np.asarray(values, dtype="float64"))
         else:
             cells = pd.Series(np.asarray(values, dtype=object)).astype("str")
             out[column] = cells.mask(cells == "")

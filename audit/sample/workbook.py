@@ -31,8 +31,9 @@ def write_parquet_folder(tables: Mapping[str, pd.DataFrame], folder: str | Path)
 
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
     """One sheet per table (named as the table), header in row 1, dates as real Excel dates
-    shown dd/mm/yyyy, everything else as text (so identifiers keep their leading zeros),
-    blanks as empty cells. The same tables always give a byte-identical file."""
+    shown dd/mm/yyyy, numbers (FTE) as numbers, everything else as text (so identifiers
+    keep their leading zeros), blanks as empty cells. The same tables always give a
+    byte-identical file."""
     path = Path(path)
     # Checked before anything is written: xlsxwriter would silently drop the rows past the
     # limit, and a sample missing a fifth of its visits would give believable wrong figures.
@@ -65,9 +66,10 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None
             sheet.set_column(c, c, 12 if name in DATE_COLUMNS.get(table, ()) else 18)
             sheet.write_string(0, c, str(name), bold)
         is_date = [pd.api.types.is_datetime64_any_dtype(frame[c]) for c in columns]
+        is_number = [pd.api.types.is_float_dtype(frame[c]) for c in columns]
         cells = [
-            excel_serials(frame[c]) if d else _texts(frame[c])
-            for c, d in zip(columns, is_date, strict=True)
+            excel_serials(frame[c]) if d else _numbers(frame[c]) if f else _texts(frame[c])
+            for c, d, f in zip(columns, is_date, is_number, strict=True)
         ]
         for r, row in enumerate(zip(*cells, strict=True), start=1):
             for c, value in enumerate(row):
@@ -75,10 +77,16 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None
                     continue
                 if is_date[c]:
                     sheet.write_number(r, c, value, date_format)
+                elif is_number[c]:
+                    sheet.write_number(r, c, value)
                 else:
                     sheet.write_string(r, c, value)
         sheet.freeze_panes(1, 0)
     workbook.close()
+
+
+def _numbers(values: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else float(v) for v in values]
 
 
 def _texts(values: pd.Series) -> list[str | None]:
