@@ -36,12 +36,13 @@ from audit.rulekit.workdays import WorkingDayCalendar
 
 __all__ = [
     "MET",
-    "NOT_APPLICABLE",
     "NOTE",
+    "NOT_APPLICABLE",
     "NOT_MET",
     "OUTCOMES",
     "RESULT_COLUMNS",
     "WITHHELD",
+    "WORKERS_AS_GIVEN",
     "AnyOf",
     "AuditContext",
     "Case",
@@ -52,7 +53,6 @@ __all__ = [
     "Requirement",
     "Rule",
     "Tables",
-    "WORKERS_AS_GIVEN",
     "UndeclaredColumn",
     "always",
     "codes",

@@ -57,6 +57,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     column_or_blank,
     judge,
     param,
@@ -69,8 +70,10 @@ URGENT = "urgent"
 
 @dataclass(frozen=True)
 class CamhsReferralParams(Params):
-    case_types: tuple[str, ...] = param(
-        ("CLA",), "Case types whose CAMHS referrals are judged (default: looked-after)"
+    case_types: tuple[str, ...] = codes(
+        "children.case_type",
+        ("CLA",),
+        "Case types whose CAMHS referrals are judged (default: looked-after)",
     )
     max_days: int = param(28, "Calendar days from referral to first contact (routine)")
     max_days_urgent: int = param(7, "Calendar days from referral to first contact (urgent)")
@@ -78,8 +81,7 @@ class CamhsReferralParams(Params):
 
 def evaluate(tables: Tables, params: CamhsReferralParams, ctx: AuditContext) -> pd.DataFrame:
     children = tables["children"]
-    kind = children["case_type"].astype("string").str.strip().str.upper()
-    wanted = is_in(kind, [c.strip().upper() for c in params.case_types])
+    wanted = is_in(children["case_type"].astype("string").str.strip(), params.case_types)
     in_scope = children[ctx.is_open_child(children["child_id"]) & wanted]
     end = pd.to_datetime(column_or_blank(in_scope, "case_end_date", "datetime64[ns]"))
     judged_by_child = pd.Series(

@@ -58,6 +58,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     column_or_blank,
     has_column,
     judge,
@@ -74,8 +75,10 @@ DEFAULT_INTERVALS = IntervalsByCode.of({"sw": "31 calendar days", "asye": "14 ca
 
 @dataclass(frozen=True)
 class SupervisionFrequencyParams(Params):
-    supervised_roles: tuple[str, ...] = param(
-        ("sw", "asye"), "Worker roles that must be supervised (a blank role counts as sw)"
+    supervised_roles: tuple[str, ...] = codes(
+        "workers.role",
+        ("sw", "asye"),
+        "Worker roles that must be supervised (a blank role counts as sw)",
     )
     intervals: IntervalsByCode = param(
         DEFAULT_INTERVALS,
@@ -87,7 +90,7 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
     workers = tables["workers"].drop_duplicates("worker_id")
     if has_column(workers, "role"):
         role = workers["role"].astype("string").str.strip().str.casefold().fillna(SOCIAL_WORKER)
-        supervised = is_in(role, [r.strip().casefold() for r in params.supervised_roles])
+        supervised = is_in(role, params.supervised_roles)
     else:
         role = pd.Series(SOCIAL_WORKER, index=workers.index, dtype="string")
         supervised = pd.Series(True, index=workers.index)

@@ -69,6 +69,7 @@ from audit.rulekit import (
     Params,
     Rule,
     Tables,
+    codes,
     column_or_blank,
     judge,
     param,
@@ -97,7 +98,8 @@ class VisitsOnTimeParams(Params):
         "Case type -> longest allowed gap between visits (CLA: reg 28; CP, CIN: local); "
         "a case type not listed is not a subject",
     )
-    statutory_visit_types: tuple[str, ...] = param(
+    statutory_visit_types: tuple[str, ...] = codes(
+        "visits.visit_type",
         (*STATUTORY_VISIT_TYPES, LATEST_VISIT_TYPE),
         "visit_type values (any case) that mark a statutory visit; latest_visit is a date "
         "known only as a child's latest visit (Annex A Lists 6 and 8)",
