@@ -881,9 +881,9 @@ def test_an_ssd_folder_is_recognised_and_audited_end_to_end(tmp_path):
         "SEE02": {"met": 3, "not_met": 1, "not_applicable": 0},
         # CLA-1 PN1; CP-1 PN0 for a child of six. CLA-3 is in August.
         "VOC03": {"met": 1, "not_met": 1, "not_applicable": 0},
-        # The extract's visits are September's: 1001 and 1003 were first seen this month,
-        # long after their cases started; 1002's CP visit of 08/09 was due again 22/09.
-        "VIS01": {"met": 1, "not_met": 3, "not_applicable": 0},
+        # The extract's visits are September's: 1001, 1003 and 1004 were first seen this
+        # month, long after their cases started; 1002's CP visit of 08/09 was due 22/09.
+        "VIS01": {"met": 0, "not_met": 4, "not_applicable": 0},
     }
     findings = run.findings
     see01 = findings[findings["rule_code"] == "SEE01"].set_index("subject_id")

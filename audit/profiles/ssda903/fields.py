@@ -59,6 +59,7 @@ ABSENT: dict[str, str] = {
     "reviews.child_views": f"{RETURN} holds no review text, only the participation code",
     "reviews.chair_id": f"{RETURN} does not name the review's chair",
     "children.iro_id": f"{RETURN} does not name the child's independent reviewing officer",
+    "camhs_referrals": f"{RETURN} holds no CAMHS referrals",
 }
 
 
