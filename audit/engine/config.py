@@ -170,5 +170,12 @@ def checked(value: Any, expected: Any, where: str) -> Any:
     raise UsageError(f"{where} must be {kind}, got {value!r}")
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+def _jsonable(params: Params) -> dict[str, Any]:
+    return {f.name: _config_value(getattr(params, f.name)) for f in dataclasses.fields(params)}
+
+
+def _config_value(value: Any) -> Any:
+    """A parameter as config would write it: lists for tuples, text for an interval."""
+    if hasattr(value, "to_config"):
+        return value.to_config()
+    return [_config_value(v) for v in value] if isinstance(value, tuple) else value
