@@ -316,3 +316,14 @@ def test_an_error_naming_a_hostile_file_name_is_one_plain_line_on_screen_and_in_
     logged = log.read_text(encoding="utf-8")
     assert "not found" in logged and not CONTROLS.search(logged)
     assert not any(line.startswith("2026-09-01 ERROR forged") for line in logged.splitlines())
+
+
+def test_a_full_outbox_is_one_line_and_exit_5(tmp_path):
+    export = _export(tmp_path / "export.xlsx", ["North"])
+    config, out = _email_config(tmp_path), tmp_path / "reports"
+    run = ["run", str(export), "--period", "2026-09", "--config", str(config), "--out", str(out)]
+    with _full_disk(tmp_path / "outbox"):
+        done = _cli(*run, "--email", "--dry-run", cwd=tmp_path)
+    assert done.returncode == 5
+    said = _one_line(done)
+    assert str(tmp_path / "outbox") in said and "space" in said

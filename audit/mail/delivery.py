@@ -19,6 +19,7 @@ from typing import Protocol
 from audit.mail.messages import write_outbox
 from audit.mail.settings import EmailSettings
 from audit.mail.smtp import FAILED, SENT, UNKNOWN, Sender
+from audit.output import writing
 
 DELIVERY_FAILED_EXIT = 4
 
@@ -91,7 +92,8 @@ def deliver(
     """Send each message to each of its recipients, one SMTP transaction per recipient."""
     report = DeliveryReport()
     if dry_run:
-        report.written = write_outbox(settings.outbox / period, messages)
+        with writing("the outbox", settings.outbox / period):
+            report.written = write_outbox(settings.outbox / period, messages)
         return report
     password = settings.password()  # a missing variable stops before anything is sent
     sender = Sender(settings, password, sleep)
