@@ -47,33 +47,29 @@ def build_overview(run: AuditRun, history: History | None = None) -> Overview:
 
 
 def add_trends(overview: Overview, history: History, period: AuditPeriod) -> None:
-    """Earlier months from the history, this month from the run in hand."""
+    """Earlier months from the history, this month from the run in hand; the history bands
+    its counts with this report's thresholds, so every month is rated alike."""
     previous = period.previous()
     thresholds = overview.thresholds
-
-    def rerated(point: TrendPoint) -> TrendPoint:
-        return TrendPoint(point.period, overview.rerate(point.score))
 
     for team in overview.teams:
         for code, score in team.scores.items():
             earlier = history.team_trend(
                 team.team, code, previous, TREND_MONTHS - 1, thresholds=thresholds
             )
-            team.trends[code] = [rerated(p) for p in earlier] + [TrendPoint(overview.period, score)]
+            team.trends[code] = [*earlier, TrendPoint(overview.period, score)]
             before = history.previous_score(team.team, code, period, thresholds=thresholds)
             if before is not None:
-                change = points_change(score, overview.rerate(before.score), overview.min_judged)
+                change = points_change(score, before.score, overview.min_judged)
                 if change is not None:
                     team.changes[code] = (before.period, change)
-        before_total = history.previous_total(team.team, period, thresholds=thresholds)
-        team.previous_overall = None if before_total is None else rerated(before_total)
-    org_before = history.previous_total(None, period, thresholds=thresholds)
-    overview.previous_overall = None if org_before is None else rerated(org_before)
+        team.previous_overall = history.previous_total(team.team, period, thresholds=thresholds)
+    overview.previous_overall = history.previous_total(None, period, thresholds=thresholds)
     rec_of = {r.code: r.recommendation for r in overview.rules}
     earlier_org = history.org_trend(rec_of, previous, TREND_MONTHS - 1, thresholds=thresholds)
     for rec, score in overview.recommendation_totals.items():
         overview.org_trends[rec] = [
-            *(rerated(p) for p in earlier_org.get(rec, [])),
+            *earlier_org.get(rec, []),
             TrendPoint(overview.period, score),
         ]
 

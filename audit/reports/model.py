@@ -173,12 +173,6 @@ class Overview:
     previous_overall: TrendPoint | None = None
     return_to: str = ""  # to whom the action workbooks go back (the QA leads' addresses)
 
-    def rerate(self, score: Score | None) -> Score | None:
-        """A score from elsewhere (the history) banded by this report's rules."""
-        if score is None:
-            return None
-        return Score.of(score.met, score.not_met, score.not_applicable, self.thresholds)
-
     @property
     def green(self) -> float:
         return self.thresholds.green
