@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from audit.errors import InputError
+from audit.history import History, Returned
 from audit.period import AuditPeriod
 from audit.reports.workbook import (
     ACTIONS_SHEET,
@@ -29,25 +30,8 @@ from audit.reports.workbook import (
     TEAM_CELL,
 )
 
-if TYPE_CHECKING:
-    from audit.history import History
-
 _NEEDED = ("Child", "Status", "Manager comment", "Action owner", "Due by")
 _REFERENCE = "Reference (do not change)"
-
-
-@dataclass(frozen=True)
-class Returned:
-    """One row as the manager returned it."""
-
-    team: str
-    rule_code: str
-    subject_id: str
-    child: str
-    status: str
-    owner: str
-    due_by: str | None  # YYYY-MM-DD
-    comment: str
 
 
 @dataclass
@@ -220,16 +204,6 @@ def _store(
                 result.added += 1
             else:
                 result.replaced += 1
-
-
-def returns_of(history: History, period: str, team: str) -> list[Returned]:
-    """What one team returned for one month."""
-    rows = history.connection.execute(
-        "SELECT rule_code, subject_id, child, status, owner, due_by, comment "
-        "FROM action_returns WHERE period = ? AND team = ? ORDER BY rule_code, subject_id",
-        (period, team),
-    )
-    return [Returned(team, *row) for row in rows]
 
 
 def _at(cells: list[Any], index: int) -> Any:

@@ -29,6 +29,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -154,6 +155,20 @@ ActionRecord = tuple[str, str, str, str, str]
 
 # A second run waiting for the first to finish writing: long enough for any real record().
 _BUSY_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Returned:
+    """One row as the manager returned it."""
+
+    team: str
+    rule_code: str
+    subject_id: str
+    child: str
+    status: str
+    owner: str
+    due_by: str | None  # YYYY-MM-DD
+    comment: str
 
 
 class HistoryError(OutputError):
@@ -493,6 +508,15 @@ class History:
             (_label(period),),
         )
         return {code: (status, reason) for code, status, reason in rows}
+
+    def returns(self, period: AuditPeriod | str, team: str) -> list[Returned]:
+        """What one team's manager returned for one month (``caseaudit collect``)."""
+        rows = self._conn.execute(
+            "SELECT rule_code, subject_id, child, status, owner, due_by, comment "
+            "FROM action_returns WHERE period = ? AND team = ? ORDER BY rule_code, subject_id",
+            (_label(period), team),
+        )
+        return [Returned(team, *row) for row in rows]
 
     # ------------------------------------------------------------ the send log
 

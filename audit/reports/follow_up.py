@@ -10,61 +10,20 @@ from that team's own rows of the history, so a team sees only its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
+from audit.history import History
+from audit.reports.model import (
+    NOT_JUDGED,
+    NOW_PASSES,
+    STILL_NOT_MET,
+    FollowItem,
+    FollowUp,
+    Overview,
+)
+from audit.results import AuditRun
 from audit.rulekit import MET, NOT_MET
-
-if TYPE_CHECKING:
-    from audit.history import History
-    from audit.reports.model import Overview
-    from audit.run import AuditRun
-
-NOW_PASSES, STILL_NOT_MET, NOT_JUDGED = "now passes", "still not met", "not judged this month"
-
-
-@dataclass(frozen=True)
-class FollowItem:
-    child: str
-    check: str  # in words
-    rule_code: str
-    status: str
-    owner: str
-    due_by: str  # dd/mm/yyyy or ""
-    comment: str
-    now: str  # NOW_PASSES, STILL_NOT_MET or NOT_JUDGED
-
-
-@dataclass
-class FollowUp:
-    period: str  # the month the actions were given (YYYY-MM)
-    given: int  # how many actions the team was given that month
-    returned: int  # how many rows of its workbook were collected
-    done: list[FollowItem] = field(default_factory=list)
-    disputed: list[FollowItem] = field(default_factory=list)
-    overdue: list[FollowItem] = field(default_factory=list)
-    in_hand: int = 0  # open or in progress, not yet due
-
-    @property
-    def done_passing(self) -> int:
-        return sum(1 for item in self.done if item.now == NOW_PASSES)
-
-    @property
-    def summary(self) -> str:
-        """``3 done (2 now pass), 1 disputed, 1 overdue, 2 in hand``, or why there is none."""
-        if not self.given:
-            return "no actions to return"
-        if not self.returned:
-            return "not returned"
-        return (
-            f"{len(self.done)} done ({self.done_passing} now pass), "
-            f"{len(self.disputed)} disputed, {len(self.overdue)} overdue, {self.in_hand} in hand"
-        )
 
 
 def add_follow_up(overview: Overview, run: AuditRun, history: History) -> None:
-    from audit.collect import returns_of
-
     previous = history.previous_period(overview.period)
     if previous is None:
         return
@@ -86,7 +45,7 @@ def add_follow_up(overview: Overview, run: AuditRun, history: History) -> None:
     as_at = run.period.as_at.isoformat()
     for team in overview.teams:
         given = history.action_children(previous, team.team)
-        returned = returns_of(history, previous, team.team)
+        returned = history.returns(previous, team.team)
         follow = FollowUp(previous, len(given), len(returned))
         for row in returned:
             result = outcome.get((team.team, row.rule_code, row.subject_id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from audit import __version__
 from audit.engine.runner import RAN
@@ -34,9 +34,6 @@ __all__ = [
     "TrendPoint",
     "whole_percent",
 ]
-
-if TYPE_CHECKING:
-    from audit.reports.follow_up import FollowUp
 
 TREND_MONTHS = 6
 
@@ -114,6 +111,49 @@ class DataQualityRow:
     detail: str
     value: str = ""  # the cell as written, so a manager can see what was wrong
     child: str = ""  # the child the row is about (always one of the team's own)
+
+
+# What a returned action's record shows this month (audit.reports.follow_up).
+NOW_PASSES, STILL_NOT_MET, NOT_JUDGED = "now passes", "still not met", "not judged this month"
+
+
+@dataclass(frozen=True)
+class FollowItem:
+    child: str
+    check: str  # in words
+    rule_code: str
+    status: str
+    owner: str
+    due_by: str  # dd/mm/yyyy or ""
+    comment: str
+    now: str  # NOW_PASSES, STILL_NOT_MET or NOT_JUDGED
+
+
+@dataclass
+class FollowUp:
+    period: str  # the month the actions were given (YYYY-MM)
+    given: int  # how many actions the team was given that month
+    returned: int  # how many rows of its workbook were collected
+    done: list[FollowItem] = field(default_factory=list)
+    disputed: list[FollowItem] = field(default_factory=list)
+    overdue: list[FollowItem] = field(default_factory=list)
+    in_hand: int = 0  # open or in progress, not yet due
+
+    @property
+    def done_passing(self) -> int:
+        return sum(1 for item in self.done if item.now == NOW_PASSES)
+
+    @property
+    def summary(self) -> str:
+        """``3 done (2 now pass), 1 disputed, 1 overdue, 2 in hand``, or why there is none."""
+        if not self.given:
+            return "no actions to return"
+        if not self.returned:
+            return "not returned"
+        return (
+            f"{len(self.done)} done ({self.done_passing} now pass), "
+            f"{len(self.disputed)} disputed, {len(self.overdue)} overdue, {self.in_hand} in hand"
+        )
 
 
 @dataclass

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from audit.output import open_private
-from audit.reports.follow_up import FollowItem, FollowUp
 from audit.reports.model import (
     Action,
     ChildActions,
     DataQualityRow,
+    FollowItem,
+    FollowUp,
     Overview,
     RuleInfo,
     Score,

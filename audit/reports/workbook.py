@@ -26,6 +26,7 @@ from audit.engine.runner import ERROR, RAN
 from audit.errors import InputError
 from audit.output import neutralise_text, open_private, private_dir
 from audit.period import AuditPeriod
+from audit.reports.html import kind_label
 from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score, TeamReport
 from audit.reports.parallel import rendered_in_order
 
@@ -379,8 +380,6 @@ _DQ_COLUMNS = (
 
 def _data_quality_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
     """Problems in the rows about this team's children, each with its sheet and row."""
-    from audit.reports.html import kind_label
-
     for col, column in enumerate(_DQ_COLUMNS):
         sheet.set_column(col, col, column.width, formats.wrap if column.wrap else formats.plain)
         _text(sheet, 0, col, column.header, formats.header)
