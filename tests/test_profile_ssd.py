@@ -853,8 +853,6 @@ def test_an_ssd_folder_is_recognised_and_audited_end_to_end(tmp_path):
         "SUP01",
         "SUP02",
         "CHG02",
-        "IRO01",
-        "IRO02",
         "CAM01",
     }
     # SSD assessments are untyped: a return home is skipped, never "no risk assessment".
@@ -884,6 +882,9 @@ def test_an_ssd_folder_is_recognised_and_audited_end_to_end(tmp_path):
         # The extract's visits are September's: 1001, 1003 and 1004 were first seen this
         # month, long after their cases started; 1002's CP visit of 08/09 was due 22/09.
         "VIS01": {"met": 0, "not_met": 4, "not_applicable": 0},
+        # No involvement is an IRO's: looked-after 1003 has none; IRO W4 holds no child.
+        "IRO01": {"met": 0, "not_met": 1, "not_applicable": 0},
+        "IRO02": {"met": 0, "not_met": 0, "not_applicable": 1},
     }
     findings = run.findings
     see01 = findings[findings["rule_code"] == "SEE01"].set_index("subject_id")
@@ -903,3 +904,18 @@ def test_an_ssd_folder_is_recognised_and_audited_end_to_end(tmp_path):
     assert run.loaded.unrecognised == ()  # lookups (departments, involvements) count as used
     rhi01 = findings[findings["rule_code"] == "RHI01"].set_index("subject_id")["reason_code"]
     assert rhi01.dropna().to_dict() == {"3": "offer_not_applicable", "4": "not_offered"}
+
+
+def test_an_iro_involvement_names_the_childs_iro_not_their_allocated_worker(tmp_path):
+    """W4 is an Independent Reviewing Officer (ssd_professionals): a current involvement of
+    theirs gives the looked-after child's iro_id; the team and worker stay the case
+    holder's. FTE comes from prof_full_time_equivalency."""
+    tables = {name: [list(row) for row in rows] for name, rows in TABLES.items()}
+    tables["ssd_involvements"].append(["I99", "W4", "IRO", "T40", "2026-09-01", "", "1003"])
+    loads = load_all(build_from(write_folder(tmp_path / "extract", tables)))
+    children = loads["children"].frame.set_index("child_id")
+    assert children.loc["1003", "iro_id"] == "W4"
+    assert children.loc["1003", "allocated_worker"] == "W6"
+    assert pd.isna(children.loc["1001", "iro_id"])
+    workers = loads["workers"].frame.set_index("worker_id")
+    assert workers.loc["W7", "fte"] == 0.5 and workers.loc["W4", "role"] == "iro"

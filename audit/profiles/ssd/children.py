@@ -13,7 +13,11 @@ child is unallocated (blank team, which the loader reads as ``Unallocated``). A 
 ``invo_professional_team`` is replaced by its team name (:mod:`.teams`). A current
 involvement with a blank team takes its worker's department from ``ssd_professionals``.
 ``allocated_worker`` is ``invo_professional_id``. Involvements are not filtered by
-``invo_professional_role_id``: ssd.md documents no role codes.
+``invo_professional_role_id``: ssd.md documents no role codes. An involvement whose
+professional is an independent reviewing officer (by their job title in
+``ssd_professionals``, as for ``workers.role``) is not the child's allocation: the current
+one gives ``iro_id`` instead. Without ``ssd_professionals`` job titles no involvement can be
+told to be an IRO's, and ``iro_id`` is absent with that reason.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from audit.profiles.ssd.case_status import CASE_SOURCES, NEVER_OPEN, case_status
 from audit.profiles.ssd.context import Context
 from audit.profiles.ssd.reading import ORDER
 from audit.profiles.ssd.teams import professional_teams, resolve_teams
+from audit.profiles.ssd.workers import professional_roles
+
+IRO_ROLE = "iro"
 
 
 def build(ctx: Context) -> pd.DataFrame:
@@ -89,8 +96,33 @@ def _allocations(ctx: Context) -> pd.DataFrame:
     end = cells.dates(inv["end"]) if "end" in inv else pd.Series(pd.NaT, index=inv.index)
     inv["_start"] = cells.dates(inv["start"])
     current = inv[cells.open_at(inv["_start"], end, ctx.as_at) & inv["_key"].notna()]
+    roles = professional_roles(ctx)
+    if "worker" in current and len(roles):
+        is_iro = cells.key(current["worker"]).map(roles).eq(IRO_ROLE).fillna(False)
+        is_iro = is_iro.astype(bool)
+    else:
+        is_iro = pd.Series(False, index=current.index)
+        ctx.absent["children.iro_id"] = (
+            "the SSD extract names no professional's job title (ssd_professionals), so no "
+            "involvement can be told to be an independent reviewing officer's"
+        )
+    iro = (
+        current[is_iro]
+        .sort_values(["_start", ORDER])
+        .drop_duplicates("_key", keep="last")
+        .set_index("_key")["worker"]
+        if is_iro.any()
+        else pd.Series(dtype=object)
+    )
+    current = current[~is_iro]
     latest = current.sort_values(["_start", ORDER]).drop_duplicates("_key", keep="last")
     out = pd.DataFrame({"_key": latest["_key"]})
+    if "children.iro_id" not in ctx.absent:
+        everyone = pd.Index(inv["_key"].dropna().unique())
+        out = out.set_index("_key").reindex(everyone.union(pd.Index(out["_key"])))
+        out = out.rename_axis("_key").reset_index()
+        out["iro_id"] = out["_key"].map(iro)
+        latest = latest.set_index("_key").reindex(out["_key"]).reset_index()
     team = latest["team"] if "team" in latest else pd.Series("", index=latest.index)
     out["allocated_team"] = resolve_teams(ctx, team)
     if "worker" in latest:

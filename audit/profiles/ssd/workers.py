@@ -5,7 +5,9 @@
 ``worker_name`` the name. ``role`` comes from the job title: ASYE/newly qualified ->
 ``asye``, any manager -> ``manager``, Independent Reviewing Officer/IRO -> ``iro``,
 Personal Adviser -> ``pa``, social worker -> ``sw``, checked in that order; any other title
-is kept as written.
+is kept as written. ``fte`` is ``prof_full_time_equivalency`` (the loader reads it as a
+number). :func:`professional_roles` gives the same role per professional id, so the
+children's builder can tell an IRO's involvement from a case holder's.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def build(ctx: Context) -> pd.DataFrame | None:
             "team": "prof_professional_department",
             "worker_name": "prof_professional_name",
             "role": "prof_professional_job_title",
+            "fte": "prof_full_time_equivalency",
         },
         required=["worker_id", "team"],
     )
@@ -47,6 +50,22 @@ def build(ctx: Context) -> pd.DataFrame | None:
         rows["role"] = _roles(rows["role"])
     ctx.fed("workers", table, "ssd_department")
     return rows
+
+
+def professional_roles(ctx: Context) -> pd.Series:
+    """Professional id (as a key) -> contract role; empty without the job titles."""
+    if not ctx.has("ssd_professionals"):
+        return pd.Series(dtype=object)
+    prof = ctx.tables["ssd_professionals"]
+    if "prof_professional_id" not in prof or "prof_professional_job_title" not in prof:
+        return pd.Series(dtype=object)
+    roles = pd.DataFrame(
+        {
+            "id": cells.key(prof["prof_professional_id"]),
+            "role": _roles(prof["prof_professional_job_title"]),
+        }
+    )
+    return roles[roles["id"].notna()].drop_duplicates("id").set_index("id")["role"]
 
 
 def _roles(titles: pd.Series) -> pd.Series:
