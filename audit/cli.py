@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,8 +26,15 @@ from audit.errors import CaseAuditError, InputError, UsageError
 
 if TYPE_CHECKING:
     from audit.history import History
+    from audit.progress import ProgressLines
     from audit.reports.model import Overview
     from audit.settings import Settings
+
+# What --help shows: plain text, no markup (the module docstring above is for developers).
+DESCRIPTION = (
+    "Audit children's social-care case records against recording-quality checks, "
+    "and write per-team compliance reports."
+)
 
 log = logging.getLogger("caseaudit")
 log.addHandler(logging.NullHandler())  # stderr gets our one-line message, not a log record
@@ -98,7 +107,37 @@ _LOG_HANDLER = "caseaudit-log-file"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see 'caseaudit {self.prog.split()[-1]} --help')")
+        # self.prog is "caseaudit" for the program, "caseaudit run" for a subcommand.
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _path(text: str) -> Path:
+    """A path as given, with 'sample_cases/../' folded away, so messages show it cleanly.
+
+    Resolved (symlinks followed, unlike a textual fold) and shown relative to the working
+    folder when it is inside it, else in full.
+    """
+    resolved = Path(text).expanduser().resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return resolved
+
+
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--debug and --log, accepted before or after the subcommand.
+
+    The subcommands' copies default to SUPPRESS so they never undo one given earlier.
+    """
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show full tracebacks"
+    )
+    parser.add_argument(
+        "--log",
+        type=_path,
+        default=None if default is False else default,
+        help="also append progress and errors to this file",
+    )
 
 
 INPUT_HELP = "a workbook, a folder of per-table files, a database URL or a connection name"
@@ -108,33 +147,40 @@ def _input(text: str) -> Path | str:
     """A database URL stays text (a Path would fold its '//'); anything else is a path."""
     from audit.database import is_url  # start-up
 
-    return text if is_url(text) else Path(text)
+    return text if is_url(text) else _path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="caseaudit", description=__doc__)
+    parser = _Parser(prog="caseaudit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"caseaudit {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
-    parser.add_argument("--log", type=Path, help="also append progress and errors to this file")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _common_options(parser, False)
+    after = _Parser(add_help=False)
+    _common_options(after, argparse.SUPPRESS)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
+    add = commands.add_parser
 
-    check = commands.add_parser("check", help="load an export and report what was read")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return add(name, help=help, description=help[0].upper() + help[1:] + ".", parents=[after])
+
+    check = command("check", help="load an export and report what was read")
     check.add_argument("input", type=_input, help=INPUT_HELP)
     check.add_argument(
         "--csv",
-        type=Path,
+        type=_path,
         default=Path("reports/data_quality.csv"),
         help="where to write rejected rows and data-quality findings",
     )
-    check.add_argument("--config", type=Path, help="audit.toml (for a mapped export)")
+    check.add_argument("--config", type=_path, help="audit.toml (for a mapped export)")
     _profile_option(check)
     check.set_defaults(handler=_check)
 
-    sample = commands.add_parser("sample", help="generate a fictional authority's case records")
+    sample = command("sample", help="generate a fictional authority's case records")
     sample.add_argument("--children", type=int, default=200)
     sample.add_argument("--seed", type=int, default=2026)
     sample.add_argument("--end-month", default="2026-10", help="last month of activity")
-    sample.add_argument("--out", type=Path, required=True, help="folder to write into")
+    sample.add_argument("--out", type=_path, required=True, help="folder to write into")
     sample.add_argument(
         "--messy", action="store_true", help="also write a messy copy in OUT/messy/"
     )
@@ -146,13 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
         "table) or a folder of parquet files OUT/authority/",
     )
     sample.set_defaults(handler=_sample)
-    run = commands.add_parser("run", help="audit an export for one month and write findings")
+    run = command("run", help="audit an export for one month and write findings")
     run.add_argument("input", type=_input, help=INPUT_HELP)
     run.add_argument(
         "--period", required=True, help="the audit month: YYYY-MM, last-month or this-month"
     )
-    run.add_argument("--config", type=Path, help="audit.toml (default: ./audit.toml if present)")
-    run.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    run.add_argument("--config", type=_path, help="audit.toml (default: ./audit.toml if present)")
+    run.add_argument("--out", type=_path, default=Path("reports"), help="output folder")
     _profile_option(run)
     run.add_argument("--email", action="store_true", help="then email each team its report")
     run.add_argument(
@@ -163,36 +209,36 @@ def build_parser() -> argparse.ArgumentParser:
     _delivery_options(run)
     run.set_defaults(handler=_run)
 
-    send = commands.add_parser("send", help="email a written month's reports to each team")
+    send = command("send", help="email a written month's reports to each team")
     send.add_argument(
         "--period", required=True, help="the audit month: YYYY-MM, last-month or this-month"
     )
-    send.add_argument("--config", type=Path, help="audit.toml with the [email] section")
-    send.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder")
+    send.add_argument("--config", type=_path, help="audit.toml with the [email] section")
+    send.add_argument("--out", type=_path, default=Path("reports"), help="the reports folder")
     _delivery_options(send)
     send.set_defaults(handler=_send)
 
-    collect = commands.add_parser(
+    collect = command(
         "collect", help="read the team managers' returned action workbooks into the history"
     )
-    collect.add_argument("workbooks", type=Path, nargs="+", help="returned teams/*.xlsx files")
+    collect.add_argument("workbooks", type=_path, nargs="+", help="returned teams/*.xlsx files")
     collect.add_argument(
         "--period", required=True, help="the month the workbooks were written for: YYYY-MM"
     )
-    collect.add_argument("--config", type=Path, help="audit.toml (for the history's place)")
-    collect.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder")
+    collect.add_argument("--config", type=_path, help="audit.toml (for the history's place)")
+    collect.add_argument("--out", type=_path, default=Path("reports"), help="the reports folder")
     collect.add_argument(
         "--replace", action="store_true", help="take new answers over ones already collected"
     )
     collect.set_defaults(handler=_collect)
 
-    rules = commands.add_parser("rules", help="list the rules and their parameters")
-    rules.add_argument("--config", type=Path, help="audit.toml whose parameters to show")
+    rules = command("rules", help="list the rules and their parameters")
+    rules.add_argument("--config", type=_path, help="audit.toml whose parameters to show")
     rules.add_argument(
         "--markdown",
         nargs="?",
         const=Path("docs/rules.md"),
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="write the rule reference as Markdown (default docs/rules.md)",
     )
@@ -232,6 +278,7 @@ def _open_history(config: Settings, out: Path) -> History | None:
 
 def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod  # start-up
+    from audit.period_warnings import period_warnings
     from audit.publish import write_run
     from audit.reports.store import load_overview
     from audit.run import audit_with, timed
@@ -249,10 +296,14 @@ def _run(args: argparse.Namespace) -> int:
             settings, rules = prepare(_default_config(args.config))
         if args.email and settings.email is None:
             raise UsageError("--email needs an [email] section in the config file")
-        result = audit_with(settings, rules, args.input, period, args.profile, timings)
+        with _progress_lines() as progress:
+            result = audit_with(
+                settings, rules, args.input, period, args.profile, timings, progress
+            )
         history = _open_history(settings, args.out)
         try:
-            folder = write_run(result, args.out, history)
+            with _progress_lines() as progress:
+                folder = write_run(result, args.out, history, progress)
             delivered = 0
             if args.email:
                 delivered = _deliver(settings, load_overview(folder), folder, history, args)
@@ -260,6 +311,10 @@ def _run(args: argparse.Namespace) -> int:
             if history is not None:
                 history.close()
     log.info("audit of %s for %s written to %s", _shown(args.input), period.label, folder)
+    print(_read_as(args.input, result.loaded.profile, args.profile, settings.profile))
+    for warning in period_warnings(result.loaded, period, today):
+        log.warning("%s", warning)
+        print(f"caseaudit: warning: {warning}", file=sys.stderr)
     for status in result.statuses:
         if status.status == "RAN":
             rate = result.rule_score(status).compliance
@@ -279,6 +334,41 @@ def _run(args: argparse.Namespace) -> int:
         "and run.json"
     )
     return delivered
+
+
+def _read_as(given: Path | str, profile: str, asked: str | None, configured: str) -> str:
+    """Which profile read the input, and why: the user's choice or what auto recognised."""
+    from audit.profiles import PROFILE_NAMES
+
+    name = PROFILE_NAMES.get(profile, profile)
+    if asked not in (None, "auto"):
+        why = "--profile"
+    elif asked is None and configured != "auto":
+        why = "profile in the config"
+    else:
+        why = "recognised automatically"
+    return f"Read {_shown(given)} as {name} ({why})"
+
+
+@contextmanager
+def _progress_lines() -> Iterator[ProgressLines]:
+    """Progress lines, and in the --log file.
+
+    On a terminal they go to stderr, rewritten in place, so a pipe of stdout gets only the
+    results. Without one (cron, a file) they are plain lines on stdout, which cron mails
+    with the results, while stderr keeps its one-line error for scripts to read.
+    """
+    from audit.console import beneath
+    from audit.progress import ProgressLines
+
+    stream = sys.stderr if sys.stderr.isatty() else sys.stdout
+    # Beneath the printable console, so the carriage return and clear-line codes pass;
+    # one_line keeps a team name from the data from steering the terminal all the same.
+    lines = ProgressLines(beneath(stream), log=log, clean=one_line)
+    try:
+        yield lines
+    finally:
+        lines.close()
 
 
 def _shown(given: Path | str) -> str:
@@ -406,12 +496,14 @@ def _check(args: argparse.Namespace) -> int:
     from audit.settings import prepare
 
     config, _rules = prepare(_default_config(args.config))
-    result = load(
-        resolve_input(args.input, config.connections),
-        config.limits,
-        profile=args.profile or config.profile,
-        mapping=config.mapping,
-    )
+    with _progress_lines() as progress:
+        result = load(
+            resolve_input(args.input, config.connections),
+            config.limits,
+            profile=args.profile or config.profile,
+            mapping=config.mapping,
+            progress=progress,
+        )
     print(format_load_summary(result))
     with writing("the data-quality CSV", args.csv):
         path = write_csv(result.issues(), args.csv)
@@ -449,10 +541,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str], debug: bool) -> int:
+    parser = build_parser()
+    if not argv:  # what the program does, rather than an error about a missing argument
+        print(parser.format_help(), end="", file=sys.stderr)
+        return UsageError.exit_code
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         _setup_log(args.log)
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not after main has returned
+        return code
+    except BrokenPipeError:
+        # `caseaudit rules | head -1`: the reader has all it wants. Quiet, as Unix tools are.
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
     except CaseAuditError as exc:
         log.error("%s", exc)
         if debug:
@@ -474,6 +576,15 @@ def _main(argv: list[str], debug: bool) -> int:
         return 1
     finally:
         _close_log()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's flush at exit does not complain again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no real file (under a test's capture)
+        pass
 
 
 if __name__ == "__main__":

@@ -46,6 +46,12 @@ class _Printable:
         return getattr(self._stream, name)
 
 
+def beneath(stream: TextIO) -> TextIO:
+    """The stream a printable wrapper writes to, for a writer that cleans its own text but
+    must send control codes (progress rewritten in place with a carriage return)."""
+    return stream._stream if isinstance(stream, _Printable) else stream
+
+
 @contextmanager
 def printable_console() -> Iterator[None]:
     """Within: whatever is printed to stdout or stderr has its control characters replaced."""

@@ -31,6 +31,7 @@ from audit.contract import (
 )
 from audit.errors import InputError
 from audit.profiles.mapping import SourceMapping
+from audit.progress import Progress, no_progress
 from audit.reader import Grid, discover
 from audit.safety import SafetyLimits
 from audit.table_source import TableSource
@@ -121,6 +122,7 @@ def load(
     profile: str = "auto",
     mapping: SourceMapping | None = None,
     as_at: date | None = None,
+    progress: Progress = no_progress,
 ) -> LoadResult:
     """Load a workbook (a sheet per table), a folder (a file per table) or a database.
 
@@ -138,7 +140,9 @@ def load(
         source = build_source(path, discover(path, limits), profile, mapping, as_at)
     loads: dict[str, TableLoad] = {}
     # Children first: other tables are checked against the loaded child IDs.
-    for name in sorted(source.data.grids, key=lambda t: t != "children"):
+    names = sorted(source.data.grids, key=lambda t: t != "children")
+    for done, name in enumerate(names, 1):
+        progress(f"Loading {name}", done, len(names))
         children = loads["children"].frame["child_id"] if "children" in loads else None
         loads[name] = load_table(
             table_spec(name),

@@ -53,8 +53,16 @@ class AuditPeriod:
         match = _PERIOD_RE.fullmatch(text)
         if match:
             year, month = int(match.group(1)), int(match.group(2))
-            if 1 <= month <= 12 and _MIN_YEAR <= year <= _MAX_YEAR:
-                return cls.from_month(year, month)
+            if not 1 <= month <= 12:
+                raise UsageError(
+                    f"--period {text}: the month must be 01 to 12 (January to December); "
+                    f"got {month:02d}"
+                )
+            if not _MIN_YEAR <= year <= _MAX_YEAR:
+                raise UsageError(
+                    f"--period {text}: the year must be {_MIN_YEAR} to {_MAX_YEAR}; got {year}"
+                )
+            return cls.from_month(year, month)
         raise UsageError(f"--period must be YYYY-MM, e.g. 2026-09; got {value!r}")
 
     @classmethod

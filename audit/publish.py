@@ -24,6 +24,7 @@ from pathlib import Path
 
 from audit.history import History
 from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
+from audit.progress import Progress, no_progress
 from audit.reports import write_reports
 from audit.reports.model import action_records
 from audit.reports.store import save_overview
@@ -39,7 +40,12 @@ _RENAME_EXCHANGE = 2  # from <linux/fs.h>
 _AT_FDCWD = -100
 
 
-def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> Path:
+def write_run(
+    run: AuditRun,
+    out_root: Path,
+    history: History | None = None,
+    progress: Progress = no_progress,
+) -> Path:
     """Write the month's files atomically, then record the month in the history.
 
     Trends in the reports come from the history's earlier months plus this run. The month
@@ -55,7 +61,7 @@ def write_run(run: AuditRun, out_root: Path, history: History | None = None) -> 
             write_findings(run.findings, staging / "findings.csv")
             write_csv(run.loaded.issues(), staging / "data_quality.csv")
         with timed(run.timings, "reports"):
-            overview = write_reports(run, staging, history)
+            overview = write_reports(run, staging, history, progress)
             save_overview(overview, staging)
         write_json(run_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)

@@ -20,6 +20,7 @@ from audit.engine.runner import FINDINGS_COLUMNS, run_rules
 from audit.loader import load, require_children
 from audit.output import open_private, write_csv
 from audit.period import AuditPeriod
+from audit.progress import Progress, no_progress
 from audit.results import AuditRun
 from audit.rulekit import AuditContext, Rule
 from audit.rulekit.workdays import WorkingDayCalendar
@@ -57,6 +58,7 @@ def audit_with(
     period: AuditPeriod,
     profile: str | None = None,
     timings: dict[str, float] | None = None,
+    progress: Progress = no_progress,
 ) -> AuditRun:
     """Load the input and run ``rules`` for one month, with settings already read."""
     timings = {} if timings is None else timings
@@ -67,6 +69,7 @@ def audit_with(
             profile=profile or settings.profile,
             mapping=settings.mapping,
             as_at=period.as_at,
+            progress=progress,
         )
         require_children(loaded)
     context = AuditContext(
@@ -78,7 +81,7 @@ def audit_with(
     )
     with timed(timings, "rules"):
         findings, statuses = run_rules(
-            rules, settings.rules.rule_params, loaded.tables, context, loaded.absent
+            rules, settings.rules.rule_params, loaded.tables, context, loaded.absent, progress
         )
     return AuditRun(
         period,

@@ -129,13 +129,19 @@ class Settings:
 def prepare(config_path: Path | None) -> tuple[Settings, list[Rule]]:
     """Read and check the config against the rules it can see; the rules it selects."""
     raw = read_toml(config_path)
-    rules = discover_rules(rule_dirs_of(raw, config_path))
-    settings = build_settings(raw, config_path, rules)
+    try:
+        rules = discover_rules(rule_dirs_of(raw, config_path))
+        settings = build_settings(raw, config_path, rules)
+    except UsageError as exc:  # every mistake in the file names the file
+        if config_path is None:
+            raise
+        exc.args = (f"{config_path}: {exc}",)  # same error class, so the same exit code
+        raise
     return settings, settings.rules.selected(rules)
 
 
 def build_settings(raw: Mapping[str, Any], path: Path | None, rules: Sequence[Rule]) -> Settings:
-    no_unknown(raw, TOP_LEVEL_KEYS, "the config file")
+    no_unknown(raw, TOP_LEVEL_KEYS, "top level")
     rule_config = build_rule_config(raw, path, rules)
 
     rag = raw.get("rag", {})

@@ -113,7 +113,7 @@ def test_a_rule_that_raises_and_a_rule_without_its_table_are_reported(export, tm
     ("args", "code", "message"),
     [
         (["check", "no/such/file.xlsx"], 3, "not found"),
-        (["run", "{export}", "--period", "2026-13"], 2, "--period must be YYYY-MM"),
+        (["run", "{export}", "--period", "2026-13"], 2, "the month must be 01 to 12"),
         (["run", "{export}"], 2, "the following arguments are required: --period"),
         (
             ["run", "{export}", "--period", "2026-09", "--config", "{bad_config}"],

@@ -153,9 +153,27 @@ def test_a_rule_file_that_fails_to_import_is_a_loud_error(tmp_path):
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"selct": ["IDN01"]}, "unknown key 'selct'. Valid keys: select, exclude"),
-        ({"select": ["IDN99"]}, "select: unknown rule 'IDN99'. Valid rules: "),
+        (
+            {"selct": ["IDN01"]},
+            "top level: unknown key 'selct'. Did you mean 'select'[?] Valid keys: select, exclude",
+        ),
+        (
+            {"select": ["IDN99"]},
+            r"select: unknown rule 'IDN99'. Valid rules: [A-Z]{3}\d\d [a-z_]+, ",
+        ),
+        (
+            {"select": ["ethnicity_recordd"]},
+            "unknown rule 'ethnicity_recordd'. Did you mean 'ethnicity_recorded'[?] Valid rules",
+        ),
+        (
+            {"exclude": ["seen_alone_recorde"]},
+            "unknown rule 'seen_alone_recorde'. Did you mean 'seen_alone_recorded'[?]",
+        ),
         ({"rules": {"no_such_rule": {}}}, r"\[rules.no_such_rule\]: unknown rule"),
+        (
+            {"rules": {"seen_alone_recorded": {"require_comentary": True}}},
+            "unknown key 'require_comentary'. Did you mean 'require_commentary'[?]",
+        ),
         ({"rag": {"green": "high"}}, "rag.green must be a number"),
         ({"rag": {"green": 0.7, "amber": 0.8}}, "amber <= green"),
         ({"show_names": "yes"}, "show_names must be true or false"),
@@ -189,7 +207,8 @@ def test_rule_parameters_are_type_checked_against_the_params_class():
     with pytest.raises(UsageError, match=r"t\.days must be a whole number"):
         make_params(rule, {"days": "thirty"})
     with pytest.raises(
-        UsageError, match=r"\[rules.t\]: unknown key 'dayz'. Valid keys: days, kinds"
+        UsageError,
+        match=r"\[rules.t\]: unknown key 'dayz'. Did you mean 'days'[?] Valid keys: days, kinds",
     ):
         make_params(rule, {"dayz": 1})
 

@@ -22,9 +22,10 @@ The keys read here::
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,13 +89,17 @@ def build_rule_config(
 ) -> RuleConfig:
     """The rules' part of the parsed config file, checked against the rules found."""
     names = {r.code for r in rules} | {r.name for r in rules}
-    choices = ", ".join(sorted(r.name for r in rules))
+    # Codes and names are both accepted, so the error lists both ("IDN01 child_id_valid").
+    choices = ", ".join(f"{r.code} {r.name}" for r in sorted(rules, key=lambda r: r.code))
 
     def rule_list(key: str) -> tuple[str, ...]:
         values = checked(raw.get(key, []), tuple[str, ...], key)
         for value in values:
             if value not in names:
-                raise UsageError(f"{key}: unknown rule '{value}'. Valid rules: {choices}")
+                raise UsageError(
+                    f"{key}: unknown rule '{value}'.{did_you_mean(value, names)} "
+                    f"Valid rules: {choices}"
+                )
         return values
 
     text = raw.get("text", {})
@@ -104,7 +109,9 @@ def build_rule_config(
     rule_params: dict[str, Params] = {}
     for key, values in raw.get("rules", {}).items():
         if key not in by_key:
-            raise UsageError(f"[rules.{key}]: unknown rule. Valid rules: {choices}")
+            raise UsageError(
+                f"[rules.{key}]: unknown rule.{did_you_mean(key, by_key)} Valid rules: {choices}"
+            )
         rule_params[by_key[key].code] = make_params(by_key[key], values)
 
     return RuleConfig(
@@ -136,7 +143,16 @@ def no_unknown(values: Mapping[str, Any], allowed: Sequence[str], where: str) ->
     for key in values:
         if key not in allowed:
             valid = ", ".join(allowed) if allowed else "none (this rule has no parameters)"
-            raise UsageError(f"{where}: unknown key '{key}'. Valid keys: {valid}")
+            raise UsageError(
+                f"{where}: unknown key '{key}'.{did_you_mean(key, allowed)} Valid keys: {valid}"
+            )
+
+
+def did_you_mean(given: object, valid: Iterable[str]) -> str:
+    """ " Did you mean 'x'?" for the valid choice closest to a typo (any case), else ""."""
+    folded = {v.casefold(): v for v in valid}
+    close = difflib.get_close_matches(str(given).casefold(), list(folded), n=1, cutoff=0.75)
+    return f" Did you mean '{folded[close[0]]}'?" if close else ""
 
 
 def checked(value: Any, expected: Any, where: str) -> Any:

@@ -16,6 +16,7 @@ from enum import StrEnum
 import pandas as pd
 
 from audit.contract import SOURCE_ROW, SOURCE_SHEET, UNALLOCATED_TEAM, table_spec
+from audit.progress import Progress, no_progress
 from audit.rulekit import (
     MET,
     NOT_APPLICABLE,
@@ -228,6 +229,7 @@ def run_rules(
     tables: Mapping[str, pd.DataFrame],
     context: AuditContext,
     absent: Mapping[str, str] | None = None,
+    progress: Progress = no_progress,
 ) -> tuple[pd.DataFrame, list[RuleStatus]]:
     """Run every rule; findings of those that ran, and a status for each.
 
@@ -237,7 +239,8 @@ def run_rules(
     parts: list[pd.DataFrame] = []
     statuses: list[RuleStatus] = []
     context = context.scoped(tables)  # shared scope, once for every rule
-    for rule in rules:
+    for done, rule in enumerate(rules, 1):
+        progress(f"Running check {rule.code}", done, len(rules))
         rule_params = params.get(rule.code) or rule.params()
         findings, status = run_rule(rule, rule_params, tables, context, absent)
         statuses.append(status)

@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from audit.output import open_private, private_dir
+from audit.progress import Progress, no_progress
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
 from audit.reports.model import TEAMS_FOLDER, Overview, Score, TeamReport, TrendPoint
@@ -72,7 +73,7 @@ SORT_SCRIPT_HASH = (
 )
 
 
-def write_html(overview: Overview, folder: Path) -> None:
+def write_html(overview: Overview, folder: Path, progress: Progress = no_progress) -> None:
     """Write ``folder/index.html``, ``folder/checks.html`` (the checks explained, no case
     data) and ``folder/teams/<slug>.html`` for every team."""
     _check_unique_slugs(overview.teams)
@@ -84,7 +85,8 @@ def write_html(overview: Overview, folder: Path) -> None:
         env.get_template("checks.html.j2").render(ov=overview, month=month_name(overview.period)),
     )
     pages = rendered_in_order(partial(render_team, env, overview), overview.teams)
-    for team, page in zip(overview.teams, pages, strict=True):
+    for done, (team, page) in enumerate(zip(overview.teams, pages, strict=True), 1):
+        progress(f"Writing team page: {team.team}", done, len(overview.teams))
         _write(folder / team.page, page)
 
 

@@ -26,6 +26,7 @@ from audit.engine.runner import ERROR, RAN
 from audit.errors import InputError
 from audit.output import neutralise_text, open_private, private_dir
 from audit.period import AuditPeriod
+from audit.progress import Progress, no_progress
 from audit.reports.html import kind_label
 from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score, TeamReport
 from audit.reports.parallel import rendered_in_order
@@ -96,14 +97,15 @@ _RAG_COLOURS = {
 }
 
 
-def write_workbooks(overview: Overview, folder: Path) -> None:
+def write_workbooks(overview: Overview, folder: Path, progress: Progress = no_progress) -> None:
     """Write ``folder/teams/<slug>.xlsx`` for every team in the overview (owner-only)."""
     _refuse_shared_files(overview.teams)
     private_dir(folder)
     private_dir(folder / TEAMS_FOLDER)
     created = created_date(overview.period)
     contents = rendered_in_order(partial(workbook_bytes, overview, created=created), overview.teams)
-    for team, content in zip(overview.teams, contents, strict=True):
+    for done, (team, content) in enumerate(zip(overview.teams, contents, strict=True), 1):
+        progress(f"Writing action workbook: {team.team}", done, len(overview.teams))
         with open_private(folder / team.workbook, "wb") as fh:
             fh.write(content)
 
