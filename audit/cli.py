@@ -114,10 +114,18 @@ class _Parser(argparse.ArgumentParser):
 def _path(text: str) -> Path:
     """A path as given, with 'sample_cases/../' folded away, so messages show it cleanly.
 
-    Resolved (symlinks followed, unlike a textual fold) and shown relative to the working
-    folder when it is inside it, else in full.
+    The folder is resolved as the system would walk it (a textual fold of '..' can be
+    wrong after a linked folder); the last name is kept as given, so a symbolic link there
+    is still seen, and refused, by the code that writes. A relative path stays relative to
+    the working folder when it is inside it; an absolute one stays absolute.
     """
-    resolved = Path(text).expanduser().resolve()
+    given = Path(text).expanduser()
+    if given.name in ("", ".", ".."):
+        resolved = given.resolve()
+    else:
+        resolved = given.parent.resolve() / given.name
+    if given.is_absolute():
+        return resolved
     try:
         return resolved.relative_to(Path.cwd().resolve())
     except ValueError:

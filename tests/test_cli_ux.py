@@ -236,3 +236,14 @@ def test_progress_keeps_a_team_name_from_steering_the_terminal():
     lines = ProgressLines(screen, on_terminal=True, clean=one_line)
     lines("Writing team page: North\x1b[2J", 1, 1)
     assert screen.getvalue() == "\r\x1b[KWriting team page: North?[2J (1/1)\n"
+
+
+def test_a_linked_file_given_is_not_resolved_past_its_link(tmp_path, monkeypatch):
+    from audit.cli import _path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "run.log").symlink_to(tmp_path / "real" / "victim.log")
+    # The link itself is kept, for the writer to refuse; the folder around it is folded.
+    assert _path("real/../run.log") == Path("run.log")
+    assert _path(str(tmp_path / "real" / ".." / "run.log")) == tmp_path / "run.log"
