@@ -157,15 +157,42 @@ def _groups(intervals: Intervals, index: pd.Index) -> Iterator[tuple[Interval, n
     if isinstance(intervals, Interval):
         yield intervals, np.ones(len(index), dtype=bool)
         return
-    values = intervals.reindex(index).to_numpy(dtype=object)
-    for interval in dict.fromkeys(v for v in values if isinstance(v, Interval)):
-        yield interval, np.fromiter((v == interval for v in values), bool, len(values))
+    yield from _coded(*_encode(intervals.reindex(index)))
+
+
+def _encode(intervals: pd.Series) -> tuple[np.ndarray, list[Interval | None]]:
+    """Each row's interval as a small integer (-1 for none) and the intervals numbered: one
+    hash-table pass, so later steps compare integers rather than intervals."""
+    codes, uniques = pd.factorize(intervals.astype(object), use_na_sentinel=True)
+    return codes, [u if isinstance(u, Interval) else None for u in uniques]
+
+
+def _coded(
+    codes: np.ndarray, uniques: list[Interval | None]
+) -> Iterator[tuple[Interval, np.ndarray]]:
+    for number, interval in enumerate(uniques):
+        if interval is not None:
+            yield interval, codes == number
 
 
 def due_dates(dates: pd.Series, intervals: Intervals, calendar: WorkingDayCalendar) -> pd.Series:
     """Each date plus its row's interval: NaT where the date is blank or no interval applies."""
     out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
     for interval, rows in _groups(intervals, dates.index):
+        if rows.any():
+            out[rows] = interval.due(dates[rows], calendar).astype("datetime64[ns]")
+    return out
+
+
+def _due_by_code(
+    dates: pd.Series,
+    codes: np.ndarray,
+    uniques: list[Interval | None],
+    calendar: WorkingDayCalendar,
+) -> pd.Series:
+    """:func:`due_dates` for rows whose intervals are already numbered (see _encode)."""
+    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    for interval, rows in _coded(codes, uniques):
         if rows.any():
             out[rows] = interval.due(dates[rows], calendar).astype("datetime64[ns]")
     return out
@@ -255,6 +282,9 @@ def timeliness(
     start = pd.to_datetime(start).astype("datetime64[ns]")
     judged_at = pd.to_datetime(judged_at).astype("datetime64[ns]")
     per_row = intervals if isinstance(intervals, pd.Series) else pd.Series(intervals, index=index)
+    # Intervals numbered once per subject; contacts carry the number, not the interval.
+    subject_codes, uniques = _encode(per_row.reindex(index))
+    code_of = pd.Series(subject_codes, index=index)
 
     keys = contacts["key"]
     dates = pd.to_datetime(contacts["date"]).astype("datetime64[ns]")
@@ -271,8 +301,8 @@ def timeliness(
     )
     seen["previous"] = seen.groupby("key", sort=False)["date"].shift(1)
     seen["previous"] = seen["previous"].fillna(_lookup(start, seen["key"]))
-    seen_intervals = _lookup(per_row, seen["key"])
-    seen["due"] = due_dates(seen["previous"], seen_intervals, calendar)
+    seen_codes = _lookup(code_of, seen["key"]).to_numpy()
+    seen["due"] = _due_by_code(seen["previous"], seen_codes, uniques, calendar)
     late = (seen["date"] > seen["due"]) & (seen["date"] >= period_start)
     gaps = seen[late.fillna(False).astype(bool)].copy()
     gaps["span"] = gaps["date"] - gaps["previous"]
@@ -281,8 +311,13 @@ def timeliness(
         .drop_duplicates("key", keep="last")
         .set_index("key")
     )
-    longest_intervals = _lookup(per_row, longest.index.to_series())
-    longest_late = days_late(longest["due"], longest["date"], longest_intervals, calendar)
+    longest_codes = _lookup(code_of, longest.index.to_series()).to_numpy()
+    longest_late = pd.Series(pd.NA, index=longest.index, dtype="Int64")
+    for interval, rows in _coded(longest_codes, uniques):
+        if rows.any():
+            longest_late[rows] = interval.days_after(
+                longest["due"][rows], longest["date"][rows], calendar
+            ).to_numpy()
 
     last = seen.groupby("key", sort=False)["date"].max().reindex(index)
     last_due = due_dates(last, per_row, calendar)
