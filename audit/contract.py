@@ -221,10 +221,6 @@ def table_spec(table: str) -> TableSpec:
     return TableSpec(name=table, columns=columns, key=key, child_linked=child_linked)
 
 
-def all_specs() -> tuple[TableSpec, ...]:
-    return tuple(table_spec(name) for name in TABLES)
-
-
 @cache
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema a loaded ``table`` must satisfy: its columns' presence, type

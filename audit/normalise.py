@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -204,11 +203,6 @@ def as_lower_code(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Lower-case codes such as ``placement_change``: ``Placement Change`` matches too."""
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
     return bare.str.replace(f"[{_BLANKS}-]+", "_", regex=True), pd.Series(False, index=text.index)
-
-
-def lower_codes(values: Iterable[str]) -> list[str]:
-    """Configured codes (a rule's parameter) in the form the loader gives the data."""
-    return as_lower_code(pd.Series(list(values), dtype="string"))[0].dropna().tolist()
 
 
 def dates_if_all_cells(raw: pd.Series) -> pd.Series | None:

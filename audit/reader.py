@@ -17,7 +17,7 @@ import io
 import os
 import zipfile
 from collections import Counter
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -384,10 +384,3 @@ def _read_parquet(file: Path) -> Grid:
     cells = frame.astype(object).where(frame.notna(), None)
     rows = [list(frame.columns), *cells.itertuples(index=False, name=None)]
     return Grid(file.name, _frame([list(r) for r in rows]), sheet=file.name)
-
-
-def iter_grids(
-    tables: dict[str, tuple[Path, str | None]],
-) -> Iterator[tuple[str, Grid]]:
-    for key, (file, sheet) in tables.items():
-        yield key, read_grid(file, sheet)
