@@ -37,8 +37,8 @@ def test_a_record_left_wrong_since_june_is_marked_outstanding_and_a_new_one_new(
     assert north.index("Fix first The") < north.index("compliance by Ofsted recommendation")
 
 
-def _action(child: str, code: str, subject: str) -> Action:
-    return Action(child, "W1", code, f"{code} title", "why", "R", "", "", subject)
+def _action(child: str, code: str, subject: str, reason: str = "R") -> Action:
+    return Action(child, "W1", code, f"{code} title", "why", reason, "", "", subject)
 
 
 def _rule(code: str, recommendation: str) -> RuleInfo:
@@ -49,7 +49,9 @@ def test_overdue_visits_then_the_most_serious_come_first_not_the_lowest_child_id
     actions = [
         ChildActions("A1", (_action("A1", "IDN01", "A1"), _action("A1", "IDN02", "A1"))),
         ChildActions("B2", (_action("B2", "SEE01", "V7"),)),
-        ChildActions("C3", (_action("C3", "IDN01", "C3"), _action("C3", "VIS01", "C3"))),
+        ChildActions(
+            "C3", (_action("C3", "IDN01", "C3"), _action("C3", "VIS01", "C3", "visit_overdue"))
+        ),
         ChildActions("D4", (_action("D4", "IDN01", "D4"),)),
     ]
     team = TeamReport("North", "north", "2026-10", {}, {}, Score(), [], actions, [])

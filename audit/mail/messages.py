@@ -113,7 +113,7 @@ def team_message(
         for n, item in enumerate(fix, 1):
             lines += [
                 f"  {n}. Child {one_line(item.child)} ({one_line(item.worker)})"
-                + (" - statutory visit overdue" if item.urgent else ""),
+                + (f" - {item.flag.lower()}" if item.urgent else ""),
                 f"     {one_line(item.check)} ({item.rule_code}): {one_line(item.reason)}",
                 "     "
                 + (

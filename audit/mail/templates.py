@@ -51,7 +51,7 @@ _TEAM = """{% extends "page.html" %}
 <ol>
 {% for f in fix %}
 <li style="margin-bottom: 0.6em"><strong>Child {{ f.child }}</strong> ({{ f.worker }})
-{%- if f.urgent %} <strong>statutory visit overdue</strong>{% endif %}<br>
+{%- if f.urgent %} <strong>{{ f.flag|lower }}</strong>{% endif %}<br>
 {{ f.check }} <small>({{ f.rule_code }})</small>: {{ f.reason }}<br>
 <small>{% if f.outstanding(team.period) %}<strong>Still not met since
 {{ month_of(f.since) }}.</strong>{% else %}New this month.{% endif %}

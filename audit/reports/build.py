@@ -7,6 +7,7 @@ and a worker from another team is shown as such, never by ID or name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -19,12 +20,16 @@ from audit.profiles import PROFILE_NAMES
 from audit.reports.fix_first import prioritise
 from audit.reports.follow_up import add_follow_up
 from audit.reports.model import (
+    CASELOAD_RULE,
     OTHER_TEAM_CHILD,
     OTHER_TEAM_WORKER,
+    SUPERVISION_RULE,
+    SUPERVISION_WORDS,
     TREND_MONTHS,
     Action,
     ChildActions,
     DataQualityRow,
+    IroCaseload,
     Overview,
     RuleInfo,
     TeamReport,
@@ -84,6 +89,7 @@ def _build_overview(run: AuditRun) -> Overview:
     teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna())
     actions = _actions_by_team(findings, rules)
     data_quality = _data_quality_by_team(run)
+    supervision = _supervision_by_team(findings)
     teams = []
     for team, name in _team_slugs(teams_present):
         teams.append(
@@ -97,6 +103,7 @@ def _build_overview(run: AuditRun) -> Overview:
                 workers=workers.get(team, []),
                 actions=actions.get(team, []),
                 data_quality=data_quality.get(team, []),
+                supervision=supervision.get(team, {}),
             )
         )
     issues = run.loaded.issues()
@@ -133,7 +140,48 @@ def _build_overview(run: AuditRun) -> Overview:
         return_to=", ".join((run.settings_record.get("email") or {}).get("qa_leads", [])),
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
         source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
+        iro_caseloads=_iro_caseloads(findings),
     )
+
+
+# IRO02's figures as it writes them: "35 looked-after children, FTE 0.4: 87.5 per FTE
+# (limit 70)", with a note after the FTE when the recorded one was implausible.
+_CASELOAD = re.compile(
+    r"^(?P<children>\d+) looked-after children, FTE (?P<fte>[\d.]+)(?P<note> \([^)]*\))?: "
+    r"(?P<per_fte>[\d.]+) per FTE \(limit (?P<limit>[\d.]+)\)$"
+)
+
+
+def _supervision_by_team(findings: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Per team, each of its own supervised workers' supervision status in words (SUP02
+    judges a worker in their own team, so the label is never another team's worker)."""
+    sup = findings[findings["rule_code"] == SUPERVISION_RULE]
+    status = sup["reason_code"].where(sup["outcome"] == NOT_MET, "met").map(SUPERVISION_WORDS)
+    out: dict[str, dict[str, str]] = {}
+    for team, worker, words in zip(sup["team"], sup["worker_label"], status, strict=True):
+        out.setdefault(str(team), {})[str(worker)] = str(words) if pd.notna(words) else "–"
+    return out
+
+
+def _iro_caseloads(findings: pd.DataFrame) -> list[IroCaseload]:
+    """Each IRO's caseload as IRO02 judged it, the busiest first. IROs carry no child's
+    details, so the overview may list them all."""
+    rows = findings[findings["rule_code"] == CASELOAD_RULE]
+    out = []
+    for iro, team, outcome, detail in zip(
+        rows["worker_label"], rows["team"], rows["outcome"], rows["detail"], strict=True
+    ):
+        text = "" if pd.isna(detail) else str(detail)
+        match = _CASELOAD.match(text)
+        if outcome == NOT_APPLICABLE or match is None:
+            figures = {"children": "0" if outcome == NOT_APPLICABLE else ""}
+            figures |= {"fte": "", "per_fte": "", "limit": ""}
+            note = text
+        else:
+            figures = {k: match[k] for k in ("children", "fte", "per_fte", "limit")}
+            note = (match["note"] or "").strip(" ()")
+        out.append(IroCaseload(str(iro), str(team), above=outcome == NOT_MET, note=note, **figures))
+    return sorted(out, key=lambda c: (-float(c.per_fte or 0), c.iro))
 
 
 def _team_slugs(teams: set[str]) -> list[tuple[str, str]]:

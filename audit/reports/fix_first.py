@@ -1,9 +1,11 @@
 """Which records a team should put right first, and the order of its action list.
 
 A manager with forty actions needs to know which five matter most. A child comes first
-when a statutory visit is overdue (a child not seen is the most urgent thing a case-record
-audit can find), then the more and the more serious their failures, a failure still not met
-since an earlier month counting twice (it was reported and not put right).
+when a statutory visit is overdue or none is recorded (a child not seen is the most urgent
+thing a case-record audit can find; a visit that was late but has since happened is not
+urgent and weighs as being seen does), then the more and the more serious their failures,
+a failure still not met since an earlier month counting twice (it was reported and not
+put right).
 "Serious" is by the Ofsted recommendation a check answers: being seen, seen alone and
 interviewed after going missing outweigh a missing ethnicity code. A check this list does
 not know weighs as a middling one.
@@ -26,8 +28,11 @@ if TYPE_CHECKING:
 
 FIX_FIRST_CHILDREN = 5
 
-# Overdue statutory visits go above everything else.
-URGENT_RULES = frozenset({"VIS01"})
+# Overdue statutory visits go above everything else: (check, reason) -> the flag's words.
+URGENT = {
+    ("VIS01", "visit_overdue"): "Statutory visit overdue",
+    ("VIS01", "no_visit_recorded"): "No statutory visit recorded",
+}
 # By recommendation (see audit.reports.model.RECOMMENDATIONS): how much a failure weighs.
 SERIOUSNESS = {
     "xi": 5,  # children seen, and seen alone
@@ -53,7 +58,8 @@ class FixItem:
     reason: str
     actions: int  # how many checks this child's records did not meet
     since: str  # YYYY-MM: the earliest month one of them was first not met
-    urgent: bool  # an overdue statutory visit
+    urgent: bool  # an overdue statutory visit, or none recorded
+    flag: str = ""  # which, in words
 
     def outstanding(self, period: str) -> bool:
         return self.since < period
@@ -85,6 +91,7 @@ def fix_first(team: TeamReport, limit: int = FIX_FIRST_CHILDREN) -> list[FixItem
     items = []
     for child in team.actions[:limit]:
         top = child.actions[0]
+        flags = [flag for a in child.actions if (flag := urgency(a))]
         items.append(
             FixItem(
                 child=child.child,
@@ -94,7 +101,8 @@ def fix_first(team: TeamReport, limit: int = FIX_FIRST_CHILDREN) -> list[FixItem
                 reason=top.reason,
                 actions=len(child.actions),
                 since=min(a.since or team.period for a in child.actions),
-                urgent=any(a.rule_code in URGENT_RULES for a in child.actions),
+                urgent=bool(flags),
+                flag=flags[0] if flags else "",
             )
         )
     return items
@@ -107,11 +115,16 @@ def new_and_outstanding(team: TeamReport) -> tuple[int, int]:
     return len(actions) - outstanding, outstanding
 
 
+def urgency(action: Action) -> str:
+    """The words for an overdue statutory visit, or "" when the action is not one."""
+    return URGENT.get((action.rule_code, action.reason_code), "")
+
+
 def _weights(overview: Overview) -> Callable[[Action], int]:
     recommendation = {r.code: r.recommendation for r in overview.rules}
 
     def weight(action: Action) -> int:
-        if action.rule_code in URGENT_RULES:
+        if urgency(action):
             return 100
         return SERIOUSNESS.get(recommendation.get(action.rule_code, ""), _DEFAULT_SERIOUSNESS)
 
@@ -121,7 +134,7 @@ def _weights(overview: Overview) -> Callable[[Action], int]:
 def _child_order(
     child: ChildActions, weight: Callable[[Action], int], period: str
 ) -> tuple[int, int, int, str]:
-    urgent = any(a.rule_code in URGENT_RULES for a in child.actions)
+    urgent = any(urgency(a) for a in child.actions)
     # A failure left from an earlier month counts twice: it was seen and not put right.
     total = sum(weight(a) * (2 if a.since < period else 1) for a in child.actions)
     return (-int(urgent), -total, -len(child.actions), child.child)

@@ -31,7 +31,17 @@ from audit.output import open_private, private_dir
 from audit.progress import Progress, no_progress
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
-from audit.reports.model import TEAMS_FOLDER, Overview, Score, TeamReport, TrendPoint
+from audit.reports.model import (
+    ALLOCATED_RULE,
+    CASELOAD_RULE,
+    SUPERVISION_RULE,
+    TEAMS_FOLDER,
+    IroCaseload,
+    Overview,
+    Score,
+    TeamReport,
+    TrendPoint,
+)
 from audit.reports.parallel import rendered_in_order
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
 from audit.results import combined
@@ -119,6 +129,7 @@ def render_index(env: Environment, overview: Overview) -> str:
         disputed=[(t.team, i) for t in overview.teams if t.follow_up for i in t.follow_up.disputed],
         actions=sum(t.action_count for t in overview.teams),
         trends=org_trend_table(overview),
+        iro_codes=(ALLOCATED_RULE, CASELOAD_RULE),
     )
 
 
@@ -147,7 +158,42 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         worker_totals=[
             combined(scores.values(), overview.thresholds) for _worker, scores in team.workers
         ],
+        supervision=next((r for r in overview.rules if r.code == SUPERVISION_RULE), None),
+        supervision_code=SUPERVISION_RULE,
+        iro=iro_section(overview, team),
     )
+
+
+@dataclass(frozen=True)
+class IroSection:
+    """What a team page shows about independent reviewing officers: its own looked-after
+    children without one (IRO01), and its own IROs' caseloads (IRO02), nobody else's."""
+
+    without: list[tuple[str, str]] | None  # (child, why); None when IRO01 judged none here
+    judged: int
+    caseloads: list[IroCaseload]
+
+    @property
+    def shown(self) -> bool:
+        return self.without is not None or bool(self.caseloads)
+
+
+def iro_section(overview: Overview, team: TeamReport) -> IroSection:
+    ran = {r.code for r in overview.ran}
+    score = team.scores.get(ALLOCATED_RULE)
+    judged = score.judged if score is not None and ALLOCATED_RULE in ran else 0
+    without = (
+        [
+            (a.child, a.reason)
+            for c in team.actions
+            for a in c.actions
+            if a.rule_code == ALLOCATED_RULE
+        ]
+        if judged
+        else None
+    )
+    own = [c for c in overview.iro_caseloads if c.team == team.team]
+    return IroSection(without, judged, own if CASELOAD_RULE in ran else [])
 
 
 def _write(path: Path, text: str) -> None:

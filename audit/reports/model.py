@@ -156,6 +156,31 @@ class FollowUp:
         )
 
 
+# The checks whose findings the reports show in their own sections as well.
+SUPERVISION_RULE, ALLOCATED_RULE, CASELOAD_RULE = "SUP02", "IRO01", "IRO02"
+# What a worker's supervision record shows this month (from SUP02's findings), in words.
+SUPERVISION_WORDS = {
+    "met": "On time",
+    "supervision_overdue": "Overdue",
+    "no_supervision_recorded": "None recorded",
+    "supervision_late_in_period": "Late this month",
+}
+
+
+@dataclass(frozen=True)
+class IroCaseload:
+    """One independent reviewing officer's caseload, as IRO02 judged it."""
+
+    iro: str  # as the reports may name them (name or ID)
+    team: str
+    children: str  # figures as the check wrote them; "" when its wording was not recognised
+    fte: str
+    per_fte: str
+    limit: str
+    above: bool  # more children per full-time equivalent than the limit
+    note: str = ""  # e.g. an implausible FTE judged at 1.0, or the check's words as written
+
+
 @dataclass
 class TeamReport:
     team: str
@@ -175,6 +200,8 @@ class TeamReport:
     previous_overall: TrendPoint | None = None
     # What became of the previous audited month's actions (audit.reports.follow_up).
     follow_up: FollowUp | None = None
+    # Worker (as the team sees them) -> supervision status in words (SUPERVISION_WORDS).
+    supervision: dict[str, str] = field(default_factory=dict)
 
     @property
     def page(self) -> str:
@@ -212,6 +239,7 @@ class Overview:
     # All teams' overall figure in the last audited month before this one, if any.
     previous_overall: TrendPoint | None = None
     return_to: str = ""  # to whom the action workbooks go back (the QA leads' addresses)
+    iro_caseloads: list[IroCaseload] = field(default_factory=list)  # from IRO02
 
     @property
     def green(self) -> float:

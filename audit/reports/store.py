@@ -15,6 +15,7 @@ from audit.reports.model import (
     DataQualityRow,
     FollowItem,
     FollowUp,
+    IroCaseload,
     Overview,
     RuleInfo,
     Score,
@@ -59,6 +60,7 @@ def load_overview(folder: Path) -> Overview:
             "thresholds": Thresholds(**rag),
             "org_trends": _trends(data["org_trends"]),
             "previous_overall": _point(data.get("previous_overall")),
+            "iro_caseloads": [IroCaseload(**i) for i in data.get("iro_caseloads", [])],
         }
     )
 
