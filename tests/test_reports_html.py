@@ -291,7 +291,7 @@ def test_team_page_summary_chart_workers_data_quality_and_appendix(pages, report
     assert "(i) Ethnicity, culture, race and language considered 4 1 0 80% ▲ Amber" in text
     assert "Alex Smith 64% ✗ Red 7 of 11 met" in text  # the worker × rule table
     # The data-quality row names the child and shows the value as written.
-    assert "C1 export.xlsx, sheet visits, row 2 child_seen maybe Not a recognised value" in text
+    assert "C1 export.xlsx, sheet visits, row 2 Child seen maybe Not a recognised value" in text
     # The appendix is generated from the rule documentation, with its settings in force.
     assert "SEE01: Each statutory visit records whether the child was seen alone" in text
     markup = pages["teams/north.html"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from audit.reports.model import Action, ChildActions, Overview, TeamReport
+from audit.reports.wording import plain
 
 if TYPE_CHECKING:
     from audit.history import History
@@ -98,7 +99,7 @@ def fix_first(team: TeamReport, limit: int = FIX_FIRST_CHILDREN) -> list[FixItem
                 worker=top.worker,
                 check=top.rule_title.rstrip("."),
                 rule_code=top.rule_code,
-                reason=top.reason,
+                reason=plain(top.reason),
                 actions=len(child.actions),
                 since=min(a.since or team.period for a in child.actions),
                 urgent=bool(flags),

@@ -44,6 +44,7 @@ from audit.reports.model import (
 )
 from audit.reports.parallel import rendered_in_order
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
+from audit.reports.wording import column_words, explained, plain
 from audit.results import combined
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
@@ -110,6 +111,7 @@ def environment() -> Environment:
     )
     env.filters.update(doc_html=doc_html, doc_body=doc_body, param_value=param_value)
     env.filters["kind_label"] = kind_label
+    env.filters.update(plain=plain, column_words=column_words)
     env.filters["month_name"] = month_name
     env.globals.update(symbols=SYMBOLS, empty=Score(), pct=lambda rate: f"{rate:.0%}")
     return env
@@ -160,6 +162,9 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
         ],
         supervision=next((r for r in overview.rules if r.code == SUPERVISION_RULE), None),
         supervision_code=SUPERVISION_RULE,
+        terms=explained(a.reason for c in team.actions for a in c.actions),
+        # A check that judged none of the team's workers' records is a column of "No data".
+        worker_rules=[r for r in overview.ran if any(r.code in s for _w, s in team.workers)],
         iro=iro_section(overview, team),
     )
 

@@ -30,6 +30,7 @@ from audit.progress import Progress, no_progress
 from audit.reports.html import kind_label
 from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score, TeamReport
 from audit.reports.parallel import rendered_in_order
+from audit.reports.wording import plain
 
 ACTIONS_SHEET = "Actions"
 SUMMARY_SHEET = "Summary"
@@ -252,7 +253,7 @@ def _action_row(sheet: Any, row: int, action: Action, period: str, formats: _For
         action.worker,
         action.rule_title.rstrip("."),
         action.rule_code,
-        action.reason,
+        plain(action.reason),
         _month(action.since) if action.since and action.since < period else "New this month",
     )
     for col, value in enumerate(texts):
