@@ -268,3 +268,39 @@ def test_the_overview_sorts_teams_by_compliance_and_change_with_its_hashed_scrip
     team_page, anchor = href.split("#")
     target = (reports / team_page).read_text(encoding="utf-8")
     assert f'id="{anchor}"' in target
+
+
+# A4 landscape less the print margins (297 mm - 16 mm) in CSS pixels.
+PRINTED_WIDTH = round((297 - 16) / 25.4 * 96)
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory) -> Path:
+    """The sample authority: all 17 checks ran, the widest tables the reports print."""
+    from tests.test_isolation import PERIOD, SAMPLE
+
+    folder = tmp_path_factory.mktemp("sample")
+    return write_run(audit(SAMPLE, AuditPeriod.parse(PERIOD), None), folder, None)
+
+
+@pytest.mark.parametrize("name", ["index.html", "teams/children-in-care.html"])
+def test_with_every_check_nothing_is_cut_at_the_printed_pages_right_edge(
+    name, browser, sample_reports, tmp_path
+):
+    context = browser.new_context(viewport={"width": PRINTED_WIDTH, "height": 700})
+    page = context.new_page()
+    page.goto((sample_reports / name).as_uri())
+    page.emulate_media(media="print")
+    wide = page.evaluate(
+        """w => [...document.querySelectorAll('table')]
+            .filter(t => t.getBoundingClientRect().right > w + 1)
+            .map(t => t.querySelector('caption')?.textContent)""",
+        PRINTED_WIDTH,
+    )
+    assert wide == [], f"{name}: tables wider than the printed page: {wide}"
+    pdf = tmp_path / "sample.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    if name == "index.html":
+        pages = _pdf_pages(pdf.read_bytes())
+        assert pages <= 3, f"the overview prints on {pages} pages"
+    context.close()

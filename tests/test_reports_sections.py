@@ -163,3 +163,27 @@ def test_an_annex_a_export_says_iro_and_supervision_were_not_checked(tmp_path):
         page = (tmp_path / "out" / team.page).read_text(encoding="utf-8")
         assert "Supervision was not checked (SUP02 skipped)" in text_of(page)
         assert 'id="iro"' not in page  # no IRO section that could read as an all-clear
+
+
+def test_a_managers_pages_say_the_audits_terms_in_words(sample):
+    run, overview, folder = sample
+    said = run.findings["detail"].fillna("")
+    # The checks themselves write these terms; the sample has them.
+    assert said.str.contains("as-at date").any() and said.str.contains("reg 29").any()
+    explained = 0
+    for team in overview.teams:
+        page = (folder / team.page).read_text(encoding="utf-8")
+        # Up to the appendix, which is each check's documentation for the QA lead.
+        words = text_of(page[: page.index('id="how"')])
+        assert "as-at" not in words, team.team
+        if "reg 29" in words:
+            assert "regulation 29 allows a child not to be seen alone" in words
+            explained += 1
+        for code in ("PN4", "PN7"):
+            if code in words:
+                assert f"{code}: " in words or f"{code} (" in words
+    assert explained
+    # Fix first, which the email repeats, explains regulation 29 next to it.
+    reasons = [i.reason for t in overview.teams for i in fix_first(t, limit=1000)]
+    assert not any("as-at" in r for r in reasons)
+    assert all("regulation 29 allows" in r for r in reasons if "reg 29" in r)
