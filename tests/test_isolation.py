@@ -371,3 +371,20 @@ def test_worker_names_appear_only_when_show_names_is_on(written):
             assert not shown, f"{path.name} names workers with show_names off: {sorted(shown)}"
     if written.show_names:
         assert named_somewhere > 0
+
+
+def test_the_iro_and_supervision_sections_are_in_the_pages_checked_above(written):
+    """The IRO section (own children without an IRO, own IROs' caseloads) and the worker
+    table's supervision status are per-team content: the leak check reads them, so they
+    must be there for it to mean anything."""
+    findings = written.run.findings
+    shown = 0
+    for team in written.overview.teams:
+        page = (written.folder / team.page).read_text(encoding="utf-8")
+        mine = findings[findings["team"] == team.team]
+        has_iro = mine["rule_code"].isin(["IRO01", "IRO02"]).any()
+        assert ('id="iro"' in page) == has_iro, team.team
+        if (mine["rule_code"] == "SUP02").any():
+            assert "under SUP02, each worker’s supervision" in page, team.team
+        shown += has_iro
+    assert shown >= 2  # the children's team and the IROs' own team
