@@ -3,9 +3,8 @@ review chairs, and CAMHS referrals, with the defects IRO01, IRO02 and CAM01 judg
 
 Every draw here comes from streams of its own ("staffing", "iro", "camhs"), so adding these
 columns and this table leaves every other table, and every other rule's findings, exactly
-as they were. Visits and supervisions are not redrawn either: VIS01 and SUP02 judge the
-rhythm the generator already gives them (visits at random within each month, supervisions
-every 24-35 days, or 10-17 for newly qualified workers) plus the workers' start dates here.
+as they were. VIS01 and SUP02 judge the statutory rhythm ``visits`` and ``supervisions``
+give (see ``rhythm``) plus the workers' start dates here.
 """
 
 from __future__ import annotations

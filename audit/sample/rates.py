@@ -25,8 +25,14 @@ rate holds whichever month is audited:
   is one part-time IRO (0.4 FTE) covering a vacancy as well as a full share, not a rate.
 - CAM01: each CAMHS referral (of any child: the referrals of children who are not looked
   after are not judged, but carry the same chances).
-- VIS01 and SUP02 are not seeded here: they judge the rhythm of the visits and supervisions
-  already generated (see ``oversight``), so adding them moved no other rule's findings.
+- VIS01: each child-month of a CLA, CP or CIN child (see ``rhythm``). Statutory visits
+  keep to the case type's interval; ``no_visit_recorded`` is drawn per child (their visits
+  are recorded under another visit type), ``visit_overdue`` per child-month among those
+  where it can happen, topped up to the rate; the month after an overdue one is a late
+  month, and ``visit_late_in_period`` is topped up to its rate including those.
+- SUP02: each social worker-month (``sw``, ``asye``), overdue and late as for VIS01.
+  ``no_supervision_recorded`` is not seeded: every worker in post has a supervision within
+  their first interval; it occurs only where a new starter's start date is set back.
 """
 
 from __future__ import annotations
@@ -62,4 +68,9 @@ DEFECT_RATES: dict[str, float] = {
     "CAM01.referral_withdrawn": 0.04,
     "CAM01.first_contact_late": 0.12,
     "CAM01.no_first_contact": 0.06,
+    "VIS01.no_visit_recorded": 0.02,
+    "VIS01.visit_overdue": 0.04,
+    "VIS01.visit_late_in_period": 0.07,
+    "SUP02.supervision_overdue": 0.05,
+    "SUP02.supervision_late_in_period": 0.08,
 }

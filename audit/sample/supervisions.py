@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from audit.sample.children import Kids
-from audit.sample.dates import Window, days, uniform_dates
+from audit.sample.dates import ONE_DAY, Window
 from audit.sample.draws import concat, ids, pick, stream
 from audit.sample.phrases import (
     ACTIONS,
@@ -17,10 +17,12 @@ from audit.sample.phrases import (
     WORKER_REFLECTION,
 )
 from audit.sample.rates import DEFECT_RATES
+from audit.sample.rhythm import rhythm
 from audit.sample.staff import Staff
 
 _COMPONENTS = ("case_discussion", "case_reflection", "worker_reflection", "actions")
 _COMPONENT_POOLS = (CASE_DISCUSSION, CASE_REFLECTION, WORKER_REFLECTION, ACTIONS)
+_LEAD_IN_DAYS = 31  # the rhythm starts before the window; only the window's records are kept
 _COMPONENT_HEADINGS = ("Case discussion", "Case reflection", "Worker reflection", "Actions")
 
 
@@ -28,34 +30,68 @@ def make_supervisions(seed: int, window: Window, kids: Kids, staff: Staff) -> pd
     """Every case-holder's and reviewing officer's supervisions over the window."""
     rng = stream(seed, "supervisions")
     supervisee = np.flatnonzero(np.isin(staff.role, ("sw", "asye", "pa", "iro")))
-    # Roughly monthly (fortnightly for newly qualified workers), from a random first date.
+    # Each worker's supervisions keep to their role's interval (SUP02's defaults: monthly,
+    # fortnightly for newly qualified workers), with SUP02's defects seeded per social
+    # worker-month; personal advisers and reviewing officers keep to a monthly rhythm.
     newly_qualified = staff.role[supervisee] == "asye"
-    low = np.where(newly_qualified, 10, 24)
-    high = np.where(newly_qualified, 17, 35)
-    k = window.days // 10 + 2
-    gaps = low[:, None] + (rng.random((len(supervisee), k)) * (high - low)[:, None]).astype(int)
-    first = window.start - days(rng.integers(0, 28, len(supervisee)))
-    dates = first[:, None] + days(np.cumsum(gaps, axis=1) - gaps[:, :1])
-    row, col = np.nonzero((dates >= window.start) & (dates <= window.end))
+    judged = np.isin(staff.role[supervisee], ("sw", "asye"))
+    lead = window.start - np.timedelta64(_LEAD_IN_DAYS, "D")
+    periods = [(lead, window.start - ONE_DAY)]
+    periods += list(zip(window.month_starts, window.month_ends, strict=True))
+    always = np.full(len(supervisee), window.end)
+
+    def in_post(first: np.datetime64, last: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+        return np.maximum(np.full(len(supervisee), lead), first), np.minimum(always, last)
+
+    contacts = rhythm(
+        rng,
+        periods,
+        in_post,
+        np.full(len(supervisee), lead),
+        np.where(newly_qualified, 9, 20).astype(np.int64),
+        np.where(newly_qualified, 14, 31).astype(np.int64),
+        judged,
+        (
+            DEFECT_RATES["SUP02.supervision_overdue"],
+            DEFECT_RATES["SUP02.supervision_late_in_period"],
+        ),
+    )
+    dates = contacts["day"].to_numpy()
+    inside = dates >= window.start
     general = pd.DataFrame(
-        {"worker": supervisee[row], "supervision_date": dates[row, col], "child": -1}
+        {
+            "worker": supervisee[contacts["subject"].to_numpy()[inside]],
+            "supervision_date": dates[inside],
+            "child": -1,
+        }
     )
 
-    # Case supervision of one child: about one child in seven each month.
+    # Case supervision of one child: about one child in seven each month, discussed in one
+    # of the worker's supervision sessions that month (so the case records do not fill the
+    # gaps SUP02 judges; a month without a session has no case supervision either).
     worker_index = {w: i for i, w in enumerate(staff.ids)}
+    sessions = general.assign(month=general["supervision_date"].to_numpy().astype("datetime64[M]"))
     parts = [general]
     for first_day, last_day in zip(window.month_starts, window.month_ends, strict=True):
         lo, hi = kids.open_between(first_day, last_day)
         chosen = np.flatnonzero((hi >= lo) & ~pd.isna(kids.worker) & (rng.random(kids.n) < 0.15))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "worker": np.array([worker_index[w] for w in kids.worker[chosen]], dtype=int),
-                    "supervision_date": uniform_dates(rng, lo[chosen], hi[chosen]),
-                    "child": chosen,
-                }
-            )
+        wanted = pd.DataFrame(
+            {
+                "worker": np.array([worker_index[w] for w in kids.worker[chosen]], dtype=int),
+                "child": chosen,
+                "pick": rng.random(len(chosen)),
+                "month": first_day.astype("datetime64[M]"),
+            }
         )
+        offered = wanted.merge(sessions.drop(columns="child"), on=["worker", "month"])
+        # One session per chosen child: the pick-th of the worker's sessions that month.
+        count = offered.groupby("child")["supervision_date"].transform("size")
+        rank = offered.groupby("child").cumcount()
+        one = offered[rank == (offered["pick"] * count).astype(int)]
+        child = one["child"].to_numpy()
+        day = one["supervision_date"].to_numpy()
+        inside = (day >= lo[child]) & (day <= hi[child])
+        parts.append(one.loc[inside, ["worker", "supervision_date", "child"]])
     sup = pd.concat(parts, ignore_index=True).sort_values(
         ["supervision_date", "worker", "child"], ignore_index=True
     )

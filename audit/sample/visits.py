@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from audit.sample.children import Kids
-from audit.sample.dates import AUDIT_MONTHS, ONE_DAY, Window, uniform_dates
+from audit.sample.dates import AUDIT_MONTHS, ONE_DAY, Window, days, uniform_dates
 from audit.sample.draws import bands, ids, pick, stream
 from audit.sample.phrases import (
     FREE_TEXT_REASONS,
@@ -18,9 +18,15 @@ from audit.sample.phrases import (
     UNCLEAR_COMMENTARY,
 )
 from audit.sample.rates import DEFECT_RATES
+from audit.sample.rhythm import rhythm
 from audit.sample.staff import Staff
 
-_STATUTORY_PER_MONTH = {"CIN": 1.2, "CP": 2.0, "CLA": 1.0, "CL": 0.0}
+# Statutory visits keep to each case type's interval (VIS01's defaults: CLA 42 calendar
+# days, CP 10 and CIN 20 working days, which never span fewer than 12 and 26 calendar
+# days): the gap between visits is drawn between these many calendar days.
+_SHORTEST_GAP = {"CIN": 14, "CP": 6, "CLA": 21, "CL": 0}
+_LONGEST_GAP = {"CIN": 26, "CP": 12, "CLA": 42, "CL": 0}
+_LEAD_IN_DAYS = 60
 _OTHER_PER_MONTH = {"CIN": 2.5, "CP": 3.5, "CLA": 3.0, "CL": 3.0}
 
 # Seen-alone outcome of one statutory visit, drawn once per visit.
@@ -33,35 +39,77 @@ _FREE_TEXT_RATE = 0.03
 def make_visits(seed: int, window: Window, kids: Kids, staff: Staff) -> pd.DataFrame:
     """Every child's visits over the window, in the contract's columns."""
     rng = stream(seed, "visits")
-    parts = []
-    stat_rate = kids.per_case_type(_STATUTORY_PER_MONTH)
+    parts = [_statutory_visits(rng, window, kids)]
     other_rate = kids.per_case_type(_OTHER_PER_MONTH)
     for m, (first, last) in enumerate(zip(window.month_starts, window.month_ends, strict=True)):
         lo, hi = kids.open_between(first, last)
         open_days = np.clip((hi - lo) // ONE_DAY + 1, 0, None)
         share = open_days / ((last - first) // ONE_DAY + 1)
-        for rate, statutory in ((stat_rate, True), (other_rate, False)):
-            child = np.repeat(np.arange(kids.n), rng.poisson(rate * share))
-            dates = uniform_dates(rng, lo[child], hi[child])
-            parts.append(
-                pd.DataFrame({"child": child, "month": m, "day": dates, "stat": statutory})
-            )
+        child = np.repeat(np.arange(kids.n), rng.poisson(other_rate * share))
+        dates = uniform_dates(rng, lo[child], hi[child])
+        parts.append(pd.DataFrame({"child": child, "month": m, "day": dates, "stat": False}))
     visits = pd.concat(parts, ignore_index=True)
     visits = visits.sort_values(["child", "day", "stat"], kind="stable", ignore_index=True)
 
+    # The child is seen on every visit of the rhythm; an attempt where they were not seen
+    # comes a day or two before one of them (so SEE01 has its not-seen visits and VIS01
+    # its rhythm).
     outcome = np.full(len(visits), -1)
     stat = visits["stat"].to_numpy()
     outcome[stat] = bands(
         rng.random(int(stat.sum())),
-        _CHILD_NOT_SEEN_RATE,
+        0.0,
         DEFECT_RATES["SEE01.seen_alone_not_recorded"],
         DEFECT_RATES["SEE01.no_reason_not_seen_alone"],
         _REG29_RATE,
         _FREE_TEXT_RATE,
     )
     visits["outcome"] = outcome
+    attempts = visits[stat & (rng.random(len(visits)) < _CHILD_NOT_SEEN_RATE)].copy()
+    attempts["day"] -= days(rng.integers(1, 4, len(attempts)))
+    attempts["outcome"] = _NOT_SEEN
+    visits = pd.concat([visits, attempts], ignore_index=True)
+    visits = visits.sort_values(["child", "day", "stat"], kind="stable", ignore_index=True)
     _seed_not_alone_months(rng, visits)
     return _visit_columns(rng, visits, kids, staff)
+
+
+def _statutory_visits(rng: np.random.Generator, window: Window, kids: Kids) -> pd.DataFrame:
+    """Each child's statutory visits in the rhythm of their case type from their case start
+    (or from a lead-in month before the window, so the first audited month has a last
+    visit), with VIS01's defects seeded per child-month; the children seeded with no
+    visit recorded have theirs recorded as other contacts."""
+    kind = kids.case_type
+    shortest = kids.per_case_type(_SHORTEST_GAP).astype(np.int64)
+    longest = kids.per_case_type(_LONGEST_GAP).astype(np.int64)
+    visited = longest > 0
+    unrecorded = visited & (rng.random(kids.n) < DEFECT_RATES["VIS01.no_visit_recorded"])
+    lead = window.start - np.timedelta64(_LEAD_IN_DAYS, "D")
+    periods = [(lead, window.start - ONE_DAY)]
+    periods += list(zip(window.month_starts, window.month_ends, strict=True))
+    contacts = rhythm(
+        rng,
+        periods,
+        kids.open_between,
+        kids.start,
+        np.maximum(shortest, 1),
+        np.maximum(longest, 1),
+        visited & ~unrecorded,
+        (DEFECT_RATES["VIS01.visit_overdue"], DEFECT_RATES["VIS01.visit_late_in_period"]),
+    )
+    # Of the lead-in only each child's last visit is kept: the one the first month judges from.
+    lead_in = (contacts["period"] < 0).to_numpy()
+    earlier = contacts["subject"].where(lead_in).duplicated(keep="last").to_numpy() & lead_in
+    child = contacts["subject"].to_numpy()
+    keep = visited[child] & (kind[child] != "CL") & ~earlier
+    return pd.DataFrame(
+        {
+            "child": child[keep],
+            "month": contacts["period"].to_numpy()[keep],
+            "day": contacts["day"].to_numpy()[keep],
+            "stat": ~unrecorded[child[keep]],
+        }
+    )
 
 
 def _seed_not_alone_months(rng: np.random.Generator, visits: pd.DataFrame) -> None:
@@ -71,7 +119,7 @@ def _seed_not_alone_months(rng: np.random.Generator, visits: pd.DataFrame) -> No
     seen = (visits["outcome"] > _NOT_SEEN).to_numpy()
     if not seen.any():
         return
-    group = (visits["child"] * AUDIT_MONTHS + visits["month"]).to_numpy()
+    group = (visits["child"] * (AUDIT_MONTHS + 1) + visits["month"] + 1).to_numpy()
     sub = pd.DataFrame({"g": group[seen], "o": visits["outcome"].to_numpy()[seen]})
     sub.index = np.flatnonzero(seen)
 
