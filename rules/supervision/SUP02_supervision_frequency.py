@@ -20,7 +20,8 @@ not yet been supervised is met.
 - `no_supervision_recorded` — no supervision on record, and either the worker has no
   start date or the start date plus the interval is before the as-at date;
 - `supervision_overdue` — the last supervision plus the interval is before the as-at
-  date; the detail gives the last supervision, the due date and how many days overdue;
+  date; the detail gives the last supervision, the due date, the date by which the
+  worker was not supervised and how many days overdue then (left out when none);
 - `supervision_late_in_period` — a gap that ended this month (its later supervision dated
   in the month) exceeded the interval: from one supervision to the next, or from the start
   date to the first; the detail names the longest such gap.
@@ -115,9 +116,13 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
     t = timeliness(start, judged_at, intervals, contacts, ctx.period.start_ts, ctx.calendar)
 
     standard = " (" + role + ": every " + intervals.astype(str).astype("string") + ")"
-    at = pd.Series(" at the as-at date ", index=subjects.index, dtype="string").where(
-        judged_at.eq(ctx.as_at), " at the end date "
+    # "Not supervised by <date>" rather than "0 working days overdue" (working-day intervals).
+    by_text = pd.Series(", not supervised by ", index=subjects.index, dtype="string").where(
+        judged_at.eq(ctx.as_at), ", not supervised by the end date "
     ) + judged_at.dt.strftime(_DAY)
+    days_overdue = (": " + late_text(t["overdue_days"], intervals) + " overdue").where(
+        t["overdue_days"].gt(0), ""
+    )
     last_text = t["last"].dt.strftime(_DAY)
     return judge(
         subjects,
@@ -148,10 +153,8 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
                 + last_text
                 + ", next due "
                 + t["last_due"].dt.strftime(_DAY)
-                + ": "
-                + late_text(t["overdue_days"], intervals)
-                + " overdue"
-                + at
+                + by_text
+                + days_overdue
                 + standard,
             ),
             Case(

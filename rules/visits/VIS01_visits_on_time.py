@@ -20,8 +20,9 @@ case that is not yet one interval old and has no visit yet is met.
 - `no_visit_recorded` — no statutory visit where the child was seen, and either the case
   has no start date or the start date plus the interval is before the as-at date;
 - `visit_overdue` — the last such visit plus the interval is before the as-at date; the
-  detail gives the last visit, the due date and how many days (in the interval's unit)
-  overdue at the as-at date;
+  detail gives the last visit, the due date, the date by which the child was not visited
+  and how many days (in the interval's unit) overdue then, left out when none: a
+  working-day due date on a Friday is overdue on Saturday by no working day yet;
 - `visit_late_in_period` — a gap that ended this month (its later visit dated in the month)
   exceeded the interval: from one visit to the next, or from the case start date to the
   first visit; the detail names the longest such gap and how late it ended.
@@ -132,11 +133,16 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     kind = subjects["case_type"].astype("string").str.strip().str.upper()
     rule_text = kind + " visits every " + intervals.astype(str).astype("string")
     judged_text = judged_at.dt.strftime(_DAY)
-    as_at_text = (
-        pd.Series(" at the as-at date ", index=subjects.index, dtype="string").where(
-            judged_at.eq(ctx.as_at), " at the case end date "
+    # "Not visited by <date>" rather than "0 working days overdue": a working-day due date
+    # on the Friday before a month ending on a Saturday is overdue by no working day yet.
+    by_text = (
+        pd.Series(", not visited by ", index=subjects.index, dtype="string").where(
+            judged_at.eq(ctx.as_at), ", not visited by the case end date "
         )
         + judged_text
+    )
+    days_overdue = (": " + late_text(t["overdue_days"], intervals) + " overdue").where(
+        t["overdue_days"].gt(0), ""
     )
     last_text = t["last"].dt.strftime(_DAY)
     overdue_detail = (
@@ -144,10 +150,8 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
         + last_text
         + ", next visit due "
         + t["last_due"].dt.strftime(_DAY)
-        + ": "
-        + late_text(t["overdue_days"], intervals)
-        + " overdue"
-        + as_at_text
+        + by_text
+        + days_overdue
         + " ("
         + rule_text
         + ")"
