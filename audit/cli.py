@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit import __version__
-from audit.console import one_line, printable_console
+from audit.console import one_line, printable_console, tidy_path
 from audit.errors import CaseAuditError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -112,24 +112,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _path(text: str) -> Path:
-    """A path as given, with 'sample_cases/../' folded away, so messages show it cleanly.
-
-    The folder is resolved as the system would walk it (a textual fold of '..' can be
-    wrong after a linked folder); the last name is kept as given, so a symbolic link there
-    is still seen, and refused, by the code that writes. A relative path stays relative to
-    the working folder when it is inside it; an absolute one stays absolute.
-    """
-    given = Path(text).expanduser()
-    if given.name in ("", ".", ".."):
-        resolved = given.resolve()
-    else:
-        resolved = given.parent.resolve() / given.name
-    if given.is_absolute():
-        return resolved
-    try:
-        return resolved.relative_to(Path.cwd().resolve())
-    except ValueError:
-        return resolved
+    """A path as given on the command line, tidied for messages (``output.tidy_path``)."""
+    return tidy_path(Path(text))
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:

@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 # C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional overrides and
@@ -72,3 +73,24 @@ class PrintableFormatter(logging.Formatter):
 
     def formatException(self, ei: Any) -> str:
         return printable(super().formatException(ei))
+
+
+def tidy_path(given: Path) -> Path:
+    """``given`` with 'sample_cases/../' folded away, so messages show it cleanly.
+
+    The folder is resolved as the system would walk it (a textual fold of '..' can be
+    wrong after a linked folder); the last name is kept as given, so a symbolic link there
+    is still seen, and refused, by the code that writes. A relative path stays relative to
+    the working folder when it is inside it; an absolute one stays absolute.
+    """
+    given = given.expanduser()
+    if given.name in ("", ".", ".."):
+        resolved = given.resolve()
+    else:
+        resolved = given.parent.resolve() / given.name
+    if given.is_absolute():
+        return resolved
+    try:
+        return resolved.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return resolved

@@ -1031,3 +1031,13 @@ def test_a_dripping_server_cannot_keep_caseaudit_and_its_lock_alive(month, misbe
     assert done.returncode == 4, done.stderr
     assert time.monotonic() - started < 30  # interpreter start-up included
     assert "within the delivery deadline of 1 s" in done.stdout
+
+
+def test_an_outbox_beside_the_config_is_shown_without_dot_dot(tmp_path, monkeypatch):
+    # sample_cases/demo.toml says outbox = "../reports/outbox": the send summary names the
+    # folder as a person would write it, not "sample_cases/../reports/outbox".
+    (tmp_path / "sample_cases").mkdir()
+    monkeypatch.chdir(tmp_path)
+    config = _config(2525, None, Path("../out"))
+    settings = EmailSettings.from_config(config, base=Path("sample_cases"))
+    assert settings.outbox == Path("out")

@@ -36,6 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from audit.console import tidy_path
 from audit.errors import UsageError
 from audit.mail.text import is_control
 
@@ -95,7 +96,7 @@ class EmailSettings:
 
         def path(key: str, value: Any) -> Path:
             p = Path(_text(key, value))
-            return base / p if base is not None and not p.is_absolute() else p
+            return tidy_path(base / p) if base is not None and not p.is_absolute() else p
 
         # A key left out takes the field's default above, so each default is written once.
         host = _text("host", table["host"])
