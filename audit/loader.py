@@ -30,6 +30,7 @@ from audit.contract import (
     table_spec,
 )
 from audit.errors import InputError
+from audit.profiles import build_source, build_table_source
 from audit.profiles.mapping import SourceMapping
 from audit.progress import Progress, no_progress
 from audit.reader import Grid, discover
@@ -130,8 +131,6 @@ def load(
     renamed by ``mapping``), ``annex-a``, ``ssd``, or ``auto`` to recognise the source.
     ``as_at`` is the audit's as-at date, for sources that hold history (the SSD).
     """
-    from audit.profiles import build_source, build_table_source
-
     limits = limits or SafetyLimits()
     mapping = mapping or SourceMapping()
     if isinstance(path, TableSource):  # a database: no files to discover

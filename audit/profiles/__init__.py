@@ -14,7 +14,7 @@ from pathlib import Path
 
 from audit.contract import REQUIRED_TABLES, TABLES
 from audit.errors import InputError, UsageError
-from audit.profiles import joins
+from audit.profiles import annex_a, joins, ssd, ssda903
 from audit.profiles.base import SourceData
 from audit.profiles.mapping import SourceMapping
 from audit.reader import Grid, read_grid, read_grids, require_whole_rows, table_key
@@ -49,20 +49,14 @@ def build_source(
         raise UsageError(f"--profile must be one of {', '.join(PROFILES)}; got '{profile}'")
     chosen = profile if profile != "auto" else recognise(path, found, mapping)
     if chosen == "annex-a":
-        from audit.profiles import annex_a
-
         grids = require_whole_rows(read_grids({_name(f, s): (f, s) for f, s in found.values()}))
         data = annex_a.build(grids, path.name)
     elif chosen == "ssd":
-        from audit.profiles import ssd
-
         grids = require_whole_rows(
             read_grids({_name(f, s).lower(): (f, s) for f, s in found.values()})
         )
         data = ssd.build(grids, path.name, as_at)
     elif chosen == "ssda903":
-        from audit.profiles import ssda903
-
         grids = require_whole_rows(read_grids({_name(f, s): (f, s) for f, s in found.values()}))
         data = ssda903.build(grids, path.name, as_at, mapping.settings.get("ssda903", {}))
     else:
@@ -89,8 +83,6 @@ def build_table_source(source: TableSource, profile: str, as_at: date | None) ->
             f"{source.label}: a database is read with --profile ssd (its SSD tables); "
             f"'{profile}' reads files only"
         )
-    from audit.profiles import ssd
-
     return Source(ssd.build(source, source.label, as_at), ())
 
 
@@ -99,8 +91,6 @@ def recognise(path: Path, found: Found, mapping: SourceMapping) -> str:
     names = [_name(f, s) for f, s in found.values()]
     if not mapping.is_empty:
         return "canonical"  # a council mapped its own export: that is what this is
-    from audit.profiles import annex_a, ssd, ssda903
-
     fits = [
         name
         for name, test in (
