@@ -429,10 +429,7 @@ class History:
         audited but the team had nothing for the rule. The point names its month, so a
         report can say "since July" rather than assume the month before was audited.
         """
-        label = _label(period)
-        previous = self._conn.execute(
-            "SELECT MAX(period) FROM runs WHERE period < ?", (label,)
-        ).fetchone()[0]
+        previous = self._audited_before(period)
         if previous is None:
             return None
         row = self._conn.execute(
@@ -445,6 +442,13 @@ class History:
         met, not_met, not_applicable = row
         return TrendPoint(previous, Score.of(met, not_met, not_applicable, thresholds))
 
+    def _audited_before(self, period: AuditPeriod | str) -> str | None:
+        """The latest audited month before ``period`` (its label), or None."""
+        row = self._conn.execute(
+            "SELECT MAX(period) FROM runs WHERE period < ?", (_label(period),)
+        ).fetchone()
+        return None if row is None else row[0]
+
     def previous_total(
         self,
         team: str | None,
@@ -454,10 +458,7 @@ class History:
     ) -> TrendPoint | None:
         """The team's (None: every team's) overall score in the latest audited month before
         ``period``, over every rule that ran then; None when no earlier month was audited."""
-        label = _label(period)
-        previous = self._conn.execute(
-            "SELECT MAX(period) FROM runs WHERE period < ?", (label,)
-        ).fetchone()[0]
+        previous = self._audited_before(period)
         if previous is None:
             return None
         row = self._conn.execute(
