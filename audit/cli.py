@@ -26,6 +26,7 @@ from audit.errors import CaseAuditError, InputError, UsageError
 
 if TYPE_CHECKING:
     from audit.history import History
+    from audit.period import AuditPeriod
     from audit.progress import ProgressLines
     from audit.reports.model import Overview
     from audit.settings import Settings
@@ -456,7 +457,7 @@ def _deliver(
 class _NoLog:
     """A dry run sends nothing, so it neither reads nor writes the send log."""
 
-    def delivery_state(self, period: str, report_key: str, recipient: str) -> str | None:
+    def delivery_state(self, period: AuditPeriod, report_key: str, recipient: str) -> str | None:
         return None
 
     def record_delivery(self, *args: object, **kwargs: object) -> None:

@@ -57,7 +57,7 @@ def collect(
     issued: dict[str, dict[tuple[str, str], str]] = {}
     result = Collected()
     rows: list[tuple[Returned, str]] = []
-    if period.label not in history.periods():
+    if period not in history.periods():
         raise InputError(f"{period.label} has not been audited: there are no actions to collect")
     for path in paths:
         team, found = _read(path, period, result)

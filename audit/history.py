@@ -150,8 +150,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _TABLES = ("runs", "results", "rule_status", "deliveries")
 
 # One action a team was given: team, rule code, subject, child (as the team sees it), and
-# the month it was first not met ("" when new this month).
-ActionRecord = tuple[str, str, str, str, str]
+# the month it was first not met (None when new this month).
+ActionRecord = tuple[str, str, str, str, AuditPeriod | None]
 
 # A second run waiting for the first to finish writing: long enough for any real record().
 _BUSY_TIMEOUT_SECONDS = 30.0
@@ -315,7 +315,7 @@ class History:
         ]
         status_rows = [(period, s.code, s.status, s.reason) for s in run.statuses]
         action_rows = [
-            (period, team, rule_code, subject_id, child, since or period)
+            (period, team, rule_code, subject_id, child, since.label if since else period)
             for team, rule_code, subject_id, child, since in actions
         ]
         try:
@@ -351,15 +351,16 @@ class History:
 
     # ------------------------------------------------------------ reading
 
-    def periods(self) -> list[str]:
+    def periods(self) -> list[AuditPeriod]:
         """The audited months, oldest first."""
-        return [p for (p,) in self._conn.execute("SELECT period FROM runs ORDER BY period")]
+        rows = self._conn.execute("SELECT period FROM runs ORDER BY period")
+        return [_month(p) for (p,) in rows]
 
     def team_trend(
         self,
         team: str,
         rule_code: str,
-        end: AuditPeriod | str,
+        end: AuditPeriod,
         months: int = 6,
         *,
         thresholds: Thresholds,
@@ -373,15 +374,15 @@ class History:
         rows = self._conn.execute(
             "SELECT period, met, not_met, not_applicable FROM results "
             "WHERE team = ? AND rule_code = ? AND period BETWEEN ? AND ?",
-            (team, rule_code, window[0], window[-1]),
+            (team, rule_code, window[0].label, window[-1].label),
         )
         found = {p: Score.of(m, n, na, thresholds) for p, m, n, na in rows}
-        return [TrendPoint(p, found.get(p)) for p in window]
+        return [TrendPoint(p, found.get(p.label)) for p in window]
 
     def org_trend(
         self,
         recommendation_codes: Mapping[str, str],
-        end: AuditPeriod | str,
+        end: AuditPeriod,
         months: int = 6,
         *,
         thresholds: Thresholds,
@@ -396,7 +397,7 @@ class History:
         rows = self._conn.execute(
             "SELECT period, rule_code, SUM(met), SUM(not_met), SUM(not_applicable) "
             "FROM results WHERE period BETWEEN ? AND ? GROUP BY period, rule_code",
-            (window[0], window[-1]),
+            (window[0].label, window[-1].label),
         )
         totals: dict[tuple[str, str], tuple[int, int, int]] = {}
         for period, code, met, not_met, na in rows:
@@ -409,7 +410,7 @@ class History:
         for recommendation in dict.fromkeys(recommendation_codes.values()):
             points = []
             for period in window:
-                counts = totals.get((recommendation, period))
+                counts = totals.get((recommendation, period.label))
                 score = Score.of(*counts, thresholds) if counts else None
                 points.append(TrendPoint(period, score))
             trends[recommendation] = points
@@ -419,7 +420,7 @@ class History:
         self,
         team: str,
         rule_code: str,
-        period: AuditPeriod | str,
+        period: AuditPeriod,
         *,
         thresholds: Thresholds,
     ) -> TrendPoint | None:
@@ -438,21 +439,21 @@ class History:
             (previous, team, rule_code),
         ).fetchone()
         if row is None:
-            return TrendPoint(previous, None)
+            return TrendPoint(_month(previous), None)
         met, not_met, not_applicable = row
-        return TrendPoint(previous, Score.of(met, not_met, not_applicable, thresholds))
+        return TrendPoint(_month(previous), Score.of(met, not_met, not_applicable, thresholds))
 
-    def _audited_before(self, period: AuditPeriod | str) -> str | None:
+    def _audited_before(self, period: AuditPeriod) -> str | None:
         """The latest audited month before ``period`` (its label), or None."""
         row = self._conn.execute(
-            "SELECT MAX(period) FROM runs WHERE period < ?", (_label(period),)
+            "SELECT MAX(period) FROM runs WHERE period < ?", (period.label,)
         ).fetchone()
-        return None if row is None else row[0]
+        return None if row is None or row[0] is None else str(row[0])
 
     def previous_total(
         self,
         team: str | None,
-        period: AuditPeriod | str,
+        period: AuditPeriod,
         *,
         thresholds: Thresholds,
     ) -> TrendPoint | None:
@@ -467,29 +468,31 @@ class History:
             (previous, team, team),
         ).fetchone()
         if not row[3]:
-            return TrendPoint(previous, None)
-        return TrendPoint(previous, Score.of(row[0], row[1], row[2], thresholds))
+            return TrendPoint(_month(previous), None)
+        return TrendPoint(_month(previous), Score.of(row[0], row[1], row[2], thresholds))
 
-    def previous_period(self, period: AuditPeriod | str) -> str | None:
+    def previous_period(self, period: AuditPeriod) -> AuditPeriod | None:
         """The latest audited month before ``period``, or None."""
-        row = self._conn.execute(
-            "SELECT MAX(period) FROM runs WHERE period < ?", (_label(period),)
-        ).fetchone()
-        return None if row[0] is None else str(row[0])
+        previous = self._audited_before(period)
+        return None if previous is None else _month(previous)
 
-    def actions_of(self, period: AuditPeriod | str) -> dict[tuple[str, str, str], str]:
+    def actions_of(self, period: AuditPeriod) -> dict[tuple[str, str, str], AuditPeriod]:
         """(team, rule code, subject) -> the month it was first not met, for one month."""
         rows = self._conn.execute(
             "SELECT team, rule_code, subject_id, since FROM actions WHERE period = ?",
-            (_label(period),),
+            (period.label,),
         )
-        return {(t, r, s): since for t, r, s, since in rows}
+        months: dict[str, AuditPeriod] = {}  # a handful of distinct months, parsed once each
+        return {
+            (t, r, s): months.get(since) or months.setdefault(since, _month(since))
+            for t, r, s, since in rows
+        }
 
-    def action_children(self, period: AuditPeriod | str, team: str) -> dict[tuple[str, str], str]:
+    def action_children(self, period: AuditPeriod, team: str) -> dict[tuple[str, str], str]:
         """(rule code, subject) -> child, for the actions one team was given in one month."""
         rows = self._conn.execute(
             "SELECT rule_code, subject_id, child FROM actions WHERE period = ? AND team = ?",
-            (_label(period), team),
+            (period.label, team),
         )
         return {(r, s): c for r, s, c in rows}
 
@@ -502,20 +505,20 @@ class History:
         """All-or-nothing writes for those modules: BEGIN IMMEDIATE ... COMMIT."""
         return self._transaction()
 
-    def rule_statuses(self, period: AuditPeriod | str) -> dict[str, tuple[str, str | None]]:
+    def rule_statuses(self, period: AuditPeriod) -> dict[str, tuple[str, str | None]]:
         """Rule code -> (RAN / SKIPPED / ERROR, reason) for an audited month."""
         rows = self._conn.execute(
             "SELECT rule_code, status, reason FROM rule_status WHERE period = ? ORDER BY rule_code",
-            (_label(period),),
+            (period.label,),
         )
         return {code: (status, reason) for code, status, reason in rows}
 
-    def returns(self, period: AuditPeriod | str, team: str) -> list[Returned]:
+    def returns(self, period: AuditPeriod, team: str) -> list[Returned]:
         """What one team's manager returned for one month (``caseaudit collect``)."""
         rows = self._conn.execute(
             "SELECT rule_code, subject_id, child, status, owner, due_by, comment "
             "FROM action_returns WHERE period = ? AND team = ? ORDER BY rule_code, subject_id",
-            (_label(period), team),
+            (period.label, team),
         )
         return [Returned(team, *row) for row in rows]
 
@@ -523,7 +526,7 @@ class History:
 
     def record_delivery(
         self,
-        period: AuditPeriod | str,
+        period: AuditPeriod,
         report_key: str,
         recipient: str,
         message_id: str | None,
@@ -542,16 +545,14 @@ class History:
                 self._conn.execute(
                     "INSERT INTO deliveries (period, report_key, recipient, message_id, "
                     "sent_at, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (_label(period), report_key, recipient, message_id, at, status, error),
+                    (period.label, report_key, recipient, message_id, at, status, error),
                 )
         except sqlite3.Error as exc:
             raise HistoryError(
                 f"could not log the delivery in the history file {self.path}: {exc}"
             ) from exc
 
-    def delivery_state(
-        self, period: AuditPeriod | str, report_key: str, recipient: str
-    ) -> str | None:
+    def delivery_state(self, period: AuditPeriod, report_key: str, recipient: str) -> str | None:
         """``sent`` if this month's report reached this recipient, ``unknown`` if the server
         took it but never confirmed (it may have), else None."""
         states = {
@@ -559,17 +560,17 @@ class History:
             for (status,) in self._conn.execute(
                 "SELECT DISTINCT status FROM deliveries WHERE period = ? AND report_key = ? "
                 "AND recipient = ? AND status IN (?, ?)",
-                (_label(period), report_key, recipient, SENT, UNKNOWN),
+                (period.label, report_key, recipient, SENT, UNKNOWN),
             )
         }
         return SENT if SENT in states else UNKNOWN if UNKNOWN in states else None
 
-    def was_delivered(self, period: AuditPeriod | str, report_key: str, recipient: str) -> bool:
+    def was_delivered(self, period: AuditPeriod, report_key: str, recipient: str) -> bool:
         """Whether this month's report has been sent to this recipient (exact address)."""
         row = self._conn.execute(
             "SELECT 1 FROM deliveries WHERE period = ? AND report_key = ? AND recipient = ? "
             "AND status = ? LIMIT 1",
-            (_label(period), report_key, recipient, SENT),
+            (period.label, report_key, recipient, SENT),
         ).fetchone()
         return row is not None
 
@@ -581,20 +582,19 @@ def _inputs(run: AuditRun) -> list[dict[str, Any]]:
     return [{"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"]} for f in run.inputs]
 
 
-def _label(period: AuditPeriod | str) -> str:
-    return period.label if isinstance(period, AuditPeriod) else AuditPeriod.parse(period).label
+def _month(label: str) -> AuditPeriod:
+    """A month as the history stores it (checked ``YYYY-MM`` by the schema), typed again."""
+    return AuditPeriod.parse(label)
 
 
-def _window(end: AuditPeriod | str, months: int) -> list[str]:
-    """The labels of the ``months`` calendar months ending at ``end``, oldest first."""
+def _window(end: AuditPeriod, months: int) -> list[AuditPeriod]:
+    """The ``months`` calendar months ending at ``end``, oldest first."""
     if months < 1:
         raise ValueError(f"a trend needs at least one month, got {months}")
-    current = end if isinstance(end, AuditPeriod) else AuditPeriod.parse(end)
-    labels = [current.label]
+    window = [end]
     for _ in range(months - 1):
-        current = current.previous()
-        labels.append(current.label)
-    return labels[::-1]
+        window.append(window[-1].previous())
+    return window[::-1]
 
 
 def _make_private_dirs(folder: Path) -> None:

@@ -24,12 +24,14 @@ _MAX_YEAR = 2199
 _PERIOD_RE = re.compile(r"(\d{4})-(\d{2})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class AuditPeriod:
     """One calendar month under audit.
 
     Build it with :meth:`parse` (from ``--period``), :meth:`from_month` or :meth:`relative`
-    rather than by hand, so ``start``, ``end`` and ``label`` always agree.
+    rather than by hand, so ``start``, ``end`` and ``label`` always agree. Periods order by
+    date (``start`` first), so an earlier month is the smaller. Past the CLI and the stored
+    files (history, ``overview.json``), a month is always one of these, never its label.
     """
 
     start: date
@@ -91,6 +93,11 @@ class AuditPeriod:
         if self.start.month == 1:
             return AuditPeriod.from_month(self.start.year - 1, 12)
         return AuditPeriod.from_month(self.start.year, self.start.month - 1)
+
+    @property
+    def month_name(self) -> str:
+        """``September 2026``: the month as the reports and emails name it."""
+        return self.start.strftime("%B %Y")
 
     @property
     def as_at(self) -> date:

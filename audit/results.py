@@ -136,7 +136,7 @@ def combined(scores: Iterable[Score], thresholds: Thresholds) -> Score:
 class TrendPoint:
     """One audited month of a trend; ``score`` None means no data that month (a gap)."""
 
-    period: str
+    period: AuditPeriod
     score: Score | None
 
 

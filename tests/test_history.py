@@ -115,16 +115,16 @@ def test_two_months_make_a_trend_with_a_gap_not_a_zero_for_the_month_not_audited
     with History.open(db) as history:
         history.record(runs["2026-09"])
         history.record(runs["2026-07"])
-        assert history.periods() == ["2026-07", "2026-09"]
+        assert history.periods() == [JUL, SEP]
         north = history.team_trend("North", "SEE01", SEP, months=3, thresholds=RAG)
         assert north == [
-            TrendPoint("2026-07", score(1, 1)),
-            TrendPoint("2026-08", None),
-            TrendPoint("2026-09", score(2, 0)),
+            TrendPoint(JUL, score(1, 1)),
+            TrendPoint(AUG, None),
+            TrendPoint(SEP, score(2, 0)),
         ]
         assert north[0].score is not None and north[0].score.rag == "red"
-        six = history.team_trend("South", "SEE01", "2026-09", thresholds=RAG)
-        assert [p.period for p in six] == [f"2026-{m:02d}" for m in range(4, 10)]
+        six = history.team_trend("South", "SEE01", SEP, thresholds=RAG)
+        assert [p.period.label for p in six] == [f"2026-{m:02d}" for m in range(4, 10)]
         assert [p.score for p in six] == [None, None, None, score(1, 0), None, score(0, 1)]
         # A rule that was skipped (no first_language column) has no results: gaps only.
         assert history.rule_statuses(SEP)["IDN02"][0] == "SKIPPED"
@@ -148,7 +148,7 @@ def test_the_organisation_trend_sums_each_recommendations_rules_over_all_teams(r
     not_met = sum(s.counts["not_met"] for s in ran)
     na = sum(s.counts["not_applicable"] for s in ran)
     xi = trends["xi"]
-    assert [p.period for p in xi] == ["2026-07", "2026-08", "2026-09"]
+    assert [p.period for p in xi] == [JUL, AUG, SEP]
     assert xi[1].score is None
     assert xi[2].score == score(met, not_met, na)
     # Recommendations whose rules never ran are gaps in every month.
@@ -160,11 +160,11 @@ def test_previous_score_is_the_latest_audited_month_before_and_names_it(runs, db
         history.record(runs["2026-07"])
         history.record(runs["2026-09"])
         assert history.previous_score("North", "SEE01", SEP, thresholds=RAG) == TrendPoint(
-            "2026-07", score(1, 1)
+            JUL, score(1, 1)
         )
         assert history.previous_score("North", "SEE01", JUL, thresholds=RAG) is None
         assert history.previous_score("Nowhere", "SEE01", SEP, thresholds=RAG) == TrendPoint(
-            "2026-07", None
+            JUL, None
         )
 
 
@@ -178,9 +178,9 @@ def test_rerunning_a_month_replaces_its_rows_without_duplicates(runs, db):
         before = snapshot(db)
         history.record(runs["corrected"])
         after = snapshot(db)
-        assert history.periods() == ["2026-07", "2026-09"]
+        assert history.periods() == [JUL, SEP]
         assert history.team_trend("South", "SEE01", SEP, months=1, thresholds=RAG) == [
-            TrendPoint("2026-09", score(1, 0))
+            TrendPoint(SEP, score(1, 0))
         ]
 
     def rows(state, table, period):
@@ -301,7 +301,7 @@ def test_a_run_killed_inside_the_transaction_leaves_the_history_intact(runs, db,
     assert child.returncode == -signal.SIGKILL
     with History.open(db) as history:  # opening rolls the hot journal back
         assert history.schema_version == SCHEMA_VERSION
-        assert history.periods() == ["2026-07", "2026-09"]
+        assert history.periods() == [JUL, SEP]
         assert history.was_delivered(SEP, "north", "lead@example.org")
     assert snapshot(db) == before
     with sqlite3.connect(db) as conn:
@@ -372,7 +372,7 @@ def test_the_send_log_says_what_was_sent_and_survives_a_rerun(runs, db):
         history.record_delivery(SEP, "north", "lead@example.org", None, FAILED, "SMTP 451")
         assert not history.was_delivered(SEP, "north", "lead@example.org")
         history.record_delivery(SEP, "north", "lead@example.org", "<m1@x>", SENT)
-        assert history.was_delivered("2026-09", "north", "lead@example.org")
+        assert history.was_delivered(SEP, "north", "lead@example.org")
         assert not history.was_delivered(SEP, "north", "other@example.org")
         assert not history.was_delivered(SEP, "overview", "lead@example.org")
         assert not history.was_delivered(AUG, "north", "lead@example.org")

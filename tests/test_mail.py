@@ -60,6 +60,7 @@ from audit.reports.wording import plain as plain_words
 from audit.run import audit
 
 PERIOD = "2026-09"
+MONTH = AuditPeriod.parse(PERIOD)
 USER, PASSWORD, PASSWORD_ENV = "caseaudit", "correct horse battery staple", "CASEAUDIT_TEST_SMTP"
 NORTH, SOUTH, EAST = "Referral and Assessment North", "Children in Care South", "Leaving Care East"
 # Whole-token IDs, distinct per team, so a leak is a plain text match.
@@ -454,7 +455,7 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
 ):
     messages, without = month_messages(settings, month.overview, month.folder)
     assert without == [EAST]
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
 
     assert report.exit_code == 0 and not report.failed and not report.skipped
     expected = {a for addresses in RECIPIENTS.values() for a in addresses} | {QA_LEAD}
@@ -516,7 +517,7 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
 
     for key, message in messages:
         for address in [a.addr_spec for a in message["To"].addresses]:
-            assert history.was_delivered(PERIOD, key, address)
+            assert history.was_delivered(MONTH, key, address)
 
 
 def test_a_team_message_holds_that_teams_own_children(month, settings):
@@ -545,14 +546,14 @@ def test_an_error_reason_reaches_the_qa_leads_but_not_the_teams(month, settings)
 def test_the_subject_gives_compliance_rag_and_change_or_no_data():
     amber = Score(met=87, not_met=13, compliance=0.87, rag="amber")
     down = Headline(amber, "↓", "down 4 points since August 2026", "across all 12 checks")
-    assert subject_for(PERIOD, NORTH, down) == (
+    assert subject_for(MONTH, NORTH, down) == (
         "Case-record audit, September 2026 - Referral and Assessment North - "
         "87% (amber), down 4 points since August 2026"
     )
     few = Headline(Score(3, 1, 0, 0.75, None), "", "", "")
-    assert subject_for(PERIOD, NORTH, few).endswith("North - 3 of 4 met (too few to rate)")
+    assert subject_for(MONTH, NORTH, few).endswith("North - 3 of 4 met (too few to rate)")
     empty = Headline(Score(), "", "", "")
-    assert subject_for(PERIOD, "East\r\nBcc: x@evil.example", empty) == (
+    assert subject_for(MONTH, "East\r\nBcc: x@evil.example", empty) == (
         "Case-record audit, September 2026 - East Bcc: x@evil.example - no data"
     )
 
@@ -569,16 +570,16 @@ def test_team_names_are_escaped_in_the_html_body(month, server, tmp_path, monkey
 
 def test_a_second_send_skips_everything_and_resend_sends_again(month, server, settings, history):
     messages, _ = month_messages(settings, month.overview, month.folder)
-    first = deliver(settings, messages, period=PERIOD, log=history)
+    first = deliver(settings, messages, period=MONTH, log=history)
     count = len(server.inbox.received)
     assert count == len(first.sent) == 4
 
-    again = deliver(settings, messages, period=PERIOD, log=history)
+    again = deliver(settings, messages, period=MONTH, log=history)
     assert not again.sent and len(again.skipped) == 4 and again.exit_code == 0
     assert all("already delivered" in (d.reason or "") for d in again.skipped)
     assert len(server.inbox.received) == count
 
-    resent = deliver(settings, messages, period=PERIOD, log=history, resend=True)
+    resent = deliver(settings, messages, period=MONTH, log=history, resend=True)
     assert len(resent.sent) == 4 and not resent.skipped
     assert len(server.inbox.received) == 2 * count
 
@@ -586,7 +587,7 @@ def test_a_second_send_skips_everything_and_resend_sends_again(month, server, se
 def test_one_refused_recipient_does_not_stop_the_others(month, server, settings, history):
     server.inbox.refuse = {"north.deputy@council.example"}
     messages, _ = month_messages(settings, month.overview, month.folder)
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
 
     assert report.exit_code == 4
     assert [(d.recipient, d.report_key) for d in report.failed] == [
@@ -599,15 +600,15 @@ def test_one_refused_recipient_does_not_stop_the_others(month, server, settings,
         QA_LEAD,
     }
     assert set(_by_recipient(server.inbox)) == {d.recipient for d in report.sent}
-    assert not history.was_delivered(PERIOD, _key(month, NORTH), "north.deputy@council.example")
-    assert history.was_delivered(PERIOD, _key(month, NORTH), "north.manager@council.example")
+    assert not history.was_delivered(MONTH, _key(month, NORTH), "north.deputy@council.example")
+    assert history.was_delivered(MONTH, _key(month, NORTH), "north.manager@council.example")
     assert any("FAILED" in line and "550" in line for line in report.lines())
 
 
 def test_a_temporary_refusal_is_retried(month, server, settings, history):
     server.inbox.busy_once = {"south.manager@council.example"}
     messages, _ = month_messages(settings, month.overview, month.folder)
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
     assert report.exit_code == 0 and len(report.sent) == 4
     assert "south.manager@council.example" in _by_recipient(server.inbox)
 
@@ -621,7 +622,7 @@ def test_a_server_that_is_down_fails_clearly_and_nothing_is_recorded_as_sent(
     messages, _ = month_messages(settings, month.overview, month.folder)
 
     started = time.perf_counter()
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
     assert time.perf_counter() - started < 5
 
     assert report.exit_code == 4 and not report.sent and len(report.failed) == 4
@@ -630,13 +631,13 @@ def test_a_server_that_is_down_fails_clearly_and_nothing_is_recorded_as_sent(
     assert all(f"127.0.0.1:{closed}" in (d.reason or "") for d in report.failed)
     for key, message in messages:
         for address in [a.addr_spec for a in message["To"].addresses]:
-            assert not history.was_delivered(PERIOD, key, address)
+            assert not history.was_delivered(MONTH, key, address)
 
 
 def test_a_wrong_password_sends_nothing(month, server, settings, history, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "wrong")
     messages, _ = month_messages(settings, month.overview, month.folder)
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
     assert report.exit_code == 4 and not report.sent and not server.inbox.received
     assert "refused the login for 'caseaudit'" in (report.failed[0].reason or "")
 
@@ -646,7 +647,7 @@ def test_an_untrusted_certificate_sends_nothing(month, server, tmp_path, history
     # Without cafile only the system's CAs are trusted, and they did not sign the test server.
     settings = EmailSettings.from_config(_config(server.port, None, tmp_path / "outbox"))
     messages, _ = month_messages(settings, month.overview, month.folder)
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
     assert report.exit_code == 4 and not report.sent and not server.inbox.received
     assert "certificate verify failed" in (report.failed[0].reason or "")
 
@@ -655,13 +656,13 @@ def test_a_missing_password_variable_stops_before_sending(month, server, setting
     monkeypatch.delenv(PASSWORD_ENV)
     messages, _ = month_messages(settings, month.overview, month.folder)
     with pytest.raises(UsageError, match=f"environment variable {PASSWORD_ENV}, which is not set"):
-        deliver(settings, messages, period=PERIOD, log=_MemoryLog())
+        deliver(settings, messages, period=MONTH, log=_MemoryLog())
     assert not server.inbox.received
 
 
 def test_a_dry_run_writes_the_outbox_and_sends_nothing(month, server, settings, history):
     messages, _ = month_messages(settings, month.overview, month.folder)
-    report = deliver(settings, messages, period=PERIOD, log=history, dry_run=True)
+    report = deliver(settings, messages, period=MONTH, log=history, dry_run=True)
 
     assert report.exit_code == 0 and not report.sent and not report.failed
     assert not server.inbox.received
@@ -681,7 +682,7 @@ def test_a_dry_run_writes_the_outbox_and_sends_nothing(month, server, settings, 
     )
     for key, message in messages:
         for address in [a.addr_spec for a in message["To"].addresses]:
-            assert not history.was_delivered(PERIOD, key, address)
+            assert not history.was_delivered(MONTH, key, address)
 
 
 def test_a_missing_team_file_is_a_clear_error(month, settings, tmp_path):
@@ -702,9 +703,9 @@ def test_overview_key_is_distinct_from_team_keys(month):
 
 class _MemoryLog:
     def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str | None, str, str | None]] = []
+        self.rows: list[tuple[AuditPeriod, str, str, str | None, str, str | None]] = []
 
-    def delivery_state(self, period: str, report_key: str, recipient: str) -> str | None:
+    def delivery_state(self, period: AuditPeriod, report_key: str, recipient: str) -> str | None:
         states = {r[4] for r in self.rows if r[:3] == (period, report_key, recipient)}
         return "sent" if "sent" in states else "unknown" if "unknown" in states else None
 
@@ -945,7 +946,7 @@ def _deliver_within(
     def send() -> None:
         try:
             with History.open(history.path) as log:
-                done.append(deliver(settings, messages, period=PERIOD, log=log))
+                done.append(deliver(settings, messages, period=MONTH, log=log))
         except BaseException as exc:  # shown by the assertion below
             done.append(exc)
 
@@ -970,7 +971,7 @@ def test_a_server_that_hangs_is_given_up_at_the_delivery_deadline(
     assert took < 5
     assert report.exit_code == 4 and not report.sent and len(report.failed) == 4
     assert "within the delivery deadline of 1 s" in (report.failed[0].reason or "")
-    assert all(not history.was_delivered(PERIOD, d.report_key, d.recipient) for d in report.failed)
+    assert all(not history.was_delivered(MONTH, d.report_key, d.recipient) for d in report.failed)
 
 
 def test_the_whole_send_stops_at_the_send_deadline(month, server, settings, history):
@@ -993,22 +994,22 @@ def test_a_message_the_server_took_but_never_answered_is_unknown_and_not_sent_ag
     server = misbehaving("drop_after_data")
     settings = _plain(server.port, tmp_path, retries=2)
     messages, _ = month_messages(settings, month.overview, month.folder)
-    report = deliver(settings, messages, period=PERIOD, log=history)
+    report = deliver(settings, messages, period=MONTH, log=history)
     recipients = sorted({a for _key, m in messages for a in message_recipients(m)})
     # Each recipient got the message once: an unanswered DATA is not retried...
     assert sorted(server.taken) == recipients
     assert len(report.unknown) == 4 and not report.sent and not report.failed
     assert report.exit_code == 4
     assert any("UNKNOWN" in line and "--resend" in line for line in report.lines())
-    assert {history.delivery_state(PERIOD, d.report_key, d.recipient) for d in report.unknown} == {
+    assert {history.delivery_state(MONTH, d.report_key, d.recipient) for d in report.unknown} == {
         "unknown"
     }
     # ...nor sent again by the next run, which says why...
-    again = deliver(settings, messages, period=PERIOD, log=history)
+    again = deliver(settings, messages, period=MONTH, log=history)
     assert sorted(server.taken) == recipients and len(again.skipped) == 4
     assert "may have been delivered" in (again.skipped[0].reason or "")
     # ...unless the QA lead, having checked, asks for it.
-    deliver(settings, messages, period=PERIOD, log=history, resend=True)
+    deliver(settings, messages, period=MONTH, log=history, resend=True)
     assert sorted(server.taken) == sorted(recipients * 2)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from audit.period import AuditPeriod
 from audit.reports.headline import compare, scope_words
 from audit.reports.model import RuleInfo, Score, Thresholds, TrendPoint
+
+SEPTEMBER = AuditPeriod.parse("2026-09")
 
 
 def _score(met: int, not_met: int, min_judged: int = 5) -> Score:
@@ -39,10 +42,10 @@ def test_fewer_judged_records_than_the_minimum_are_not_rated():
 
 
 def test_the_change_is_between_printed_figures_and_needs_enough_records():
-    before = TrendPoint("2026-09", _score(92, 8))
+    before = TrendPoint(SEPTEMBER, _score(92, 8))
     assert compare(_score(88, 12), before, 5) == ("↓", "down 4 points since September 2026")
     # 89.5% -> 90% and 90.4% -> 90%: printed the same, so no change, whatever the decimals.
-    assert compare(_score(904, 96), TrendPoint("2026-09", _score(179, 21)), 5) == (
+    assert compare(_score(904, 96), TrendPoint(SEPTEMBER, _score(179, 21)), 5) == (
         "",
         "no change since September 2026",
     )
@@ -50,7 +53,7 @@ def test_the_change_is_between_printed_figures_and_needs_enough_records():
         "",
         "not compared with September 2026: too few records judged",
     )
-    assert compare(_score(8, 2), TrendPoint("2026-09", None), 5)[1] == (
+    assert compare(_score(8, 2), TrendPoint(SEPTEMBER, None), 5)[1] == (
         "nothing judged in September 2026 to compare with"
     )
     assert compare(_score(8, 2), None, 5)[1] == "no earlier audited month to compare with"

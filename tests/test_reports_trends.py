@@ -266,17 +266,21 @@ def test_trend_pages_keep_the_accessibility_basics(october):
 # ---------------------------------------------------------------- the pieces
 
 
+SEPTEMBER = AuditPeriod.parse("2026-09")
+
+
 def _point(period: str, met: int, not_met: int) -> TrendPoint:
     rate = met / (met + not_met)
-    return TrendPoint(period, Score(met, not_met, 0, rate, None))
+    return TrendPoint(AuditPeriod.parse(period), Score(met, not_met, 0, rate, None))
 
 
 def test_sparkline_escapes_its_label_and_breaks_at_every_gap():
     points = [
         _point("2026-05", 1, 1),
         _point("2026-06", 2, 0),
-        TrendPoint("2026-07", None),
-        TrendPoint("2026-08", Score(0, 0, 4)),  # all not applicable: nothing judged, a gap
+        TrendPoint(AuditPeriod.parse("2026-07"), None),
+        # All not applicable: nothing judged, a gap.
+        TrendPoint(AuditPeriod.parse("2026-08"), Score(0, 0, 4)),
         _point("2026-09", 3, 1),
         _point("2026-10", 1, 0),
     ]
@@ -291,7 +295,8 @@ def test_sparkline_escapes_its_label_and_breaks_at_every_gap():
 
 
 def test_sparkline_with_no_data_at_all_draws_no_line_and_no_dots():
-    svg = sparkline([TrendPoint("2026-09", None), TrendPoint("2026-10", None)], label="x")
+    months = (AuditPeriod.parse("2026-09"), AuditPeriod.parse("2026-10"))
+    svg = sparkline([TrendPoint(m, None) for m in months], label="x")
     assert subpaths(svg) == [] and "<circle" not in svg and "<title>x</title>" in svg
 
 
@@ -305,14 +310,14 @@ def test_sparkline_with_no_data_at_all_draws_no_line_and_no_dots():
     ],
 )
 def test_change_words_give_the_direction_in_words_as_well_as_a_shape(points, words):
-    assert change_words(points, "2026-09") == words
+    assert change_words(points, SEPTEMBER) == words
 
 
 def test_change_arrows_are_not_the_rag_symbols():
     # The Amber band is a triangle: an up-triangle for "better" would read as "amber".
     from audit.reports.svg import SYMBOLS
 
-    arrows = {change_words(1.0, "2026-09")[0], change_words(-1.0, "2026-09")[0]}
+    arrows = {change_words(1.0, SEPTEMBER)[0], change_words(-1.0, SEPTEMBER)[0]}
     assert arrows.isdisjoint(SYMBOLS.values())
 
 

@@ -20,6 +20,7 @@ from audit.mail.messages import write_outbox
 from audit.mail.settings import EmailSettings
 from audit.mail.smtp import FAILED, SENT, UNKNOWN, Sender
 from audit.output import writing
+from audit.period import AuditPeriod
 
 DELIVERY_FAILED_EXIT = 4
 
@@ -27,13 +28,13 @@ DELIVERY_FAILED_EXIT = 4
 class DeliveryLog(Protocol):
     """Where deliveries are remembered between runs (``audit.history.History``)."""
 
-    def delivery_state(self, period: str, report_key: str, recipient: str) -> str | None:
+    def delivery_state(self, period: AuditPeriod, report_key: str, recipient: str) -> str | None:
         """SENT if it was delivered, UNKNOWN if it may have been, else None."""
         ...
 
     def record_delivery(
         self,
-        period: str,
+        period: AuditPeriod,
         report_key: str,
         recipient: str,
         message_id: str,
@@ -83,7 +84,7 @@ def deliver(
     settings: EmailSettings,
     messages: Sequence[tuple[str, EmailMessage]],
     *,
-    period: str,
+    period: AuditPeriod,
     log: DeliveryLog,
     resend: bool = False,
     dry_run: bool = False,
@@ -92,8 +93,9 @@ def deliver(
     """Send each message to each of its recipients, one SMTP transaction per recipient."""
     report = DeliveryReport()
     if dry_run:
-        with writing("the outbox", settings.outbox / period):
-            report.written = write_outbox(settings.outbox / period, messages)
+        outbox = settings.outbox / period.label
+        with writing("the outbox", outbox):
+            report.written = write_outbox(outbox, messages)
         return report
     password = settings.password()  # a missing variable stops before anything is sent
     sender = Sender(settings, password, sleep)

@@ -58,13 +58,13 @@ def figure(score: Score) -> str:
     return f"{_rated(score)} — {score.met} met, {score.not_met} not met"
 
 
-def subject_for(period: str, name: str, headline: Headline) -> str:
+def subject_for(period: AuditPeriod, name: str, headline: Headline) -> str:
     """``Case-record audit, September 2026 - North - 88% (amber), down 4 points since …``.
 
     Plain ASCII hyphens and no arrow: Python's header folding leaves a doubled space
     before an encoded word (a dash or an arrow) in a long subject.
     """
-    return f"{PRODUCT}, {_month(period)} - {one_line(name)} - {headline.subject}"
+    return f"{PRODUCT}, {period.month_name} - {one_line(name)} - {headline.subject}"
 
 
 def team_key(team: TeamReport) -> str:
@@ -88,7 +88,7 @@ def team_message(
         raise UsageError(f"no email recipients configured for team {team.team!r}")
     headline = team_headline(overview, team)
     subject = subject_for(overview.period, team.team, headline)
-    month = _month(overview.period)
+    month = overview.period.month_name
     files = team_files(team, month_folder)
     page, book = (f.name for f in files)
     back = overview.return_to or "your QA lead"
@@ -117,7 +117,7 @@ def team_message(
                 f"     {one_line(item.check)} ({item.rule_code}): {one_line(item.reason)}",
                 "     "
                 + (
-                    f"Still not met since {_month(item.since)}."
+                    f"Still not met since {item.since.month_name}."
                     if item.outstanding(team.period)
                     else "New this month."
                 )
@@ -125,7 +125,7 @@ def team_message(
             ]
     follow = team.follow_up
     if follow is not None and follow.given:
-        lines += ["", f"{_month(follow.period)}'s actions: {follow.summary}."]
+        lines += ["", f"{follow.period.month_name}'s actions: {follow.summary}."]
         lines += [
             f"  Overdue: child {one_line(i.child)}, {one_line(i.check)}"
             + (f", due {i.due_by}" if i.due_by else "")
@@ -152,7 +152,6 @@ def team_message(
         fix=fix,
         new=new,
         outstanding=outstanding,
-        month_of=_month,
         recommendations=recommendations,
         not_ran=not_ran,
         attached=attached,
@@ -177,14 +176,14 @@ def overview_message(
     unknown = sorted(t for t in settings.teams if t not in in_data)
     heading = "organisation overview"
     subject = subject_for(overview.period, heading, headline)
-    month = _month(overview.period)
+    month = overview.period.month_name
     not_ran = _not_ran(overview, for_team=False)
     lines = _heading_lines(month, heading, headline)
     lines += ["", "Teams:"]
     for team in overview.teams:
         to = ", ".join(settings.recipients_for(team.team)) or _NOBODY
         returned = (
-            f"; {_month(team.follow_up.period)}'s workbook: {team.follow_up.summary}"
+            f"; {team.follow_up.period.month_name}'s workbook: {team.follow_up.summary}"
             if team.follow_up
             else ""
         )
@@ -207,7 +206,7 @@ def overview_message(
         lines += ["", "Teams in the email config with no report this month (check the spelling):"]
         lines += [f"  {one_line(t)}" for t in unknown]
     lines += _not_ran_lines(not_ran)
-    lines += ["", _OVERVIEW_ATTACHED.format(period=overview.period)]
+    lines += ["", _OVERVIEW_ATTACHED.format(period=overview.period.label)]
     html = OVERVIEW_HTML.render(
         subject=subject,
         month=month,
@@ -221,7 +220,7 @@ def overview_message(
         without=list(teams_without_recipients),
         unknown=unknown,
         not_ran=not_ran,
-        attached=_OVERVIEW_ATTACHED.format(period=overview.period),
+        attached=_OVERVIEW_ATTACHED.format(period=overview.period.label),
         note=None,
     )
     message = _message(settings, settings.qa_leads, subject, lines, html)
@@ -329,10 +328,3 @@ def _not_ran_lines(rules: list[NotRan]) -> list[str]:
     for code, title, status, reason in rules:
         lines.append(f"  {code} {title} — {status}" + (f": {reason}" if reason else ""))
     return lines
-
-
-def _month(period: str) -> str:
-    try:
-        return AuditPeriod.parse(period).start.strftime("%B %Y")
-    except UsageError:
-        return period

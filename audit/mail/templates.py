@@ -54,13 +54,13 @@ _TEAM = """{% extends "page.html" %}
 {%- if f.urgent %} <strong>{{ f.flag|lower }}</strong>{% endif %}<br>
 {{ f.check }} <small>({{ f.rule_code }})</small>: {{ f.reason }}<br>
 <small>{% if f.outstanding(team.period) %}<strong>Still not met since
-{{ month_of(f.since) }}.</strong>{% else %}New this month.{% endif %}
+{{ f.since.month_name }}.</strong>{% else %}New this month.{% endif %}
 Checks not met for this child: {{ f.actions }}.</small></li>
 {% endfor %}
 </ol>
 {% endif %}
 {% if team.follow_up and team.follow_up.given %}
-<p>{{ month_of(team.follow_up.period) }}'s actions:
+<p>{{ team.follow_up.period.month_name }}'s actions:
 <strong>{{ team.follow_up.summary }}</strong>.</p>
 {% if team.follow_up.overdue %}<ul>{% for i in team.follow_up.overdue %}
 <li>Overdue: child {{ i.child }}, {{ i.check }}{% if i.due_by %}, due {{ i.due_by }}{% endif %}</li>

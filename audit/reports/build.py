@@ -96,7 +96,7 @@ def _build_overview(run: AuditRun) -> Overview:
             TeamReport(
                 team=team,
                 slug=name,
-                period=run.period.label,
+                period=run.period,
                 scores=counter.scores(("team", team), "rule_code"),
                 recommendation_scores=counter.scores(("team", team), "recommendation"),
                 overall=counter.total(("team", team)),
@@ -117,7 +117,7 @@ def _build_overview(run: AuditRun) -> Overview:
         else []
     )
     return Overview(
-        period=run.period.label,
+        period=run.period,
         teams=teams,
         rules=rules,
         rule_totals=counter.scores(None, "rule_code"),

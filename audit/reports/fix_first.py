@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from audit.period import AuditPeriod
 from audit.reports.model import Action, ChildActions, Overview, TeamReport
 from audit.reports.wording import plain
 
@@ -58,11 +59,11 @@ class FixItem:
     rule_code: str
     reason: str
     actions: int  # how many checks this child's records did not meet
-    since: str  # YYYY-MM: the earliest month one of them was first not met
+    since: AuditPeriod  # the earliest month one of them was first not met
     urgent: bool  # an overdue statutory visit, or none recorded
     flag: str = ""  # which, in words
 
-    def outstanding(self, period: str) -> bool:
+    def outstanding(self, period: AuditPeriod) -> bool:
         return self.since < period
 
 
@@ -81,7 +82,9 @@ def prioritise(overview: Overview, history: History | None) -> None:
                 )
                 for a in child.actions
             ]
-            actions.sort(key=lambda a: (-weight(a), a.since, a.rule_code, a.evidence_date))
+            actions.sort(
+                key=lambda a: (-weight(a), a.since or overview.period, a.rule_code, a.evidence_date)
+            )
             children.append(ChildActions(child.child, tuple(actions)))
         children.sort(key=lambda c: _child_order(c, weight, overview.period))
         team.actions = children
@@ -133,9 +136,9 @@ def _weights(overview: Overview) -> Callable[[Action], int]:
 
 
 def _child_order(
-    child: ChildActions, weight: Callable[[Action], int], period: str
+    child: ChildActions, weight: Callable[[Action], int], period: AuditPeriod
 ) -> tuple[int, int, int, str]:
     urgent = any(urgency(a) for a in child.actions)
     # A failure left from an earlier month counts twice: it was seen and not put right.
-    total = sum(weight(a) * (2 if a.since < period else 1) for a in child.actions)
+    total = sum(weight(a) * (2 if a.since and a.since < period else 1) for a in child.actions)
     return (-int(urgent), -total, -len(child.actions), child.child)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from audit.period import AuditPeriod
 from audit.reports.model import Overview, RuleInfo, Score, TeamReport, TrendPoint
-from audit.reports.svg import month_name
 
 UP, DOWN = "↑", "↓"
 
@@ -65,9 +65,9 @@ class Headline:
         return f"{self.rated}, {self.change_text}" if self.change else self.rated
 
 
-def change_words(points: float, since: str) -> tuple[str, str]:
-    """``(arrow, words)`` for a change in percentage points since a month (``YYYY-MM``)."""
-    when = f"since {month_name(since)}"
+def change_words(points: float, since: AuditPeriod) -> tuple[str, str]:
+    """``(arrow, words)`` for a change in percentage points since a month."""
+    when = f"since {since.month_name}"
     if points == 0:
         return "", f"no change {when}"
     size = abs(points)
@@ -83,9 +83,9 @@ def compare(now: Score, before: TrendPoint | None, min_judged: int) -> tuple[str
         return "", "nothing judged this month"
     then = before.score
     if then is None or then.compliance is None:
-        return "", f"nothing judged in {month_name(before.period)} to compare with"
+        return "", f"nothing judged in {before.period.month_name} to compare with"
     if min(now.judged, then.judged) < min_judged:
-        return "", f"not compared with {month_name(before.period)}: too few records judged"
+        return "", f"not compared with {before.period.month_name}: too few records judged"
     assert now.whole is not None and then.whole is not None
     return change_words(float(now.whole - then.whole), before.period)
 

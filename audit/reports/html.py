@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from audit.output import open_private, private_dir
+from audit.period import AuditPeriod
 from audit.progress import Progress, no_progress
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import compare, overview_headline, team_headline
@@ -231,7 +232,7 @@ class TrendRow:
 
 @dataclass(frozen=True)
 class TrendTable:
-    months: tuple[str, ...]  # YYYY-MM, oldest first, this month last
+    months: tuple[AuditPeriod, ...]  # oldest first, this month last
     rows: tuple[TrendRow, ...]
 
     @property
@@ -241,7 +242,7 @@ class TrendTable:
     @property
     def headings(self) -> list[tuple[str, str]]:
         """(short month, year) for each column: ``("Sep", "2026")``."""
-        return [(month_name(m)[:3], m[:4]) for m in self.months]
+        return [(m.month_name[:3], f"{m.start.year}") for m in self.months]
 
 
 def team_trend_table(overview: Overview, team: TeamReport) -> TrendTable | None:
@@ -283,7 +284,7 @@ def org_trend_table(overview: Overview) -> TrendTable | None:
     return TrendTable(months, tuple(rows))
 
 
-def month_span(months: Sequence[str]) -> str:
+def month_span(months: Sequence[AuditPeriod]) -> str:
     """``May to October 2026``, or ``November 2025 to April 2026`` across a new year."""
     first, last = month_name(months[0]), month_name(months[-1])
     if first.split()[-1] == last.split()[-1]:
@@ -291,7 +292,7 @@ def month_span(months: Sequence[str]) -> str:
     return f"{first} to {last}"
 
 
-def previous_audited(overview: Overview) -> str | None:
+def previous_audited(overview: Overview) -> AuditPeriod | None:
     """The latest audited month before this one, as far as the report can tell; None if none.
 
     A team's change names the month the history compared with, which is exactly that month.
@@ -303,7 +304,7 @@ def previous_audited(overview: Overview) -> str | None:
     for team in overview.teams:
         for change in team.changes.values():
             if change:
-                return str(change[0])
+                return change[0]
     earlier = [
         p.period for points in overview.org_trends.values() for p in points[:-1] if _has_data(p)
     ]
@@ -311,7 +312,7 @@ def previous_audited(overview: Overview) -> str | None:
 
 
 def _point_change(
-    points: Sequence[TrendPoint], previous: str | None, min_judged: int
+    points: Sequence[TrendPoint], previous: AuditPeriod | None, min_judged: int
 ) -> tuple[str, str]:
     """The change from the previous audited month to the last point, as the headline says it."""
     now = points[-1].score or Score()
@@ -325,13 +326,13 @@ def _point_change(
     return compare(now, before, min_judged)
 
 
-def _trend_months(trends: Iterable[Sequence[TrendPoint]]) -> tuple[str, ...] | None:
+def _trend_months(trends: Iterable[Sequence[TrendPoint]]) -> tuple[AuditPeriod, ...] | None:
     # Every trend in one report covers the same months, ending with the report's month.
     return next((tuple(p.period for p in points) for points in trends if points), None)
 
 
-def _figures(points: Sequence[TrendPoint], months: Sequence[str]) -> tuple[str | None, ...]:
-    by_month: Mapping[str, TrendPoint] = {p.period: p for p in points}
+def _figures(points: Sequence[TrendPoint], months: Sequence[AuditPeriod]) -> tuple[str | None, ...]:
+    by_month: Mapping[AuditPeriod, TrendPoint] = {p.period: p for p in points}
     return tuple(
         None
         if (p := by_month.get(m)) is None or p.score is None or p.score.compliance is None

@@ -16,6 +16,7 @@ from typing import Any
 from audit import __version__
 from audit.engine.runner import RAN
 from audit.history import ActionRecord
+from audit.period import AuditPeriod
 from audit.results import (
     RAG_LABELS,
     TOO_FEW_LABEL,
@@ -87,7 +88,7 @@ class Action:
     evidence_date: str
     where: str
     subject_id: str = ""  # what the check judged (visit, child, ...): stable month to month
-    since: str = ""  # the first audited month it was not met, running to this one
+    since: AuditPeriod | None = None  # the first audited month it was not met, to this one
 
     @property
     def key(self) -> tuple[str, str]:
@@ -131,7 +132,7 @@ class FollowItem:
 
 @dataclass
 class FollowUp:
-    period: str  # the month the actions were given (YYYY-MM)
+    period: AuditPeriod  # the month the actions were given
     given: int  # how many actions the team was given that month
     returned: int  # how many rows of its workbook were collected
     done: list[FollowItem] = field(default_factory=list)
@@ -185,7 +186,7 @@ class IroCaseload:
 class TeamReport:
     team: str
     slug: str
-    period: str
+    period: AuditPeriod
     scores: dict[str, Score]  # by rule code
     recommendation_scores: dict[str, Score]
     overall: Score
@@ -195,7 +196,7 @@ class TeamReport:
     # Per rule: the last audited months ending with this one, oldest first, gaps as None.
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     # Per rule: (the month compared with, compliance change in percentage points) or None.
-    changes: dict[str, tuple[str, float] | None] = field(default_factory=dict)
+    changes: dict[str, tuple[AuditPeriod, float] | None] = field(default_factory=dict)
     # The team's overall figure in the last audited month before this one, if any.
     previous_overall: TrendPoint | None = None
     # What became of the previous audited month's actions (audit.reports.follow_up).
@@ -220,7 +221,7 @@ class TeamReport:
 
 @dataclass
 class Overview:
-    period: str
+    period: AuditPeriod
     teams: list[TeamReport]
     rules: list[RuleInfo]
     rule_totals: dict[str, Score]

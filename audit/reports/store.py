@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.output import open_private
+from audit.period import AuditPeriod
 from audit.reports.model import (
     Action,
     ChildActions,
@@ -38,6 +39,9 @@ def save_overview(overview: Overview, folder: Path) -> Path:
 
 
 def _plain(value: Any) -> Any:
+    # A month is kept as its label ("2026-09"), as the file has always held it.
+    if isinstance(value, AuditPeriod):
+        return value.label
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     return str(value)
@@ -52,6 +56,7 @@ def load_overview(folder: Path) -> Overview:
     return Overview(
         **{
             **data,
+            "period": _month(data["period"]),
             "teams": [_team(t) for t in data["teams"]],
             "rules": [_rule(r) for r in data["rules"]],
             "rule_totals": _scores(data["rule_totals"]),
@@ -59,27 +64,34 @@ def load_overview(folder: Path) -> Overview:
             "rejection_reasons": [tuple(r) for r in data["rejection_reasons"]],
             "thresholds": Thresholds(**rag),
             "org_trends": _trends(data["org_trends"]),
-            "previous_overall": _point(data.get("previous_overall")),
+            "previous_overall": _maybe_point(data.get("previous_overall")),
             "iro_caseloads": [IroCaseload(**i) for i in data.get("iro_caseloads", [])],
         }
     )
+
+
+def _month(label: str) -> AuditPeriod:
+    return AuditPeriod.parse(label)
+
+
+def _since(label: str | None) -> AuditPeriod | None:
+    return _month(label) if label else None
 
 
 def _scores(raw: dict[str, Any]) -> dict[str, Score]:
     return {key: Score(**value) for key, value in raw.items()}
 
 
-def _point(raw: dict[str, Any] | None) -> TrendPoint | None:
-    if raw is None:
-        return None
-    return TrendPoint(raw["period"], Score(**raw["score"]) if raw["score"] else None)
+def _point(raw: dict[str, Any]) -> TrendPoint:
+    return TrendPoint(_month(raw["period"]), Score(**raw["score"]) if raw["score"] else None)
+
+
+def _maybe_point(raw: dict[str, Any] | None) -> TrendPoint | None:
+    return None if raw is None else _point(raw)
 
 
 def _trends(raw: dict[str, Any]) -> dict[str, list[TrendPoint]]:
-    return {
-        key: [TrendPoint(p["period"], Score(**p["score"]) if p["score"] else None) for p in points]
-        for key, points in raw.items()
-    }
+    return {key: [_point(p) for p in points] for key, points in raw.items()}
 
 
 def _rule(raw: dict[str, Any]) -> RuleInfo:
@@ -92,18 +104,22 @@ def _team(raw: dict[str, Any]) -> TeamReport:
     return TeamReport(
         **{
             **raw,
+            "period": _month(raw["period"]),
             "scores": _scores(raw["scores"]),
             "recommendation_scores": _scores(raw["recommendation_scores"]),
             "overall": Score(**raw["overall"]),
             "workers": [(name, _scores(scores)) for name, scores in raw["workers"]],
             "actions": [
-                ChildActions(c["child"], tuple(Action(**a) for a in c["actions"]))
+                ChildActions(
+                    c["child"],
+                    tuple(Action(**{**a, "since": _since(a["since"])}) for a in c["actions"]),
+                )
                 for c in raw["actions"]
             ],
             "data_quality": [DataQualityRow(**d) for d in raw["data_quality"]],
             "trends": _trends(raw["trends"]),
-            "changes": {k: tuple(v) if v else None for k, v in raw["changes"].items()},
-            "previous_overall": _point(raw.get("previous_overall")),
+            "changes": {k: (_month(v[0]), v[1]) if v else None for k, v in raw["changes"].items()},
+            "previous_overall": _maybe_point(raw.get("previous_overall")),
             "follow_up": _follow_up(raw.get("follow_up")),
         }
     )
@@ -113,4 +129,4 @@ def _follow_up(raw: dict[str, Any] | None) -> FollowUp | None:
     if raw is None:
         return None
     items = {k: [FollowItem(**i) for i in raw[k]] for k in ("done", "disputed", "overdue")}
-    return FollowUp(**{**raw, **items})
+    return FollowUp(**{**raw, **items, "period": _month(raw["period"])})

@@ -10,10 +10,10 @@ the only place its figures are: the page shows them as text beside it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 from markupsafe import Markup, escape
 
+from audit.period import AuditPeriod
 from audit.results import Score, Thresholds, TrendPoint
 
 # Band -> (symbol, fill). Amber and red also get a hatch pattern, defined once per chart.
@@ -234,12 +234,9 @@ def spark_text(points: Sequence[TrendPoint]) -> str:
     return ", ".join(f"{month_name(p.period)} {_figure(p)}" for p in points)
 
 
-def month_name(label: str) -> str:
-    """``2026-09`` -> ``September 2026``; anything else is shown as given."""
-    try:
-        return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
-    except ValueError:
-        return label
+def month_name(period: AuditPeriod) -> str:
+    """``September 2026``: also the templates' ``month_name`` filter."""
+    return period.month_name
 
 
 def _rate(point: TrendPoint) -> float | None:

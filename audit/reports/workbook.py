@@ -81,10 +81,10 @@ def reference(action: Action) -> str:
     return f"{action.rule_code} {action.subject_id}"
 
 
-def return_by(period_label: str) -> date:
+def return_by(period: AuditPeriod) -> date:
     """When the filled-in workbook goes back: the 15th of the month after the next, so a
     report sent on the first working day of the next month leaves about six weeks."""
-    end = AuditPeriod.parse(period_label).end
+    end = period.end
     year, month = (end.year, end.month + 2) if end.month <= 10 else (end.year + 1, end.month - 10)
     return date(year, month, 15)
 
@@ -111,9 +111,9 @@ def write_workbooks(overview: Overview, folder: Path, progress: Progress = no_pr
             fh.write(content)
 
 
-def created_date(period_label: str) -> datetime:
+def created_date(period: AuditPeriod) -> datetime:
     """The workbook's created date: midnight on the last day of the audit month."""
-    return datetime.combine(AuditPeriod.parse(period_label).end, time())
+    return datetime.combine(period.end, time())
 
 
 def _refuse_shared_files(teams: list[TeamReport]) -> None:
@@ -143,7 +143,7 @@ def workbook_bytes(overview: Overview, team: TeamReport, created: datetime) -> b
     )
     workbook.set_properties(
         {
-            "title": f"{team.team}: actions for {team.period}",
+            "title": f"{team.team}: actions for {team.period.label}",
             "subject": "Case-record audit: checks not met",
             "author": "caseaudit",
             "comments": f"caseaudit {overview.version}",
@@ -247,14 +247,16 @@ def _actions_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
     sheet.repeat_rows(0)
 
 
-def _action_row(sheet: Any, row: int, action: Action, period: str, formats: _Formats) -> None:
+def _action_row(
+    sheet: Any, row: int, action: Action, period: AuditPeriod, formats: _Formats
+) -> None:
     texts = (
         action.child,
         action.worker,
         action.rule_title.rstrip("."),
         action.rule_code,
         plain(action.reason),
-        _month(action.since) if action.since and action.since < period else "New this month",
+        action.since.month_name if action.since and action.since < period else "New this month",
     )
     for col, value in enumerate(texts):
         _text(sheet, row, col, value, formats.wrap if ACTION_COLUMNS[col].wrap else formats.plain)
@@ -270,10 +272,6 @@ def _action_row(sheet: Any, row: int, action: Action, period: str, formats: _For
     for col in range(_STATUS + 1, _REFERENCE):
         sheet.write_blank(row, col, None, formats.date if col == _DUE_BY else formats.wrap)
     _text(sheet, row, _REFERENCE, reference(action), formats.plain)
-
-
-def _month(label: str) -> str:
-    return AuditPeriod.parse(label).start.strftime("%B %Y")
 
 
 def _parse_date(text: str) -> date | None:
@@ -297,7 +295,7 @@ def _summary_sheet(sheet: Any, overview: Overview, team: TeamReport, formats: _F
     _text(sheet, 2, 0, "Team", formats.label)
     _text(sheet, 2, 1, team.team, formats.plain)
     _text(sheet, 3, 0, "Period", formats.label)
-    _text(sheet, 3, 1, team.period, formats.plain)
+    _text(sheet, 3, 1, team.period.label, formats.plain)
     _text(sheet, 4, 0, "Overall compliance", formats.label)
     _compliance(sheet, 4, 1, team.overall, formats)
     _rag(sheet, 4, 2, team.overall, formats)
