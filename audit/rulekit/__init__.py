@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from audit.contract import SOURCE_ROW, SOURCE_SHEET
 from audit.period import AuditPeriod
@@ -379,19 +381,20 @@ def judge(
         else:
             holds = case.when.reindex(index).fillna(False).to_numpy(dtype=bool)
         choice[(choice == undecided) & holds] = number
-    outcomes = np.array([str(c.outcome) for c in every] + [None], dtype=object)
-    reasons = np.array([c.reason_code for c in every] + [None], dtype=object)
-    outcome = pd.Series(outcomes[choice], index=index, dtype="string")
-    reason = pd.Series(reasons[choice], index=index, dtype="string")
-    detail = pd.Series(pd.NA, index=index, dtype="string")
+    # Outcome, reason and detail as Arrow text: each case's text lands on its own
+    # subjects in one kernel call, however many subjects there are.
+    outcome = _text([str(c.outcome) for c in every] + [None]).take(choice)
+    reason = _text([c.reason_code for c in every] + [None]).take(choice)
+    detail = pa.nulls(len(index), pa.large_string())
     for number, case in enumerate(every):
         chosen = choice == number
         if case.detail is None or not chosen.any():
             continue
         if isinstance(case.detail, pd.Series):
-            detail = case.detail.reindex(index).astype("string").where(chosen, detail)
+            text = pa.array(case.detail.reindex(index).astype("string"), type=pa.large_string())
         else:
-            detail = detail.mask(chosen, case.detail)
+            text = pa.scalar(case.detail, pa.large_string())
+        detail = pc.if_else(chosen, text, detail)
     has_rows = SOURCE_ROW in subjects.columns and source_table is not None
     # Cite the sheet each row really came from ("List 7", "Case Notes - Visits"), so a
     # manager can open it; the contract table's name only when the sheet is unknown.
@@ -405,9 +408,9 @@ def judge(
             "subject_id": subject_id.astype("string"),
             "child_id": _or_blank(child_id, index),
             "worker_id": _or_blank(worker_id, index),
-            "outcome": outcome,
-            "reason_code": reason,
-            "detail": detail,
+            "outcome": _strings(outcome, index),
+            "reason_code": _strings(reason, index),
+            "detail": _strings(detail, index),
             "evidence_date": (
                 pd.to_datetime(evidence_date)
                 if evidence_date is not None
@@ -435,6 +438,15 @@ def workers_as_given(result: pd.DataFrame) -> pd.DataFrame:
     stays blank instead of becoming the child's allocated worker."""
     result.attrs[WORKERS_AS_GIVEN] = True
     return result
+
+
+def _text(values: list[str | None]) -> pa.Array:
+    return pa.array(values, type=pa.large_string())
+
+
+def _strings(values: pa.Array, index: pd.Index) -> pd.Series:
+    """Arrow text as the ``string`` Series a result holds."""
+    return pd.Series(pd.array(values, dtype="string"), index=index)
 
 
 def _or_blank(values: pd.Series | None, index: pd.Index) -> pd.Series:

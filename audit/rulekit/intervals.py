@@ -134,12 +134,21 @@ class IntervalsByCode:
         return self._folded().get(_fold(code))
 
     def for_codes(self, codes: pd.Series, default: Interval | None = None) -> pd.Series:
-        """Each row's interval (an object Series), ``default`` for a code not listed."""
-        folded = codes.astype("string").str.strip().str.casefold()
-        chosen = folded.map(self._folded()).astype(object)
+        """Each row's interval, ``default`` for a code not listed (missing where none
+        applies): a categorical Series whose categories are the distinct intervals, so the
+        per-row arithmetic below works once per interval, not once per row."""
+        folded = self._folded()
+        intervals = list(dict.fromkeys([*folded.values(), *([default] if default else [])]))
+        # Each listed code's interval as its place among the distinct intervals; -1 for none.
+        place = np.array([*(intervals.index(i) for i in folded.values()), -1])
+        listed = pd.Index(list(folded)).get_indexer(
+            codes.astype("string").str.strip().str.casefold().to_numpy(dtype=object, na_value=None)
+        )
+        numbers = place[listed]  # a code not listed (-1) takes the last entry, -1
         if default is not None:
-            chosen = chosen.where(chosen.notna(), default)
-        return chosen.where(chosen.notna(), None)
+            numbers[numbers < 0] = intervals.index(default)
+        categories = pd.Index(intervals, dtype=object)
+        return pd.Series(pd.Categorical.from_codes(numbers, categories), index=codes.index)
 
 
 def _fold(code: str) -> str:
@@ -152,50 +161,63 @@ def _fold(code: str) -> str:
 Intervals: TypeAlias = Interval | pd.Series
 
 
-def _groups(intervals: Intervals, index: pd.Index) -> Iterator[tuple[Interval, np.ndarray]]:
-    """Each distinct interval and the positions of the rows it applies to."""
-    if isinstance(intervals, Interval):
-        yield intervals, np.ones(len(index), dtype=bool)
-        return
-    yield from _coded(*_encode(intervals.reindex(index)))
+@dataclass(frozen=True)
+class _Numbered:
+    """Each row's interval as a small integer (-1 for none) and the intervals so numbered,
+    so the steps below compare integers and do the date arithmetic once per interval."""
+
+    codes: np.ndarray
+    uniques: list[Interval | None]
+
+    @classmethod
+    def of(cls, intervals: Intervals, index: pd.Index) -> _Numbered:
+        if isinstance(intervals, Interval):
+            return cls(np.zeros(len(index), dtype=np.intp), [intervals])
+        intervals = intervals.reindex(index)
+        if isinstance(intervals.dtype, pd.CategoricalDtype):  # IntervalsByCode.for_codes
+            return cls(intervals.cat.codes.to_numpy(), list(intervals.cat.categories))
+        codes, uniques = pd.factorize(intervals.astype(object), use_na_sentinel=True)
+        return cls(codes, [u if isinstance(u, Interval) else None for u in uniques])
+
+    def take(self, positions: np.ndarray) -> _Numbered:
+        """The intervals of the rows at ``positions``."""
+        return _Numbered(self.codes[positions], self.uniques)
+
+    def groups(self) -> Iterator[tuple[Interval, np.ndarray]]:
+        """Each interval used and a mask of the rows it applies to."""
+        for number, interval in enumerate(self.uniques):
+            rows = self.codes == number
+            if interval is not None and rows.any():
+                yield interval, rows
 
 
-def _encode(intervals: pd.Series) -> tuple[np.ndarray, list[Interval | None]]:
-    """Each row's interval as a small integer (-1 for none) and the intervals numbered: one
-    hash-table pass, so later steps compare integers rather than intervals."""
-    codes, uniques = pd.factorize(intervals.astype(object), use_na_sentinel=True)
-    return codes, [u if isinstance(u, Interval) else None for u in uniques]
+def _days(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
 
 
-def _coded(
-    codes: np.ndarray, uniques: list[Interval | None]
-) -> Iterator[tuple[Interval, np.ndarray]]:
-    for number, interval in enumerate(uniques):
-        if interval is not None:
-            yield interval, codes == number
+def _due(dates: np.ndarray, numbered: _Numbered, calendar: WorkingDayCalendar) -> np.ndarray:
+    out = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for interval, rows in numbered.groups():
+        out[rows] = _days(interval.due(pd.Series(dates[rows]), calendar))
+    return out
 
 
 def due_dates(dates: pd.Series, intervals: Intervals, calendar: WorkingDayCalendar) -> pd.Series:
     """Each date plus its row's interval: NaT where the date is blank or no interval applies."""
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
-    for interval, rows in _groups(intervals, dates.index):
-        if rows.any():
-            out[rows] = interval.due(dates[rows], calendar).astype("datetime64[ns]")
-    return out
+    numbered = _Numbered.of(intervals, dates.index)
+    return pd.Series(_due(_days(dates), numbered, calendar), index=dates.index)
 
 
-def _due_by_code(
-    dates: pd.Series,
-    codes: np.ndarray,
-    uniques: list[Interval | None],
-    calendar: WorkingDayCalendar,
-) -> pd.Series:
-    """:func:`due_dates` for rows whose intervals are already numbered (see _encode)."""
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
-    for interval, rows in _coded(codes, uniques):
-        if rows.any():
-            out[rows] = interval.due(dates[rows], calendar).astype("datetime64[ns]")
-    return out
+def _late(
+    due: np.ndarray, later: np.ndarray, numbered: _Numbered, calendar: WorkingDayCalendar
+) -> pd.arrays.IntegerArray:
+    values = np.zeros(len(due), dtype="int64")
+    blank = np.ones(len(due), dtype=bool)
+    for interval, rows in numbered.groups():
+        counted = interval.days_after(pd.Series(due[rows]), pd.Series(later[rows]), calendar)
+        values[rows] = counted.fillna(0).to_numpy(dtype="int64")
+        blank[rows] = counted.isna().to_numpy()
+    return pd.arrays.IntegerArray(values, blank)
 
 
 def exceeds(
@@ -212,26 +234,21 @@ def days_late(
 ) -> pd.Series:
     """Days in each row's unit after ``due`` up to and including ``later`` (0 when not late),
     as ``Int64``; ``<NA>`` where a date is blank or no interval applies."""
-    out = pd.Series(pd.NA, index=due.index, dtype="Int64")
-    later = pd.Series(pd.to_datetime(later).to_numpy(), index=due.index)
-    for interval, rows in _groups(intervals, due.index):
-        if rows.any():
-            out[rows] = interval.days_after(due[rows], later[rows], calendar).to_numpy()
-    return out
+    numbered = _Numbered.of(intervals, due.index)
+    return pd.Series(_late(_days(due), _days(later), numbered, calendar), index=due.index)
 
 
 def late_text(days: pd.Series, intervals: Intervals) -> pd.Series:
     """``"3 working days"``, ``"1 calendar day"``: a count in each row's unit, as text."""
-    out = pd.Series(pd.NA, index=days.index, dtype="string")
-    for interval, rows in _groups(intervals, days.index):
-        count = days[rows].astype("Int64")
-        plural = np.where(count.eq(1).fillna(False), "", "s")
-        out[rows] = (
-            count.astype("string")
-            + f" {interval.unit.value} day"
-            + pd.Series(plural, index=count.index)
-        ).to_numpy()
-    return out
+    numbered = _Numbered.of(intervals, days.index)
+    units = [None if i is None else f" {i.unit.value} day" for i in numbered.uniques]
+    # The last entry answers the rows with no interval (code -1): no text.
+    unit = pd.Series(np.array([*units, None], dtype=object)[numbered.codes], index=days.index)
+    count = days.astype("Int64")
+    plural = np.where(count.eq(1).fillna(False).to_numpy(dtype=bool), "", "s")
+    return (
+        count.astype("string") + unit.astype("string") + pd.Series(plural, index=days.index)
+    ).astype("string")
 
 
 # ---------------------------------------------------------------- timeliness of a series
@@ -257,11 +274,18 @@ class Timeliness:
         return self.frame[column]
 
 
-def _lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """``values`` (indexed by subject key) for each key, on the keys' own index."""
-    return pd.Series(
-        values.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=values.dtype
-    )
+def _starts_of_runs(subject: np.ndarray) -> np.ndarray:
+    """True at each row whose subject differs from the row before (rows sorted by subject)."""
+    first = np.ones(len(subject), dtype=bool)
+    first[1:] = subject[1:] != subject[:-1]
+    return first
+
+
+def _ends_of_runs(subject: np.ndarray) -> np.ndarray:
+    """True at each row whose subject differs from the row after (rows sorted by subject)."""
+    last = np.ones(len(subject), dtype=bool)
+    last[:-1] = subject[1:] != subject[:-1]
+    return last
 
 
 def timeliness(
@@ -279,61 +303,65 @@ def timeliness(
     judging date or before the start reference are ignored; several on one day are one.
     """
     index = start.index
-    start = pd.to_datetime(start).astype("datetime64[ns]")
-    judged_at = pd.to_datetime(judged_at).astype("datetime64[ns]")
-    per_row = intervals if isinstance(intervals, pd.Series) else pd.Series(intervals, index=index)
-    # Intervals numbered once per subject; contacts carry the number, not the interval.
-    subject_codes, uniques = _encode(per_row.reindex(index))
-    code_of = pd.Series(subject_codes, index=index)
+    starts, judged = _days(start), _days(judged_at)
+    numbered = _Numbered.of(intervals, index)
 
-    keys = contacts["key"]
-    dates = pd.to_datetime(contacts["date"]).astype("datetime64[ns]")
-    mine = keys.isin(index).to_numpy(dtype=bool)
-    keys, dates = keys[mine], dates[mine]
-    own_start = _lookup(start, keys)
-    own_judged = _lookup(judged_at, keys)
-    usable = dates.notna() & (dates <= own_judged) & (own_start.isna() | (dates >= own_start))
-    seen = (
-        pd.DataFrame({"key": keys[usable], "date": dates[usable]})
-        .drop_duplicates()
-        .sort_values(["key", "date"], kind="stable")
-        .reset_index(drop=True)
+    # Each contact as its subject's position (-1: not a subject) and date, in plain arrays.
+    subject = index.get_indexer(contacts["key"])
+    dates = _days(contacts["date"])
+    mine = subject >= 0
+    subject, dates = subject[mine], dates[mine]
+    own_start = starts[subject]
+    usable = (
+        ~np.isnat(dates) & (dates <= judged[subject]) & (np.isnat(own_start) | (dates >= own_start))
     )
-    seen["previous"] = seen.groupby("key", sort=False)["date"].shift(1)
-    seen["previous"] = seen["previous"].fillna(_lookup(start, seen["key"]))
-    seen_codes = _lookup(code_of, seen["key"]).to_numpy()
-    seen["due"] = _due_by_code(seen["previous"], seen_codes, uniques, calendar)
-    late = (seen["date"] > seen["due"]) & (seen["date"] >= period_start)
-    gaps = seen[late.fillna(False).astype(bool)].copy()
-    gaps["span"] = gaps["date"] - gaps["previous"]
-    longest = (
-        gaps.sort_values(["key", "span", "date"], kind="stable")
-        .drop_duplicates("key", keep="last")
-        .set_index("key")
-    )
-    longest_codes = _lookup(code_of, longest.index.to_series()).to_numpy()
-    longest_late = pd.Series(pd.NA, index=longest.index, dtype="Int64")
-    for interval, rows in _coded(longest_codes, uniques):
-        if rows.any():
-            longest_late[rows] = interval.days_after(
-                longest["due"][rows], longest["date"][rows], calendar
-            ).to_numpy()
+    subject, dates = subject[usable], dates[usable]
+    # Sorted by subject then date, one contact per subject and date.
+    order = np.lexsort((dates, subject))
+    subject, dates = subject[order], dates[order]
+    repeated = np.zeros(len(subject), dtype=bool)
+    repeated[1:] = (subject[1:] == subject[:-1]) & (dates[1:] == dates[:-1])
+    subject, dates = subject[~repeated], dates[~repeated]
 
-    last = seen.groupby("key", sort=False)["date"].max().reindex(index)
-    last_due = due_dates(last, per_row, calendar)
-    start_due = due_dates(start, per_row, calendar)
+    # Each gap: from the contact before (or the start reference) to this contact.
+    first = _starts_of_runs(subject)
+    previous = np.empty_like(dates)
+    previous[1:] = dates[:-1]
+    previous[first] = starts[subject[first]]
+    due = _due(previous, numbered.take(subject), calendar)
+    late = np.flatnonzero((dates > due) & (dates >= period_start.to_datetime64()))
+    # The longest late gap of each subject (of equal ones, the later): the last of its run
+    # when sorted by subject, span and date.
+    span = dates[late] - previous[late]
+    late = late[np.lexsort((dates[late], span, subject[late]))]
+    longest = late[_ends_of_runs(subject[late])]
+    whose = subject[longest]
+    late_days = _late(due[longest], dates[longest], numbered.take(whose), calendar)
+
+    def per_subject(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        out = np.full(len(index), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[subject[rows]] = values[rows]
+        return out
+
+    last = per_subject(dates, _ends_of_runs(subject))  # the latest contact of each subject
+    last_due = _due(last, numbered, calendar)
+    start_due = _due(starts, numbered, calendar)
+    days_values = np.zeros(len(index), dtype="int64")
+    days_blank = np.ones(len(index), dtype=bool)
+    days_values[whose] = late_days.to_numpy(dtype="int64", na_value=0)
+    days_blank[whose] = late_days.isna()  # a late gap always has its days; kept honest
     frame = pd.DataFrame(
         {
             "last": last,
             "last_due": last_due,
-            "overdue": (last_due < judged_at).fillna(False).astype(bool),
-            "overdue_days": days_late(last_due, judged_at, per_row, calendar),
+            "overdue": last_due < judged,
+            "overdue_days": _late(last_due, judged, numbered, calendar),
             "start_due": start_due,
-            "start_overdue": (start.isna() | (start_due < judged_at)).fillna(False).astype(bool),
-            "late_from": longest["previous"].reindex(index),
-            "late_to": longest["date"].reindex(index),
-            "late_due": longest["due"].reindex(index),
-            "late_days": longest_late.reindex(index),
+            "start_overdue": np.isnat(starts) | (start_due < judged),
+            "late_from": per_subject(previous, longest),
+            "late_to": per_subject(dates, longest),
+            "late_due": per_subject(due, longest),
+            "late_days": pd.arrays.IntegerArray(days_values, days_blank),
         },
         index=index,
     )

@@ -16,6 +16,7 @@ ERROR naming the column) rather than treat a column the input has as absent.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from audit.arrow import is_in
@@ -34,8 +35,12 @@ def is_one_of(text: pd.Series, values: tuple[str, ...]) -> pd.Series:
     """
     # lower() rather than casefold(): the same for these codes, and an Arrow kernel.
     wanted = {v.strip().lower() for v in values}
-    folded = text.astype("string[pyarrow]").str.strip().str.lower()
-    return is_in(folded, wanted)
+    # A column of codes holds a handful of distinct values: each is folded and looked up
+    # once, and the answers spread back over the rows (-1, missing, takes the last: False).
+    numbers, distinct = pd.factorize(text)
+    folded = pd.Series(distinct, dtype="string[pyarrow]").str.strip().str.lower()
+    found = np.append(is_in(folded, wanted).to_numpy(dtype=bool), False)
+    return pd.Series(found[numbers], index=text.index, dtype=bool)
 
 
 def statutory_visits(visits: pd.DataFrame, visit_types: tuple[str, ...]) -> pd.Series:

@@ -6,13 +6,21 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 UK_DATE = "%d/%m/%Y"  # 14/09/2026: how a manager in England reads a date
 
 
 def uk_date(dates: pd.Series) -> pd.Series:
-    """Each date as ``dd/mm/yyyy`` for a detail; missing stays missing."""
-    return pd.to_datetime(dates).dt.strftime(UK_DATE)
+    """Each date as ``dd/mm/yyyy`` for a detail; missing stays missing (the ``str`` dtype
+    ``Series.dt.strftime`` gives, with the same text)."""
+    # Formatting is per value in Python; a county's details repeat a few hundred days
+    # thousands of times, so each distinct day is formatted once and the text repeated.
+    days = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
+    numbers, distinct = pd.factorize(days)
+    texts = pa.array(pd.DatetimeIndex(distinct).strftime(UK_DATE), type=pa.large_string())
+    taken = texts.take(pa.array(numbers, mask=numbers < 0))
+    return pd.Series(pd.array(taken, dtype="str"), index=dates.index)
 
 
 def uk_day(day: date) -> str:

@@ -63,8 +63,8 @@ from audit.rulekit import (
     param,
 )
 from audit.rulekit.scope import in_period, is_in
+from audit.rulekit.wording import uk_date
 
-_DAY = "%d/%m/%Y"
 URGENT = "urgent"
 
 
@@ -116,9 +116,9 @@ def evaluate(tables: Tables, params: CamhsReferralParams, ctx: AuditContext) -> 
     standard = (
         pd.Series(np.where(urgent[chosen], "Urgent", "Routine"), index=subjects.index)
         + " referral on "
-        + referred.dt.strftime(_DAY)
+        + uk_date(referred)
         + ", first contact due by "
-        + deadline.dt.strftime(_DAY)
+        + uk_date(deadline)
     )
     return judge(
         subjects,
@@ -140,7 +140,7 @@ def evaluate(tables: Tables, params: CamhsReferralParams, ctx: AuditContext) -> 
                 contact <= deadline,
                 MET,
                 None,
-                standard + ": first contact " + contact.dt.strftime(_DAY),
+                standard + ": first contact " + uk_date(contact),
             ),
             Case(
                 contact.notna(),
@@ -148,7 +148,7 @@ def evaluate(tables: Tables, params: CamhsReferralParams, ctx: AuditContext) -> 
                 "first_contact_late",
                 standard
                 + ": first contact "
-                + contact.dt.strftime(_DAY)
+                + uk_date(contact)
                 + ", "
                 + days_late.astype("Int64").astype("string")
                 + pd.Series(np.where(days_late.eq(1), " day", " days"), index=subjects.index)
@@ -159,7 +159,7 @@ def evaluate(tables: Tables, params: CamhsReferralParams, ctx: AuditContext) -> 
             pd.Series(True, index=subjects.index),
             NOT_MET,
             "no_first_contact",
-            standard + ": no first contact recorded by " + judged_at.dt.strftime(_DAY),
+            standard + ": no first contact recorded by " + uk_date(judged_at),
         ),
     )
 

@@ -38,10 +38,10 @@ import pandas as pd
 
 from audit.rulekit import MET, NOT_MET, AuditContext, Case, Rule, Tables, column_or_blank, judge
 from audit.rulekit.scope import is_in
+from audit.rulekit.wording import uk_date
 
 LOOKED_AFTER = "CLA"
 IRO_ROLE = "iro"
-_DAY = "%d/%m/%Y"
 
 
 def evaluate(tables: Tables, params: object, ctx: AuditContext) -> pd.DataFrame:
@@ -71,11 +71,11 @@ def evaluate(tables: Tables, params: object, ctx: AuditContext) -> pd.DataFrame:
         .mask(known & ~is_iro, "has the role '" + their_role.fillna("(blank)") + "', not iro")
         .mask(
             known & is_iro & (their_end < ctx.period.start_ts).fillna(False),
-            "left on " + their_end.dt.strftime(_DAY),
+            "left on " + uk_date(their_end),
         )
         .mask(
             known & is_iro & (their_start > ctx.as_at).fillna(False),
-            "starts on " + their_start.dt.strftime(_DAY),
+            "starts on " + uk_date(their_start),
         )
     )
     return judge(

@@ -67,8 +67,8 @@ from audit.rulekit import (
 )
 from audit.rulekit.intervals import IntervalsByCode, late_text, timeliness
 from audit.rulekit.scope import in_period, is_in
+from audit.rulekit.wording import uk_date
 
-_DAY = "%d/%m/%Y"
 SOCIAL_WORKER = "sw"
 # Monthly, and fortnightly for newly qualified (ASYE) workers: employer standards.
 DEFAULT_INTERVALS = IntervalsByCode.of({"sw": "31 calendar days", "asye": "14 calendar days"})
@@ -115,15 +115,15 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
     contacts["key"] = contacts["key"].astype(subjects.index.dtype)
     t = timeliness(start, judged_at, intervals, contacts, ctx.period.start_ts, ctx.calendar)
 
-    standard = " (" + role + ": every " + intervals.astype(str).astype("string") + ")"
+    standard = " (" + role + ": every " + intervals.map(str).astype("string") + ")"
     # "Not supervised by <date>" rather than "0 working days overdue" (working-day intervals).
     by_text = pd.Series(", not supervised by ", index=subjects.index, dtype="string").where(
         judged_at.eq(ctx.as_at), ", not supervised by the end date "
-    ) + judged_at.dt.strftime(_DAY)
+    ) + uk_date(judged_at)
     days_overdue = (": " + late_text(t["overdue_days"], intervals) + " overdue").where(
         t["overdue_days"].gt(0), ""
     )
-    last_text = t["last"].dt.strftime(_DAY)
+    last_text = uk_date(t["last"])
     return judge(
         subjects,
         source_table="workers",
@@ -137,11 +137,7 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
                 "no_supervision_recorded",
                 "No supervision recorded"
                 + (
-                    ", first due "
-                    + t["start_due"].dt.strftime(_DAY)
-                    + " (started "
-                    + start.dt.strftime(_DAY)
-                    + ")"
+                    ", first due " + uk_date(t["start_due"]) + " (started " + uk_date(start) + ")"
                 ).fillna(" and no start date")
                 + standard,
             ),
@@ -152,7 +148,7 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
                 "Last supervised "
                 + last_text
                 + ", next due "
-                + t["last_due"].dt.strftime(_DAY)
+                + uk_date(t["last_due"])
                 + by_text
                 + days_overdue
                 + standard,
@@ -162,11 +158,11 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
                 NOT_MET,
                 "supervision_late_in_period",
                 "Longest gap this month: "
-                + t["late_from"].dt.strftime(_DAY)
+                + uk_date(t["late_from"])
                 + " to the supervision on "
-                + t["late_to"].dt.strftime(_DAY)
+                + uk_date(t["late_to"])
                 + ", due by "
-                + t["late_due"].dt.strftime(_DAY)
+                + uk_date(t["late_due"])
                 + ", "
                 + late_text(t["late_days"], intervals)
                 + " late"
@@ -177,13 +173,8 @@ def evaluate(tables: Tables, params: SupervisionFrequencyParams, ctx: AuditConte
             pd.Series(True, index=subjects.index),
             MET,
             None,
-            (
-                "Last supervised " + last_text + ", next due " + t["last_due"].dt.strftime(_DAY)
-            ).fillna(
-                "Started "
-                + start.dt.strftime(_DAY)
-                + ", first supervision due "
-                + t["start_due"].dt.strftime(_DAY)
+            ("Last supervised " + last_text + ", next due " + uk_date(t["last_due"])).fillna(
+                "Started " + uk_date(start) + ", first supervision due " + uk_date(t["start_due"])
             )
             + standard,
         ),

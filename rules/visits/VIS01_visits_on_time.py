@@ -79,8 +79,8 @@ from audit.rulekit import (
 from audit.rulekit.intervals import IntervalsByCode, late_text, timeliness
 from audit.rulekit.scope import in_period
 from audit.rulekit.visits import STATUTORY_VISIT_TYPES, child_was_seen, statutory_visits
+from audit.rulekit.wording import uk_date
 
-_DAY = "%d/%m/%Y"
 LATEST_ONLY_NOTE = (
     "late within the month cannot be judged: {reason}; only an overdue or missing visit is reported"
 )
@@ -131,8 +131,8 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     late_in_period = t["late_to"].notna() & (reason_latest_only is None)
 
     kind = subjects["case_type"].astype("string").str.strip().str.upper()
-    rule_text = kind + " visits every " + intervals.astype(str).astype("string")
-    judged_text = judged_at.dt.strftime(_DAY)
+    rule_text = kind + " visits every " + intervals.map(str).astype("string")
+    judged_text = uk_date(judged_at)
     # "Not visited by <date>" rather than "0 working days overdue": a working-day due date
     # on the Friday before a month ending on a Saturday is overdue by no working day yet.
     by_text = (
@@ -144,12 +144,12 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     days_overdue = (": " + late_text(t["overdue_days"], intervals) + " overdue").where(
         t["overdue_days"].gt(0), ""
     )
-    last_text = t["last"].dt.strftime(_DAY)
+    last_text = uk_date(t["last"])
     overdue_detail = (
         "Last seen on a statutory visit "
         + last_text
         + ", next visit due "
-        + t["last_due"].dt.strftime(_DAY)
+        + uk_date(t["last_due"])
         + by_text
         + days_overdue
         + " ("
@@ -159,8 +159,8 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     no_visit_detail = (
         "No statutory visit where the child was seen"
         + (
-            (", first visit due " + t["start_due"].dt.strftime(_DAY) + " (case started ")
-            + start.dt.strftime(_DAY)
+            (", first visit due " + uk_date(t["start_due"]) + " (case started ")
+            + uk_date(start)
             + ")"
         ).fillna(" and no case start date")
         + " ("
@@ -169,11 +169,11 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     )
     late_detail = (
         "Longest gap this month: "
-        + t["late_from"].dt.strftime(_DAY)
+        + uk_date(t["late_from"])
         + " to the visit on "
-        + t["late_to"].dt.strftime(_DAY)
+        + uk_date(t["late_to"])
         + ", due by "
-        + t["late_due"].dt.strftime(_DAY)
+        + uk_date(t["late_due"])
         + ", "
         + late_text(t["late_days"], intervals)
         + " late ("
@@ -182,15 +182,9 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     )
     met_detail = (
         (
-            "Last seen on a statutory visit "
-            + last_text
-            + ", next due "
-            + t["last_due"].dt.strftime(_DAY)
+            "Last seen on a statutory visit " + last_text + ", next due " + uk_date(t["last_due"])
         ).fillna(
-            "New case started "
-            + start.dt.strftime(_DAY)
-            + ", first visit due "
-            + t["start_due"].dt.strftime(_DAY)
+            "New case started " + uk_date(start) + ", first visit due " + uk_date(t["start_due"])
         )
         + " ("
         + rule_text
