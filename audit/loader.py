@@ -10,11 +10,12 @@ finding. The result is checked against the contract's pandera schema before anyo
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -222,13 +223,21 @@ def load_table(
     """Load one table. ``aliases`` maps contract columns to the export's own headers;
     ``values`` maps, per column, the export's own values to the ones to read instead."""
     aliases = aliases or {}
-    header_row = _find_header_row(spec, grid, aliases)
+    if grid.header is not None:  # typed columns under a header the reader already knows
+        header_row = _check_known_header(spec, grid, aliases)
+        headers = pd.Series(grid.header, dtype=object)
+        body = grid.cells
+    else:
+        header_row = _find_header_row(spec, grid, aliases)
+        headers = grid.cells.loc[header_row]
+        body = grid.cells.loc[header_row + 1 :]
     unreadable = _unreadable_rows(grid, header_row)
-    headers = grid.cells.loc[header_row]
     positions = _match_columns(spec, grid, headers, aliases)
-    body = grid.cells.loc[header_row + 1 :]
     # An empty row is not a record; a row that could not be split is one, however it looks.
-    body = body[(body.notna() & body.ne("")).any(axis=1) | unreadable.reindex(body.index).notna()]
+    filled = _filled_cells(body)
+    keep = filled.any(axis=1) | unreadable.reindex(body.index).notna().to_numpy()
+    if not keep.all():
+        body, filled = body[keep], filled[keep]
 
     frame = pd.DataFrame(index=body.index)
     sheets, rows = grid.provenance(body.index)
@@ -246,7 +255,7 @@ def load_table(
     if "allocated_team" in frame:
         frame["allocated_team"] = frame["allocated_team"].fillna(UNALLOCATED_TEAM)
 
-    damaged = _damaged_rows(grid, body, headers, unreadable, issues)
+    damaged = _damaged_rows(grid, body, filled, headers, unreadable, issues)
     rejected = _reject_rows(spec, frame, bad_dates, issues, child_ids, damaged)
     kept = frame[~rejected]
     if spec.name == "supervisions" and child_ids is not None and "child_id" in kept:
@@ -299,22 +308,53 @@ def _header_keys(spec: TableSpec, aliases: Mapping[str, str]) -> dict[str, str]:
     return keys
 
 
+def _header_hits(row: Iterable[object], wanted: set[str]) -> int:
+    """How many contract columns (header keys in ``wanted``) a row of cells names."""
+    return len({normalise.header_key(v) for v in row if _is_filled(v)} & wanted)
+
+
 def _find_header_row(spec: TableSpec, grid: Grid, aliases: Mapping[str, str]) -> int:
     """The first of the top rows that names the most contract columns."""
     wanted = set(_header_keys(spec, aliases))
     best_row, best = None, 0
     for row_number, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows():
-        hits = len({normalise.header_key(v) for v in row if _is_filled(v)} & wanted)
+        hits = _header_hits(row, wanted)
         if hits > best:
             best_row, best = row_number, hits
     if best_row is None:
-        raise InputError(
-            f"{grid.source}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
-            f"(looked for columns such as {', '.join(spec.required_columns)}). "
-            "Check that this is the right sheet, or map its headers in audit.toml "
-            f"[mapping.{spec.name}]."
-        )
+        raise _no_header(spec, grid)
     return int(best_row)
+
+
+def _check_known_header(spec: TableSpec, grid: Grid, aliases: Mapping[str, str]) -> int:
+    """Row 1, the header a parquet file's schema gives, if it names a contract column."""
+    if not _header_hits(grid.header or (), set(_header_keys(spec, aliases))):
+        raise _no_header(spec, grid)
+    return 1
+
+
+def _no_header(spec: TableSpec, grid: Grid) -> InputError:
+    return InputError(
+        f"{grid.source}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
+        f"(looked for columns such as {', '.join(spec.required_columns)}). "
+        "Check that this is the right sheet, or map its headers in audit.toml "
+        f"[mapping.{spec.name}]."
+    )
+
+
+def _filled_cells(body: pd.DataFrame) -> np.ndarray:
+    """Which cells hold something (rows x columns): a typed column's blank is its null, a
+    cell of text (or object) is also blank when it is the empty string."""
+    if body.shape[1] == 0:
+        return np.zeros((len(body), 0), dtype=bool)
+    masks = []
+    for position in body.columns:
+        column = body[position]
+        filled = column.notna()
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            filled &= column.ne("")
+        masks.append(filled.to_numpy(dtype=bool, na_value=False))
+    return np.column_stack(masks)
 
 
 def _match_columns(
@@ -511,7 +551,12 @@ def _unreadable_rows(grid: Grid, header_row: int) -> pd.Series:
 
 
 def _damaged_rows(
-    grid: Grid, body: pd.DataFrame, headers: pd.Series, unreadable: pd.Series, issues: _Issues
+    grid: Grid,
+    body: pd.DataFrame,
+    filled: np.ndarray,
+    headers: pd.Series,
+    unreadable: pd.Series,
+    issues: _Issues,
 ) -> pd.Series:
     """Rows of a CSV whose values cannot be trusted: rejected (with the reason) before any
     other check. A row the reader could not split; and a row with a value past the header's
@@ -523,7 +568,6 @@ def _damaged_rows(
     width = max(named) + 1 if named else 0
     if grid.delimited:
         # Values a row holds, up to its last filled cell (trailing empty cells are padding).
-        filled = (body.notna() & body.ne("")).to_numpy()
         positions = body.columns.to_numpy(dtype=int) + 1
         held = pd.Series((filled * positions).max(axis=1, initial=0), index=body.index)
         ragged = (held > width) & ~unsplit

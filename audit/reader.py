@@ -15,15 +15,19 @@ import codecs
 import csv
 import io
 import os
+import re
 import zipfile
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import python_calamine
 
 from audit.errors import InputError
@@ -45,7 +49,7 @@ class Grid:
     """
 
     source: str  # what a person would open: "authority.xlsx, sheet visits" or "visits.csv"
-    cells: pd.DataFrame  # object dtype, columns 0..n-1
+    cells: pd.DataFrame  # columns 0..n-1: objects, or typed when read with typed=True
     encoding: str | None = None  # for CSV: the encoding it was read with
     sheet: str = ""  # the short name a finding cites: "visits", "visits.csv", "List 7"
     row_numbers: pd.Series | None = None  # spreadsheet row per cells row, when not the index
@@ -55,6 +59,11 @@ class Grid:
     # last column is a value shifted by a stray comma rather than a note beside the table.
     unreadable: pd.Series | None = None
     delimited: bool = False
+    # Set when the header is known without looking for it (a parquet file's schema): then
+    # ``cells`` holds only the data rows, column i under ``header[i]``, in typed columns
+    # (Arrow-backed text, datetimes, numbers) rather than objects, and its index is the row
+    # number each row would have with the header on row 1.
+    header: tuple[str, ...] | None = None
 
     def provenance(self, index: pd.Index) -> tuple[pd.Series, pd.Series]:
         """(sheet, spreadsheet row) for the given rows of ``cells``."""
@@ -123,15 +132,22 @@ def _sheet_names(path: Path) -> list[str]:
 # ---------------------------------------------------------------- reading
 
 
-def read_grids(sources: Mapping[K, tuple[Path, str | None]]) -> dict[K, Grid]:
+def read_grids(
+    sources: Mapping[K, tuple[Path, str | None]], typed: Collection[K] = ()
+) -> dict[K, Grid]:
     """Several sheets or files at once, on every core: the parsers (calamine, pyarrow) do
     their work without the GIL, so threads overlap the bulk of it. The first failing
-    source, in the order given, raises its own one-line error as ``read_grid`` would."""
+    source, in the order given, raises its own one-line error as ``read_grid`` would.
+    The sources named in ``typed`` are read as ``read_grid(..., typed=True)`` reads them."""
+
+    def read(key: K) -> Grid:
+        file, sheet = sources[key]
+        return read_grid(file, sheet, typed=key in typed)
+
     if len(sources) < 2:
-        return {key: read_grid(file, sheet) for key, (file, sheet) in sources.items()}
+        return {key: read(key) for key in sources}
     with ThreadPoolExecutor(max_workers=min(len(sources), os.cpu_count() or 1)) as pool:
-        grids = pool.map(lambda item: read_grid(*item), sources.values())
-        return dict(zip(sources, grids, strict=True))
+        return dict(zip(sources, pool.map(read, sources), strict=True))
 
 
 def require_whole_rows(grids: dict[K, Grid]) -> dict[K, Grid]:
@@ -149,12 +165,15 @@ def require_whole_rows(grids: dict[K, Grid]) -> dict[K, Grid]:
     return grids
 
 
-def read_grid(file: Path, sheet: str | None) -> Grid:
+def read_grid(file: Path, sheet: str | None, *, typed: bool = False) -> Grid:
+    """The cells of one sheet or file. ``typed`` (for the loader, not for profiles that
+    pick cells out of the grid) lets a parquet file keep its typed columns under its header
+    and a plain CSV come as Arrow-backed text: no Python object per cell."""
     suffix = file.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(file)
+        return _read_csv(file, typed)
     if suffix == ".parquet":
-        return _read_parquet(file)
+        return _read_parquet(file, typed)
     try:
         return _read_sheet(file, sheet)
     except InputError:
@@ -254,8 +273,11 @@ def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
     return None
 
 
-def _read_csv(file: Path) -> Grid:
+def _read_csv(file: Path, typed: bool = False) -> Grid:
     text, encoding = _decode(file.read_bytes())
+    if typed and (cells := _plain_csv_cells(text)) is not None:
+        nothing = pd.Series(dtype="string")
+        return Grid(file.name, cells, encoding, sheet=file.name, unreadable=nothing, delimited=True)
     rows, unreadable = split_csv(text)
     cells = _frame(rows)
     reasons = pd.Series(unreadable, dtype="string")
@@ -302,6 +324,58 @@ _CSV_PROBLEMS = {
         "usually a quote left open"
     ),
 }
+
+
+# A CSV text both parsers split alike: every value either has no quote or is wholly quoted,
+# doubling its inner quotes and closing on the line it opened on; lines end in LF or CRLF.
+# Possessive repeats: the match never backtracks, so it runs in one pass over the text.
+_PLAIN_VALUE = r'(?:"(?:[^"\r\n]|"")*+"|[^",\r\n]*+)'
+_PLAIN_LINE = rf"{_PLAIN_VALUE}(?:,{_PLAIN_VALUE})*+"
+_PLAIN_CSV = re.compile(rf"(?:{_PLAIN_LINE}\r?\n)*+(?:{_PLAIN_LINE})?+")
+_NEWLINE = ord("\n")
+
+
+def _plain_csv_cells(text: str) -> pd.DataFrame | None:
+    """The cells of a CSV that needs none of split_csv's care, split by pyarrow's parser in
+    C as Arrow-backed text; None for any other CSV, which split_csv reads.
+
+    Plain means: every row holds the same number of values, each value is either free of
+    quotes or quoted whole on one line (_PLAIN_CSV), no line is longer than the csv
+    module's field limit, and there is no NUL or byte-order mark. Both parsers split such a
+    text into the same rows and values, so rows, row numbers and values are as split_csv
+    gives them; all of its hardening is for the other texts.
+    """
+    if not text or "\0" in text or text.startswith("\ufeff"):
+        return None
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    if '"' in text and _PLAIN_CSV.fullmatch(text) is None:
+        return None
+    data = text.encode("utf-8")
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
+    if np.diff(ends, prepend=-1, append=len(data)).max() > FIELD_LIMIT:
+        return None
+    first = data[: ends[0]] if len(ends) else data
+    width = len(next(csv.reader([first.decode("utf-8").rstrip("\r")]), []))
+    if not width:  # a blank first line: split_csv gives it no values at all
+        return None
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:  # rows of different lengths: split_csv pads and judges them
+        return None
+    cells = table.to_pandas()
+    cells.columns = range(cells.shape[1])
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    return cells
 
 
 def split_csv(text: str) -> tuple[list[list[str]], dict[int, str]]:
@@ -372,13 +446,24 @@ def _loose_split(line: str) -> list[str]:
         return [line[:200]]
 
 
-def _read_parquet(file: Path) -> Grid:
+def _read_parquet(file: Path, typed: bool = False) -> Grid:
     try:
         frame = pd.read_parquet(file)
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise InputError(
             f"{file.name}: could not be read as a parquet file ({exc}). Export it again."
         ) from exc
+    if typed:
+        # The columns as pyarrow typed them; only object columns (dates, decimals) get the
+        # grid's blank, None, for their nulls.
+        header = tuple(str(c) for c in frame.columns)
+        frame.columns = range(frame.shape[1])
+        for position in frame.columns:
+            column = frame[position]
+            if column.dtype == object:
+                frame[position] = column.where(column.notna(), None)
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+        return Grid(file.name, frame, sheet=file.name, header=header)
     # A parquet file has its header in the schema: put it back as the grid's first row.
     # Its nulls come back as pd.NA or NaT in typed columns: the grid's blank is None.
     cells = frame.astype(object).where(frame.notna(), None)

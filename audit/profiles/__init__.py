@@ -134,7 +134,9 @@ def _canonical(
         table = wanted.get(key)
         if table is not None and table not in chosen:
             chosen[table] = (file, sheet)
-    grids = read_grids(chosen)
+    # Tables the loader reads whole come typed; a table joined with another is picked out
+    # of cell by cell (joins), so it stays a grid of cells.
+    grids = read_grids(chosen, typed={t for t in chosen if t not in mapping.sources})
     for required in REQUIRED_TABLES:
         if required not in grids:
             seen = ", ".join(_name(f, s) for f, s in found.values()) or "none"
