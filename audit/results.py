@@ -147,6 +147,7 @@ class Tally:
         self.findings = findings
         self.thresholds = thresholds
         self._cache: dict[tuple[str, ...], pd.DataFrame] = {}
+        self._nested_cache: dict[tuple[str, str], dict[str, dict[str, Score]]] = {}
 
     def counts(self, keys: tuple[str, ...]) -> pd.DataFrame:
         """One row per combination of ``keys``: columns met, not_met, not_applicable."""
@@ -179,10 +180,10 @@ class Tally:
         if where is None:
             return {str(k): v for k, v in self._rows(self.counts((by,))).items()}
         column, value = where
-        counts = self.counts((column, by))
-        if value not in counts.index.get_level_values(0):
-            return {}
-        return {str(k): v for k, v in self._rows(counts.xs(value, level=0)).items()}
+        # Split once per grouping, not searched once per value: a region has hundreds of teams.
+        if (column, by) not in self._nested_cache:
+            self._nested_cache[(column, by)] = self.nested(column, by)
+        return dict(self._nested_cache[(column, by)].get(str(value), {}))
 
     def total(self, where: tuple[str, str]) -> Score:
         """The score over every finding where ``column == value``."""

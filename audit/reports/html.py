@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -391,6 +391,7 @@ _INLINE = re.compile(r"`([^`\n]+)`|\*([^*\s](?:[^*\n]*[^*\s])?)\*")
 _ITEM = re.compile(r"^\s*[-•]\s+")
 
 
+@lru_cache(maxsize=256)  # every team page explains the same checks: convert each doc once
 def doc_html(text: str) -> Markup:
     """Rule documentation as HTML: escaped first, then *x* -> <em>, `x` -> <code>.
 

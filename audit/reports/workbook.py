@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -274,6 +274,7 @@ def _action_row(
     _text(sheet, row, _REFERENCE, reference(action), formats.plain)
 
 
+@lru_cache(maxsize=8192)  # a team's actions share a few hundred dates; strptime is slow
 def _parse_date(text: str) -> date | None:
     """The model's ``dd/mm/yyyy`` evidence date as a date; None when blank or not a date."""
     try:
