@@ -431,10 +431,19 @@ def _deliver(
 ) -> int:
     """Email the month; prints one line per delivery; exit code 4 when any failed."""
     from audit.mail import deliver, month_messages  # start-up
+    from audit.reports.pdf import email_pdfs, find_browser
 
     assert config.email is not None
     if history is None and not args.dry_run:
         raise UsageError("sending needs the history (its send log stops repeats): enable it")
+    for problem in email_pdfs(
+        overview,
+        folder,
+        [t for t in overview.teams if config.email.recipients_for(t.team)],
+        find_browser(),
+    ):
+        log.warning("%s", problem)
+        print(f"caseaudit: warning: {problem}", file=sys.stderr)
     messages, without = month_messages(config.email, overview, folder)
     report = deliver(
         config.email,

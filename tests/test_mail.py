@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import ipaddress
 import json
+import os
 import re
 import socket
 import ssl
@@ -55,7 +56,9 @@ from audit.publish import write_run
 from audit.reports import write_reports
 from audit.reports.build import build_overview
 from audit.reports.headline import Headline
+from audit.reports.html import team_page_for_email
 from audit.reports.model import Overview, Score
+from audit.reports.pdf import BROWSER_ENV
 from audit.reports.wording import plain as plain_words
 from audit.run import audit
 
@@ -481,10 +484,12 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
             ), subject
             assert message["Message-ID"] and message["Date"]
             files = _attachments(message)
+            # No PDF: none was printed for this send (tests/test_pdf.py prints them).
             assert sorted(files) == sorted([f"{slug}.html", f"{slug}.xlsx"])
-            for name, content in files.items():
-                on_disk = (month.folder / "teams" / name).read_bytes()
-                assert content == on_disk
+            assert files[f"{slug}.xlsx"] == (month.folder / "teams" / f"{slug}.xlsx").read_bytes()
+            # The page as rendered for the inbox: the month's page less its links elsewhere.
+            inbox_copy = team_page_for_email(month.overview, teams[team]).encode()
+            assert files[f"{slug}.html"] == inbox_copy
             body = message.get_body(("plain",)).get_content()
             assert "Overall compliance:" in body and "Actions for the team:" in body
             if teams[team].actions:  # the children to put right first, in the body itself
@@ -506,7 +511,7 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
 
     overview = arrived[QA_LEAD][0]
     assert [a.addr_spec for a in overview["To"].addresses] == [QA_LEAD]
-    assert list(_attachments(overview)) == ["index.html"]
+    assert list(_attachments(overview)) == ["overview.html"]
     assert (
         overview["Subject"]
         .lstrip()
@@ -518,6 +523,27 @@ def test_each_team_gets_only_its_own_report_and_the_qa_lead_the_overview(
     for key, message in messages:
         for address in [a.addr_spec for a in message["To"].addresses]:
             assert history.was_delivered(MONTH, key, address)
+
+
+def test_every_link_in_an_emailed_page_works_when_opened_from_the_inbox(month, settings):
+    # An attachment is saved alone, so it may link only within itself: the workbook and the
+    # other pages are named in words, and every link left goes to a place on the same page.
+    messages, _ = month_messages(settings, month.overview, month.folder)
+    pages = 0
+    for key, message in messages:
+        for name, content in _attachments(message).items():
+            if not name.endswith(".html"):
+                continue
+            page = content.decode("utf-8")
+            ids = set(re.findall(r'\sid="([^"]+)"', page))
+            links = re.findall(r'\s(?:href|src|action)="([^"]*)"', page)
+            assert links, f"{key}: {name} has no links at all (not the page expected)"
+            broken = [href for href in links if not href.startswith("#") or href[1:] not in ids]
+            assert broken == [], f"{key}: {name} links outside itself: {broken}"
+            pages += 1
+    assert pages == len(messages)  # every message attaches its page
+    # The month's own pages (opened from the reports folder) still link to each other.
+    assert 'href="../index.html"' in (month.folder / month.overview.teams[0].page).read_text()
 
 
 def test_a_team_message_holds_that_teams_own_children(month, settings):
@@ -680,6 +706,7 @@ def test_a_dry_run_writes_the_outbox_and_sends_nothing(month, server, settings, 
     assert sorted(_attachments(south)) == sorted(
         [f"{_teams(month)[SOUTH].slug}.html", f"{_teams(month)[SOUTH].slug}.xlsx"]
     )
+    assert "pdf" not in south.get_body(("plain",)).get_content().lower()  # none was printed
     for key, message in messages:
         for address in [a.addr_spec for a in message["To"].addresses]:
             assert not history.was_delivered(MONTH, key, address)
@@ -806,6 +833,7 @@ def test_run_with_email_then_send_as_a_scheduler_would(server, tmp_path, monkeyp
     from audit.cli import main
 
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(BROWSER_ENV, "none")  # printing PDFs is tests/test_pdf.py's
     export = tmp_path / "export.xlsx"
     _write_workbook(export)
     config = tmp_path / "audit.toml"
@@ -831,6 +859,7 @@ def test_send_exits_4_when_the_server_is_down(month, tmp_path, monkeypatch, caps
     from audit.cli import main
 
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(BROWSER_ENV, "none")
     config = tmp_path / "audit.toml"
     config.write_text(_toml(_config(_free_port(), None, tmp_path / "outbox")))
     out = month.folder.parent
@@ -1028,6 +1057,7 @@ def test_a_dripping_server_cannot_keep_caseaudit_and_its_lock_alive(month, misbe
             "--config", str(config), "--out", str(month.folder.parent),
         ],
         capture_output=True, text=True, timeout=60,
+        env={**os.environ, BROWSER_ENV: "none"},  # the deadline is for the server alone
     )  # fmt: skip
     assert done.returncode == 4, done.stderr
     assert time.monotonic() - started < 30  # interpreter start-up included

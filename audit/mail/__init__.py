@@ -1,8 +1,9 @@
 """Emailing the month's reports: each team manager gets their own team's report, and nothing else.
 
 A team's message is addressed only to the addresses configured for that team and carries
-only that team's two files (``teams/<slug>.html`` and ``teams/<slug>.xlsx``); its body holds
-figures, never a child's ID. The QA leads get the organisation overview (``index.html``)
+only that team's files (its page, rendered to link only within itself, the page as PDF when
+a browser printed one, and ``teams/<slug>.xlsx``); its body holds figures and the team's own
+Fix-first children. The QA leads get the organisation overview (``overview.html`` and PDF)
 and the list of teams that have nobody to send to, so a missing or misspelt team in the
 config is seen rather than silently leaving a team without its report.
 

@@ -2,6 +2,10 @@
 the overview for the QA leads, naming the teams nobody was sent. A dry run writes them to the
 outbox instead of sending them.
 
+Each attached page is rendered for the inbox (its links stay inside it: a mail client saves
+an attachment on its own) and goes with its PDF when ``reports.pdf`` printed one for this
+send, so a mail filter that blocks HTML attachments still lets the report through.
+
 Each body is plain text with an HTML alternative (``templates``) that says the same. A team's
 body holds its figures and its Fix-first list: its own children's IDs, never another team's
 (the model has already cut everything to the team), and never a child's name.
@@ -25,7 +29,9 @@ from audit.output import open_private, own_dir, private_dir
 from audit.period import AuditPeriod
 from audit.reports.fix_first import fix_first, new_and_outstanding
 from audit.reports.headline import Headline, overview_headline, team_headline
+from audit.reports.html import overview_for_email, team_page_for_email
 from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport
+from audit.reports.pdf import PDF_FOLDER
 from audit.reports.workbook import return_by
 from audit.results import combined
 
@@ -37,11 +43,9 @@ _CLOSED_LOOP_NOTE = (
     "storage and do not forward them outside the team."
 )
 _NOBODY = "nobody: no recipients configured"
-_OVERVIEW_ATTACHED = (
-    "Attached: index.html (the organisation overview). Its links to the team pages and "
-    "workbooks work when it is opened from the month's reports folder, not from this email; "
-    "collect the returned workbooks with: caseaudit collect WORKBOOK... --period {period}"
-)
+OVERVIEW_FILE = "overview"
+_HTML_NOTE = "open it in a web browser"
+_PDF_NOTE = "the same, to print or to read where HTML attachments are blocked"
 
 NotRan = tuple[str, str, str, str | None]  # code, title, status, reason
 
@@ -73,10 +77,21 @@ def team_key(team: TeamReport) -> str:
 
 
 def team_files(team: TeamReport, month_folder: Path) -> list[Path]:
-    return [
-        month_folder / team.page,
-        month_folder / team.workbook,
-    ]
+    """The files on disk a team's message carries besides its page: the PDF of the page when
+    one was printed for this send, and the workbook."""
+    pdf = month_folder / PDF_FOLDER / f"{team.slug}.pdf"
+    return [*_if_printed(pdf), month_folder / team.workbook]
+
+
+def _if_printed(pdf: Path) -> list[Path]:
+    return [pdf] if pdf.is_file() and not pdf.is_symlink() else []
+
+
+def _attached(files: Sequence[tuple[str, str]]) -> str:
+    """``Attached: a (what), b (what) and c (what).``"""
+    said = [f"{name} ({what})" for name, what in files]
+    listed = ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]
+    return f"Attached: {listed}."
 
 
 def team_message(
@@ -90,12 +105,20 @@ def team_message(
     subject = subject_for(overview.period, team.team, headline)
     month = overview.period.month_name
     files = team_files(team, month_folder)
-    page, book = (f.name for f in files)
+    page = f"{team.slug}.html"
     back = overview.return_to or "your QA lead"
-    attached = (
-        f"Attached: {page} (this report; open it in a web browser) and {book} (the actions "
-        f"to work on: set each one's Status, owner and due date and return it to {back} by "
-        f"{return_by(overview.period):%d/%m/%Y})."
+    attached = _attached(
+        [(page, f"this report; {_HTML_NOTE}")]
+        + [(f.name, _PDF_NOTE) for f in files if f.suffix == ".pdf"]
+        + [
+            (
+                f.name,
+                "the actions to work on: set each one's Status, owner and due date and return "
+                f"it to {back} by {return_by(overview.period):%d/%m/%Y}",
+            )
+            for f in files
+            if f.suffix == ".xlsx"
+        ]
     )
     recommendations = [
         (key, overview.recommendations.get(key, key), team.recommendation_scores[key])
@@ -158,6 +181,7 @@ def team_message(
         note=_CLOSED_LOOP_NOTE,
     )
     message = _message(settings, recipients, subject, lines, html)
+    _attach_html(message, page, team_page_for_email(overview, team))
     for path in files:
         _attach(message, path)
     return message
@@ -206,7 +230,17 @@ def overview_message(
         lines += ["", "Teams in the email config with no report this month (check the spelling):"]
         lines += [f"  {one_line(t)}" for t in unknown]
     lines += _not_ran_lines(not_ran)
-    lines += ["", _OVERVIEW_ATTACHED.format(period=overview.period.label)]
+    pdf = _if_printed(month_folder / PDF_FOLDER / f"{OVERVIEW_FILE}.pdf")
+    attached = (
+        _attached(
+            [(f"{OVERVIEW_FILE}.html", f"the organisation overview; {_HTML_NOTE}")]
+            + [(f.name, _PDF_NOTE) for f in pdf]
+        )
+        + f" The team reports and workbooks are in the month's reports folder, {month_folder}"
+        + "; collect the returned workbooks with: caseaudit collect WORKBOOK... --period "
+        + overview.period.label
+    )
+    lines += ["", attached]
     html = OVERVIEW_HTML.render(
         subject=subject,
         month=month,
@@ -220,11 +254,13 @@ def overview_message(
         without=list(teams_without_recipients),
         unknown=unknown,
         not_ran=not_ran,
-        attached=_OVERVIEW_ATTACHED.format(period=overview.period.label),
+        attached=attached,
         note=None,
     )
     message = _message(settings, settings.qa_leads, subject, lines, html)
-    _attach(message, month_folder / "index.html")
+    _attach_html(message, f"{OVERVIEW_FILE}.html", overview_for_email(overview))
+    for path in pdf:
+        _attach(message, path)
     return message
 
 
@@ -278,12 +314,20 @@ def _attach(message: EmailMessage, path: Path) -> None:
         raise InputError(
             f"{path} not found: write the month's reports (caseaudit run) before emailing them"
         )
-    if path.suffix == ".html":  # the report writers write UTF-8; sent byte for byte
-        maintype, subtype, params = "text", "html", {"charset": "utf-8"}
-    else:
-        (maintype, subtype), params = XLSX_TYPE, {}
+    maintype, subtype = ("application", "pdf") if path.suffix == ".pdf" else XLSX_TYPE
     message.add_attachment(
-        path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name, params=params
+        path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+    )
+
+
+def _attach_html(message: EmailMessage, name: str, page: str) -> None:
+    """A page rendered for the inbox (its links stay inside it), as UTF-8 bytes."""
+    message.add_attachment(
+        page.encode("utf-8"),
+        maintype="text",
+        subtype="html",
+        filename=name,
+        params={"charset": "utf-8"},
     )
 
 

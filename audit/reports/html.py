@@ -45,7 +45,7 @@ from audit.reports.model import (
 )
 from audit.reports.parallel import rendered_in_order
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
-from audit.reports.wording import column_words, explained, plain
+from audit.reports.wording import column_words, explained, fields_in_words, plain, reason_for
 from audit.results import combined
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
@@ -94,12 +94,24 @@ def write_html(overview: Overview, folder: Path, progress: Progress = no_progres
     _write(folder / "index.html", render_index(env, overview))
     _write(
         folder / "checks.html",
-        env.get_template("checks.html.j2").render(ov=overview, month=month_name(overview.period)),
+        env.get_template("checks.html.j2").render(
+            ov=overview, inbox=False, month=month_name(overview.period)
+        ),
     )
     pages = rendered_in_order(partial(render_team, env, overview), overview.teams)
     for done, (team, page) in enumerate(zip(overview.teams, pages, strict=True), 1):
         progress(f"Writing team page: {team.team}", done, len(overview.teams))
         _write(folder / team.page, page)
+
+
+def team_page_for_email(overview: Overview, team: TeamReport) -> str:
+    """The team page as attached to its email: every link works from the inbox."""
+    return render_team(environment(), overview, team, inbox=True)
+
+
+def overview_for_email(overview: Overview) -> str:
+    """The overview as attached to the QA leads' email: every link works from the inbox."""
+    return render_index(environment(), overview, inbox=True)
 
 
 def environment() -> Environment:
@@ -112,16 +124,20 @@ def environment() -> Environment:
     )
     env.filters.update(doc_html=doc_html, doc_body=doc_body, param_value=param_value)
     env.filters["kind_label"] = kind_label
-    env.filters.update(plain=plain, column_words=column_words)
+    env.filters.update(plain=plain, column_words=column_words, fields_in_words=fields_in_words)
+    env.globals["reason_for"] = reason_for
     env.filters["month_name"] = month_name
     env.globals.update(symbols=SYMBOLS, empty=Score(), pct=lambda rate: f"{rate:.0%}")
     return env
 
 
-def render_index(env: Environment, overview: Overview) -> str:
+def render_index(env: Environment, overview: Overview, inbox: bool = False) -> str:
+    """The overview page; ``inbox``: the copy attached to an email, whose links to other
+    files of the month (not attached) are plain text saying where those files are."""
     overall = combined(overview.rule_totals.values(), overview.thresholds)
     return env.get_template("index.html.j2").render(
         ov=overview,
+        inbox=inbox,
         month=month_name(overview.period),
         overall=overall,
         headline=overview_headline(overview, overall),
@@ -136,7 +152,9 @@ def render_index(env: Environment, overview: Overview) -> str:
     )
 
 
-def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
+def render_team(env: Environment, overview: Overview, team: TeamReport, inbox: bool = False) -> str:
+    """A team's page; ``inbox``: the copy attached to the team's email, linking only within
+    itself (its workbook is named as attached, the overview as the QA leads')."""
     ran = [r.code for r in overview.ran]
     chart = compliance_chart(
         {code: team.scores.get(code, Score()) for code in ran},
@@ -147,6 +165,7 @@ def render_team(env: Environment, overview: Overview, team: TeamReport) -> str:
     trends = team_trend_table(overview, team)
     return env.get_template("team.html.j2").render(
         ov=overview,
+        inbox=inbox,
         team=team,
         month=month_name(team.period),
         chart=chart,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from audit.contract import TABLES
+
 # SSDA903 review participation codes (DATA_CONTRACT.md), as a manager would say them.
 PARTICIPATION = {
     "PN0": "child under 4 at the review",
@@ -25,7 +27,7 @@ PARTICIPATION = {
 }
 
 _AS_AT = re.compile(r"\bat the as-at date (\d{2}/\d{2}/\d{4})")
-_AS_AT_LEFT = re.compile(r"\bthe as-at date\b")
+_AS_AT_LEFT = re.compile(r"\bthe as-at\s+date\b")
 _REG_29 = re.compile(r"\ba reg 29 code(?: \(refused, age, unable\))?")
 # A code not already followed by its description in brackets.
 _PN = re.compile(r"\b(PN[0-7])\b(?! \()")
@@ -65,3 +67,65 @@ def column_words(column: str) -> str:
     """A column of the export in words: ``seen_alone`` -> ``Seen alone``."""
     words = column.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+# The export's tables as a manager would name them.
+TABLE_WORDS = {
+    "camhs_referrals": "CAMHS referrals",
+    "missing_episodes": "missing episodes",
+}
+# The contract's columns and tables, so a field name in a reason or a check's documentation
+# can be put in words ("needs visits.seen_alone" -> "needs whether the child was seen alone
+# (visits)") while any other word with an underscore, a setting's name say, is left alone.
+_COLUMNS = frozenset(c.name for columns in TABLES.values() for c in columns)
+_FIELD = re.compile(
+    r"\b(?P<table>[a-z][a-z_]*)\.(?:\{(?P<list>[a-z_, ]+)\}|(?P<column>[a-z][a-z0-9_]*))"
+)
+_BARE = re.compile(r"`?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+)\b`?")
+
+
+def table_words(table: str) -> str:
+    return TABLE_WORDS.get(table, table.replace("_", " "))
+
+
+def field_words(column: str) -> str:
+    """``first_contact_date`` -> ``first contact date``; ``iro_id`` -> ``IRO ID``."""
+    words = column.replace("_", " ")
+    return re.sub(r"\b(iro|camhs|rhi|fte|id)\b", lambda m: m[1].upper(), words)
+
+
+def fields_in_words(text: str) -> str:
+    """``text`` with the contract's field names in words and "as-at" said plainly.
+
+    ``table.column`` (or ``table.{a, b}``) becomes "column in words (table)"; a column name
+    on its own, backticked or not, becomes its words; the as-at date is the end of the month.
+    """
+
+    def field(m: re.Match[str]) -> str:
+        table = m["table"]
+        if table not in TABLES:
+            return m[0]
+        columns = [c.strip() for c in (m["list"] or m["column"]).split(",")]
+        return f"{', '.join(field_words(c) for c in columns)} in the {table_words(table)} table"
+
+    def bare(m: re.Match[str]) -> str:
+        name = m[1]
+        if "_" not in name:
+            return m[0]
+        if name in TABLES:
+            return table_words(name)
+        return field_words(name) if name in _COLUMNS else m[0]
+
+    text = _FIELD.sub(field, text)
+    text = _BARE.sub(bare, text)
+    return plain(text, explain=False)
+
+
+def reason_for(status: str, reason: str | None, *, for_team: bool) -> str:
+    """Why a check did not run, in words. An error's message can quote a value from the
+    data (another team's child ID in a KeyError), so for a team only its kind is given."""
+    if not reason:
+        return "no reason recorded"
+    if for_team and status == "ERROR":
+        return reason.split(":", 1)[0] + "; the QA leads have the details"
+    return fields_in_words(reason)
