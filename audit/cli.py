@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from audit.history import History
     from audit.period import AuditPeriod
     from audit.progress import ProgressLines
+    from audit.region import RegionFolder
     from audit.reports.model import Overview
     from audit.settings import Settings
 
@@ -273,6 +274,7 @@ def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod  # start-up
     from audit.period_warnings import period_warnings
     from audit.publish import write_run
+    from audit.region import find_region
     from audit.reports.store import load_overview
     from audit.run import audit_with, timed
     from audit.settings import prepare
@@ -283,6 +285,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     period = AuditPeriod.from_argument(args.period, today)
     log.info("audit of %s for %s started", _shown(args.input), period.label)
+    region = find_region(args.input)
+    if region is not None:  # a folder of authorities, audited as one region
+        return _run_region(args, region, period)
     with run_lock(args.out):
         timings: dict[str, float] = {}
         with timed(timings, "config"):
@@ -326,6 +331,34 @@ def _run(args: argparse.Namespace) -> int:
         f"Wrote {folder}: index.html, checks.html, teams/, findings.csv, data_quality.csv "
         "and run.json"
     )
+    return delivered
+
+
+def _run_region(args: argparse.Namespace, region: RegionFolder, period: AuditPeriod) -> int:
+    """``caseaudit run REGION``: every authority's folder audited as one region."""
+    from audit.region import region_summary, run_region  # start-up
+    from audit.reports.store import load_overview
+    from audit.settings import prepare
+
+    with run_lock(args.out):
+        settings, rules = prepare(_default_config(args.config))
+        if args.email and settings.email is None:
+            raise UsageError("--email needs an [email] section in the config file")
+        history = _open_history(settings, args.out)
+        try:
+            with _progress_lines() as progress:
+                result, folder = run_region(
+                    settings, rules, region, period, args.out, history, args.profile, progress
+                )
+            delivered = 0
+            if args.email:
+                delivered = _deliver(settings, load_overview(folder), folder, history, args)
+        finally:
+            if history is not None:
+                history.close()
+    log.info("audit of region %s for %s written to %s", args.input, period.label, folder)
+    for line in region_summary(result, region, args.input, folder):
+        print(line)
     return delivered
 
 

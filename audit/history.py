@@ -5,7 +5,7 @@ is recorded whole or not at all: re-running a month replaces its rows in one tra
 and a run that fails or is killed part-way leaves the history exactly as it was (SQLite's
 rollback journal undoes a half-written transaction the next time the file is opened).
 
-Tables (schema version 2):
+Tables (schema version 4):
 
 - ``runs``: one row per audited month: when it ran, the input files' checksums, a hash of
   the configuration in force, whether every rule ran, and the caseaudit version.
@@ -19,6 +19,9 @@ Tables (schema version 2):
 - ``action_returns`` (version 2): what the team manager wrote back in the returned action
   workbook (status, owner, due date, comment), read in by ``caseaudit collect``; kept when
   a month is re-run.
+- version 3: a delivery may be ``unknown`` (taken by the server, never confirmed).
+- version 4: ``results`` and ``actions`` say each team's ``authority`` (a region's run,
+  ``audit.region``; "" for one authority's). A region's team names are "authority / team".
 - ``schema_version``: one row per migration applied.
 """
 
@@ -144,6 +147,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP TABLE deliveries",
         "ALTER TABLE deliveries_v3 RENAME TO deliveries",
         "CREATE INDEX deliveries_by_report ON deliveries (period, report_key, recipient)",
+    ),
+    (
+        # A region's run (audit.region) records each team's authority, the level above the
+        # team; a team's name is then unique across the region ("authority / team"), so the
+        # keys stay as they were. One authority's months keep "" here.
+        "ALTER TABLE results ADD COLUMN authority TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE actions ADD COLUMN authority TEXT NOT NULL DEFAULT ''",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -309,13 +319,14 @@ class History:
             __version__,
         )
         result_rows = [
-            (period, team, code, score.met, score.not_met, score.not_applicable)
+            (period, run.authority_of(team), team, code, s.met, s.not_met, s.not_applicable)
             for team, rules in run.team_rule_scores().items()
-            for code, score in rules.items()
+            for code, s in rules.items()
         ]
         status_rows = [(period, s.code, s.status, s.reason) for s in run.statuses]
         action_rows = [
-            (period, team, rule_code, subject_id, child, since.label if since else period)
+            (period, run.authority_of(team), team, rule_code, subject_id, child)
+            + (since.label if since else period,)
             for team, rule_code, subject_id, child, since in actions
         ]
         try:
@@ -328,8 +339,8 @@ class History:
                     run_row,
                 )
                 self._conn.executemany(
-                    "INSERT INTO results (period, team, rule_code, met, not_met, "
-                    "not_applicable) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO results (period, authority, team, rule_code, met, not_met, "
+                    "not_applicable) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     result_rows,
                 )
                 self._conn.executemany(
@@ -339,8 +350,8 @@ class History:
                 )
                 # OR IGNORE: one subject judged twice by a rule is one action to the team.
                 self._conn.executemany(
-                    "INSERT OR IGNORE INTO actions (period, team, rule_code, subject_id, child, "
-                    "since) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO actions (period, authority, team, rule_code, "
+                    "subject_id, child, since) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     action_rows,
                 )
         except sqlite3.Error as exc:
@@ -355,6 +366,35 @@ class History:
         """The audited months, oldest first."""
         rows = self._conn.execute("SELECT period FROM runs ORDER BY period")
         return [_month(p) for (p,) in rows]
+
+    def teams(self, period: AuditPeriod) -> list[tuple[str, str]]:
+        """(authority, team) of every team with figures in an audited month, in order; the
+        authority is "" for a month of one authority's run (see ``audit.region``)."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT authority, team FROM results WHERE period = ? ORDER BY 1, 2",
+            (period.label,),
+        )
+        return [(authority, team) for authority, team in rows]
+
+    def authority_trend(
+        self,
+        authority: str,
+        rule_code: str,
+        end: AuditPeriod,
+        months: int = 6,
+        *,
+        thresholds: Thresholds,
+    ) -> list[TrendPoint]:
+        """One authority's figure for a rule over all its teams, the ``months`` calendar
+        months ending at ``end``, oldest first; a month without figures is a gap."""
+        window = _window(end, months)
+        rows = self._conn.execute(
+            "SELECT period, SUM(met), SUM(not_met), SUM(not_applicable) FROM results "
+            "WHERE authority = ? AND rule_code = ? AND period BETWEEN ? AND ? GROUP BY period",
+            (authority, rule_code, window[0].label, window[-1].label),
+        )
+        found = {p: Score.of(m, n, na, thresholds) for p, m, n, na in rows}
+        return [TrendPoint(p, found.get(p.label)) for p in window]
 
     def team_trend(
         self,

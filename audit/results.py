@@ -229,6 +229,10 @@ class AuditRun:
         """Per team, per rule that produced findings for it: counts and compliance."""
         return self.tally.nested("team", "rule_code")
 
+    def authority_of(self, team: str) -> str:
+        """The team's authority: "" for one authority's run (a region's run says which)."""
+        return ""
+
     def rule_score(self, status: RuleStatus) -> Score:
         """A rule's own counts over every team, as the runner counted them."""
         return self.tally.score(

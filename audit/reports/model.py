@@ -23,6 +23,7 @@ from audit.results import (
     Score,
     Thresholds,
     TrendPoint,
+    combined,
     whole_percent,
 )
 
@@ -40,6 +41,15 @@ TREND_MONTHS = 6
 
 OTHER_TEAM_WORKER = "worker in another team"
 OTHER_TEAM_CHILD = "child in another team"
+
+
+# A team's name across a region (audit.region): "Larkmere / Children in Care North".
+REGION_TEAM_SEPARATOR = " / "
+
+
+def region_team(authority: str, team: str) -> str:
+    """A team's name across the region: ``Larkmere / Children in Care North``."""
+    return f"{authority}{REGION_TEAM_SEPARATOR}{team}"
 
 
 # The month's folder holds index.html and, per team, teams/<slug>.html and teams/<slug>.xlsx.
@@ -203,6 +213,15 @@ class TeamReport:
     follow_up: FollowUp | None = None
     # Worker (as the team sees them) -> supervision status in words (SUPERVISION_WORDS).
     supervision: dict[str, str] = field(default_factory=dict)
+    # In a region (audit.region): the team's authority; ``team`` is then "authority / team".
+    authority: str = ""
+
+    @property
+    def own_name(self) -> str:
+        """The team's name in its own authority (``team`` without the region's prefix)."""
+        return (
+            self.team.removeprefix(region_team(self.authority, "")) if self.authority else self.team
+        )
 
     @property
     def page(self) -> str:
@@ -241,6 +260,16 @@ class Overview:
     previous_overall: TrendPoint | None = None
     return_to: str = ""  # to whom the action workbooks go back (the QA leads' addresses)
     iro_caseloads: list[IroCaseload] = field(default_factory=list)  # from IRO02
+    # In a region (audit.region): its authorities, in order; empty for one authority.
+    authorities: list[str] = field(default_factory=list)
+
+    def teams_of(self, authority: str) -> list[TeamReport]:
+        """One authority's teams, in the overview's order."""
+        return [t for t in self.teams if t.authority == authority]
+
+    def authority_overall(self, authority: str) -> Score:
+        """One authority's overall figure: every check over all its teams."""
+        return combined((t.overall for t in self.teams_of(authority)), self.thresholds)
 
     @property
     def green(self) -> float:

@@ -1,0 +1,541 @@
+"""A region: a folder of authorities, one folder each, audited as one run.
+
+``caseaudit run REGION`` where ``REGION/<authority>/`` holds each authority's export (its
+per-table files or one workbook) writes one month for the whole region: an overview with
+every authority and its teams, one report and action workbook per team, and a history
+and ``run.json`` with the authority as the level above the team.
+
+Keeping authorities apart (the design, and why):
+
+- Each authority is loaded with :func:`audit.loader.load` and judged by the rules on its
+  own tables only, and its teams' reports are cut from its own tables only, exactly as a
+  single authority's run is. Councils number children and staff independently, so child
+  ``C0001`` of one authority and ``C0001`` of another are different children: because no
+  rule, join or lookup ever sees two authorities' tables together, no identifier can join
+  one authority's child to another's records. Identifiers are never rewritten; every
+  output shows the authority's own.
+- A team in a region is named ``<authority> / <team>`` (:func:`region_team`): two
+  councils' "Children in Care North" stay two teams, with two reports
+  (``teams/<authority>--<team>.html``), two workbooks and two entries in the history and
+  the email settings. The authority is also kept as its own field (``TeamReport.authority``,
+  the history's ``authority`` column, ``run.json``'s ``authorities``), so nothing ever
+  parses a team's name to find its authority. An authority's name is its folder's name.
+- Memory: one authority's tables are in memory at a time. What the region keeps from each
+  is its teams' report content and a slim copy of its findings (the columns the region's
+  figures, history and follow-up read, as categories); the full findings go to
+  ``findings.csv`` as each authority is done.
+
+What a region folder may hold: one folder per authority, and nothing else that looks like
+data. A table file beside the authority folders stops the run (it belongs in an
+authority's folder, and auditing without it would be wrong); any other file (a README) is
+ignored and named in the run's output; hidden files are ignored. A folder with no table
+file in it is not an authority and stops the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from audit import __version__
+from audit.contract import UNALLOCATED_TEAM
+from audit.engine.runner import ERROR, FINDINGS_COLUMNS, RAN, SKIPPED, RuleStatus
+from audit.errors import InputError
+from audit.history import History
+from audit.loader import LoadResult
+from audit.output import DIR_MODE, cannot_write, neutralise, open_private, private_dir, writing
+from audit.period import AuditPeriod
+from audit.progress import Progress, no_progress
+from audit.publish import publish
+from audit.reader import SPREADSHEET_SUFFIXES
+from audit.reports.build import _build_overview, add_trends
+from audit.reports.fix_first import prioritise
+from audit.reports.follow_up import add_follow_up
+from audit.reports.html import write_html
+from audit.reports.model import (
+    Overview,
+    RuleInfo,
+    TeamReport,
+    action_records,
+    region_team,
+    slug,
+)
+from audit.reports.store import save_overview
+from audit.reports.workbook import write_workbooks
+from audit.results import AuditRun, input_files, versions
+from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, OUTCOMES, Rule
+from audit.run import audit_with, timed, write_json
+from audit.settings import Settings
+
+# Between the authority's and the team's part of a team's file name: a slug never holds
+# two hyphens in a row, so "a--b" cannot be any single authority's team.
+SLUG_SEPARATOR = "--"
+# The findings' columns the region keeps in memory (figures, history, follow-up).
+_SLIM = ("authority", "team", "rule_code", "recommendation", "subject_id", "outcome")
+
+
+@dataclass(frozen=True)
+class Authority:
+    """One authority of a region: its name (its folder's), its folder, its file-name part."""
+
+    name: str
+    path: Path
+    slug: str
+
+
+@dataclass(frozen=True)
+class RegionFolder:
+    authorities: list[Authority]
+    ignored: list[str]  # files beside the authority folders that were not read, by name
+
+
+def _visible(path: Path) -> bool:
+    return not path.name.startswith((".", "~$"))
+
+
+def _holds_tables(folder: Path) -> bool:
+    return any(
+        p.is_file() and _visible(p) and p.suffix.lower() in SPREADSHEET_SUFFIXES
+        for p in folder.iterdir()
+    )
+
+
+def find_region(path: Path | str) -> RegionFolder | None:
+    """The authorities of a region folder; None when ``path`` is not one (a workbook, a
+    database, or a folder of one authority's table files). A region folder is a folder
+    with at least one sub-folder holding table files (.xlsx, .csv, .parquet)."""
+    if not isinstance(path, Path) or not path.is_dir():
+        return None
+    entries = sorted(p for p in path.iterdir() if _visible(p))
+    folders = [p for p in entries if p.is_dir()]
+    if not any(_holds_tables(p) for p in folders):
+        return None
+    files = [p for p in entries if not p.is_dir()]
+    stray = [p.name for p in files if p.suffix.lower() in SPREADSHEET_SUFFIXES]
+    if stray:
+        raise InputError(
+            f"{path} holds authority folders and also the table file {stray[0]}: a region "
+            "folder holds one folder per authority; move the file into its authority's folder"
+        )
+    empty = [p.name for p in folders if not _holds_tables(p)]
+    if empty:
+        raise InputError(
+            f"{path / empty[0]} holds no table files (.xlsx, .csv, .parquet): every folder of "
+            "a region is an authority; add its export or move the folder out"
+        )
+    authorities, taken = [], set()
+    for folder in folders:
+        name = slug(folder.name)
+        if name in taken:
+            name = next(f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken)
+        taken.add(name)
+        authorities.append(Authority(folder.name, folder, name))
+    return RegionFolder(authorities, [p.name for p in files])
+
+
+@dataclass
+class AuthorityRecord:
+    """What the region keeps of one authority once its tables are gone."""
+
+    name: str
+    path: Path
+    profile: str
+    notes: tuple[str, ...]
+    inputs: list[dict[str, Any]]
+    tables: dict[str, dict[str, Any]]  # run.json's per-table row accounting
+    teams: dict[str, str]  # the region's team name -> the authority's own team name
+    rows_rejected: int
+    newest: pd.Timestamp | None  # the newest date in its records (period warnings)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RegionRun(AuditRun):
+    """A region's month: an :class:`AuditRun` whose findings are the slim pooled findings
+    (``team`` holds the region's team name) and which knows each team's authority."""
+
+    authorities: list[AuthorityRecord] = field(default_factory=list)
+    folder: Path = Path()
+
+    @cached_property
+    def team_authority(self) -> dict[str, str]:
+        return {team: a.name for a in self.authorities for team in a.teams}
+
+    def authority_of(self, team: str) -> str:
+        return self.team_authority.get(team, "")
+
+    @cached_property
+    def inputs(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        return [f for a in self.authorities for f in a.inputs]
+
+
+def run_region(
+    settings: Settings,
+    rules: Sequence[Rule],
+    region: RegionFolder,
+    period: AuditPeriod,
+    out_root: Path,
+    history: History | None,
+    profile: str | None = None,
+    progress: Progress = no_progress,
+) -> tuple[RegionRun, Path]:
+    """Audit every authority of ``region`` for ``period`` and write the region's month
+    into ``out_root`` in one step (as :func:`audit.publish.write_run` does for one
+    authority); the month is recorded in the history once every file is in place."""
+    final = out_root / period.label
+    with writing("the month", final):
+        private_dir(out_root)
+        staging = Path(tempfile.mkdtemp(prefix=f".{period.label}.staging-", dir=out_root))
+    try:
+        run, overview = _audit_into(settings, rules, region, period, staging, profile, progress)
+        with timed(run.timings, "reports"):
+            if history is not None:
+                add_trends(overview, history, period)
+            prioritise(overview, history)
+            if history is not None:
+                add_follow_up(overview, run, history)
+            write_html(overview, staging, progress)
+            write_workbooks(overview, staging, progress)
+            save_overview(overview, staging)
+        write_json(region_record(run), staging / "run.json")
+        os.chmod(staging, DIR_MODE)
+        publish(staging, final)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise cannot_write("the month", final, exc) from exc
+        raise
+    if history is not None:
+        history.record(run, action_records(overview))
+    return run, final
+
+
+def _prefixed(progress: Progress, name: str) -> Progress:
+    def report(stage: str, done: int, total: int) -> None:
+        progress(f"{name}: {stage}", done, total)
+
+    return report
+
+
+def _audit_into(
+    settings: Settings,
+    rules: Sequence[Rule],
+    region: RegionFolder,
+    period: AuditPeriod,
+    staging: Path,
+    profile: str | None,
+    progress: Progress,
+) -> tuple[RegionRun, Overview]:
+    """Each authority in turn: load, rules, its teams' report content, its findings
+    written; then the region's run and overview from what was kept."""
+    timings: dict[str, float] = {}
+    records: list[AuthorityRecord] = []
+    teams: list[TeamReport] = []
+    parts: list[Overview] = []
+    slim: list[pd.DataFrame] = []
+    statuses: list[list[RuleStatus]] = []
+    settings_record: dict[str, Any] | None = None
+    with ExitStack() as files:
+        csv = {
+            name: files.enter_context(
+                open_private(staging / name, "w", encoding="utf-8", newline="")
+            )
+            for name in ("findings.csv", "data_quality.csv")
+        }
+        for authority in region.authorities:
+            own: dict[str, float] = {}
+            run = audit_with(
+                settings,
+                rules,
+                authority.path,
+                period,
+                profile,
+                own,
+                _prefixed(progress, authority.name),
+            )
+            with timed(own, "overview"):
+                part = _build_overview(run)
+            for team in part.teams:
+                _claim(team, authority)
+            part.iro_caseloads = [
+                replace(c, team=region_team(authority.name, c.team)) for c in part.iro_caseloads
+            ]
+            with timed(own, "write"):
+                _append(csv["findings.csv"], _findings_rows(run, authority.name))
+                _append(csv["data_quality.csv"], _issue_rows(run.loaded, authority.name))
+            slim.append(_slim(run.findings, authority.name))
+            records.append(_record(run, authority, part.teams, own))
+            teams += part.teams
+            parts.append(part)
+            statuses.append(run.statuses)
+            settings_record = dict(run.settings_record)
+            for stage, seconds in own.items():
+                timings[stage] = round(timings.get(stage, 0.0) + seconds, 4)
+            del run  # the authority's tables go here: one authority's in memory at a time
+    assert settings_record is not None  # find_region never gives a region with none
+    findings = _categories(pd.concat(slim, ignore_index=True))
+    region_run = RegionRun(
+        period,
+        settings.rules,
+        list(rules),
+        LoadResult(region.authorities[0].path.parent, {}, profile=_profiles(records)),
+        findings,
+        _merged_statuses(statuses, [a.name for a in region.authorities]),
+        thresholds=settings.thresholds,
+        show_names=settings.show_names,
+        settings_record=settings_record,
+        timings=timings,
+        authorities=records,
+        folder=region.authorities[0].path.parent,
+    )
+    return region_run, _overview(region_run, parts, teams)
+
+
+def _claim(team: TeamReport, authority: Authority) -> None:
+    """One authority's team report, named and filed as the region's."""
+    team.authority = authority.name
+    team.team = region_team(authority.name, team.team)
+    team.slug = f"{authority.slug}{SLUG_SEPARATOR}{team.slug}"
+
+
+def _findings_rows(run: AuditRun, authority: str) -> pd.DataFrame:
+    out = run.findings.loc[:, list(FINDINGS_COLUMNS)].copy()
+    out["evidence_date"] = pd.to_datetime(out["evidence_date"]).dt.strftime("%Y-%m-%d")
+    out["source_row"] = out["source_row"].astype("Int64")
+    out.insert(0, "authority", authority)
+    return out
+
+
+def _issue_rows(loaded: LoadResult, authority: str) -> pd.DataFrame:
+    issues = loaded.issues()
+    issues.insert(0, "authority", authority)
+    return issues
+
+
+def _append(fh: IO[str], frame: pd.DataFrame) -> None:
+    """Add ``frame``'s rows to an open CSV (its header the first time), neutralised."""
+    neutralise(frame).to_csv(fh, index=False, header=fh.tell() == 0)
+
+
+def _slim(findings: pd.DataFrame, authority: str) -> pd.DataFrame:
+    out = findings.loc[:, [c for c in _SLIM if c != "authority"]].copy()
+    out["team"] = region_team(authority, "") + out["team"].astype("string").fillna(UNALLOCATED_TEAM)
+    out.insert(0, "authority", authority)
+    return _categories(out)
+
+
+def _categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Few distinct values, many rows: categories hold each value once."""
+    return frame.astype({c: "category" for c in _SLIM if c != "subject_id"})
+
+
+def _record(
+    run: AuditRun, authority: Authority, teams: list[TeamReport], timings: dict[str, float]
+) -> AuthorityRecord:
+    loaded = run.loaded
+    dated = [
+        frame.select_dtypes(include="datetime").max().max() for frame in loaded.tables.values()
+    ]
+    dated = [d for d in dated if pd.notna(d)]
+    prefix = len(region_team(authority.name, ""))
+    return AuthorityRecord(
+        name=authority.name,
+        path=authority.path,
+        profile=loaded.profile,
+        notes=tuple(loaded.notes),
+        inputs=input_files(loaded),
+        tables={
+            name: {
+                "source": t.source,
+                "rows_read": t.rows_read,
+                "rows_loaded": t.rows_loaded,
+                "rows_rejected": t.rows_rejected,
+                "findings": len(t.findings),
+                "absent_columns": list(t.absent_columns),
+            }
+            for name, t in loaded.loads.items()
+        },
+        teams={t.team: t.team[prefix:] for t in teams},
+        rows_rejected=sum(t.rows_rejected for t in loaded.loads.values()),
+        newest=max(dated) if dated else None,
+        timings=timings,
+    )
+
+
+def _profiles(records: list[AuthorityRecord]) -> str:
+    return ", ".join(dict.fromkeys(r.profile for r in records))
+
+
+def _merged_statuses(per_authority: list[list[RuleStatus]], names: list[str]) -> list[RuleStatus]:
+    """Each rule once for the region: its counts added up; ERROR if it failed in any
+    authority, else SKIPPED if it was skipped in any (never shown as if it had run
+    everywhere), the reason naming the authorities."""
+    merged: list[RuleStatus] = []
+    for index, first in enumerate(per_authority[0]):
+        each = [statuses[index] for statuses in per_authority]
+        worst = ERROR if any(s.status == ERROR for s in each) else None
+        worst = worst or (SKIPPED if any(s.status == SKIPPED for s in each) else RAN)
+        reasons = [f"{n}: {s.reason}" for n, s in zip(names, each, strict=True) if s.reason]
+        merged.append(
+            RuleStatus(
+                first.code,
+                first.name,
+                worst,
+                "; ".join(reasons) or None,
+                {o: sum(s.counts[o] for s in each) for o in OUTCOMES},
+                seconds=sum(s.seconds for s in each),
+                subject_rows=sum(s.subject_rows for s in each),
+                tables=list(dict.fromkeys(t for s in each for t in s.tables)),
+            )
+        )
+    return merged
+
+
+def _overview(run: RegionRun, parts: list[Overview], teams: list[TeamReport]) -> Overview:
+    """The region's overview: every authority's teams, figures over the whole region."""
+    first = parts[0]
+    status = {s.code: s for s in run.statuses}
+    rules = [
+        RuleInfo(
+            **{
+                **r.__dict__,
+                "status": status[r.code].status,
+                "reason": status[r.code].reason,
+                "fed_by": tuple(dict.fromkeys(f for p in parts for f in p.rule(r.code).fed_by)),
+            }
+        )
+        for r in first.rules
+    ]
+    counter = run.tally
+    return Overview(
+        period=run.period.label,
+        teams=teams,
+        rules=rules,
+        rule_totals=counter.scores(None, "rule_code"),
+        recommendation_totals=counter.scores(None, "recommendation"),
+        recommendations=first.recommendations,
+        load_summary=[
+            {**row, "table": f"{a.name}: {row['table']}"}
+            for a, p in zip(run.authorities, parts, strict=True)
+            for row in p.load_summary
+        ],
+        rejection_reasons=[
+            (f"{a.name}: {table}", kind, rows)
+            for a, p in zip(run.authorities, parts, strict=True)
+            for table, kind, rows in p.rejection_reasons
+        ],
+        thresholds=run.thresholds,
+        show_names=run.show_names,
+        return_to=first.return_to,
+        generated=first.generated,
+        source=", ".join(dict.fromkeys(p.source for p in parts)),
+        iro_caseloads=sorted(
+            (c for p in parts for c in p.iro_caseloads),
+            key=lambda c: (-float(c.per_fte or 0), c.team, c.iro),
+        ),
+        authorities=[a.name for a in run.authorities],
+    )
+
+
+# ---------------------------------------------------------------- run.json
+
+
+def region_record(run: RegionRun) -> dict[str, Any]:
+    """run.json for a region: the authority as the level above the team."""
+    nested = run.tally.nested("team", "rule_code")
+    return {
+        "caseaudit_version": __version__,
+        "started_at": run.started.isoformat(timespec="seconds"),
+        "period": {
+            "label": run.period.label,
+            "start": run.period.start.isoformat(),
+            "end": run.period.end.isoformat(),
+            "as_at": run.period.as_at.isoformat(),
+        },
+        "region": str(run.folder),
+        "rules": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "status": s.status,
+                "reason": s.reason,
+                "met": s.counts[MET],
+                "not_met": s.counts[NOT_MET],
+                "not_applicable": s.counts[NOT_APPLICABLE],
+                "compliance": run.rule_score(s).compliance,
+                "seconds": round(s.seconds, 4),
+                "input_rows": s.subject_rows,
+            }
+            for s in run.statuses
+        ],
+        "authorities": {
+            a.name: {
+                "folder": str(a.path),
+                "inputs": a.inputs,
+                "profile": a.profile,
+                "profile_notes": list(a.notes),
+                "tables": a.tables,
+                "teams": {
+                    own: {
+                        code: {
+                            "met": score.met,
+                            "not_met": score.not_met,
+                            "not_applicable": score.not_applicable,
+                            "compliance": score.compliance,
+                        }
+                        for code, score in nested.get(team, {}).items()
+                    }
+                    for team, own in a.teams.items()
+                },
+                "timings_seconds": a.timings,
+            }
+            for a in run.authorities
+        },
+        "timings_seconds": run.timings,
+        "versions": versions(),
+        "config": dict(run.settings_record),
+    }
+
+
+# ---------------------------------------------------------------- the console
+
+
+def region_summary(run: RegionRun, region: RegionFolder, given: Path, folder: Path) -> list[str]:
+    """What ``caseaudit run REGION`` prints: the authorities read, each rule's figure over
+    the region, rows rejected, files ignored and what was written."""
+    names = ", ".join(a.name for a in run.authorities)
+    lines = [f"Read {given} as a region of {len(run.authorities)} authorities: {names}"]
+    lines += [f"Ignored {name} in {given}: not an authority folder" for name in region.ignored]
+    for a in run.authorities:
+        children = a.tables.get("children", {}).get("rows_loaded", 0)
+        lines.append(
+            f"{a.name}: {children} children, {len(a.teams)} teams, "
+            f"{a.rows_rejected} rows rejected (read as {a.profile})"
+        )
+    for status in run.statuses:
+        counts = status.counts
+        if status.status == RAN:
+            rate = run.rule_score(status).compliance
+            shown = f"{rate:.0%}" if rate is not None else "n/a"
+            lines.append(
+                f"{status.code} {status.name}: {shown} ({counts[MET]} met, "
+                f"{counts[NOT_MET]} not met, {counts[NOT_APPLICABLE]} n/a)"
+            )
+        else:
+            lines.append(f"{status.code} {status.name}: {status.status} - {status.reason or ''}")
+    rejected = sum(a.rows_rejected for a in run.authorities)
+    lines.append(f"Rows rejected while loading: {rejected} (see data_quality.csv)")
+    lines.append(
+        f"Wrote {folder}: index.html, checks.html, teams/ (one report per authority's team), "
+        "findings.csv, data_quality.csv and run.json"
+    )
+    return lines
