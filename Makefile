@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench fuzz sample clean
+.PHONY: demo test lint bench bench-region fuzz sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ fuzz: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py
+
+# A region: 33 fictional authorities of 10,000 children as parquet, one folder each (made
+# once under bench_data/), audited as one run; prints wall time, peak RSS and the cores.
+bench-region: $(VENV)/.installed
+	$(BIN)/python scripts/bench_region.py
 
 # Regenerate the committed synthetic sample (deterministic: same seed, same files).
 sample: $(VENV)/.installed

@@ -9,6 +9,8 @@ with different records: the region's findings must judge each on its own authori
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import io
 import json
 import sqlite3
@@ -254,3 +256,41 @@ def test_a_history_from_before_regions_is_migrated_and_its_months_read_as_before
         assert history.teams(SEP) == [("", "North")]
         (point,) = history.team_trend("North", "VIS01", SEP, 1, thresholds=RAG)
         assert (point.score.met, point.score.not_met) == (9, 1)
+
+
+def test_each_authoritys_team_is_emailed_its_own_report(region, tmp_path):
+    """Recipients are configured per authority and team; a team's message carries only its
+    own two files, so Larkmere's and Quillmere's "Child Protection South" get their own."""
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        f"""[email]
+host = "smtp.example.org"
+sender = "case-audit@region.example.org"
+qa_leads = ["qa@region.example.org"]
+outbox = "{tmp_path / "outbox"}"
+
+[email.teams]
+"Larkmere / {SHARED_TEAM}" = ["cp-larkmere@region.example.org"]
+"Quillmere / {SHARED_TEAM}" = ["cp-quillmere@region.example.org"]
+""",
+        encoding="utf-8",
+    )
+    code = main(
+        ["send", "--period", OCT, "--out", str(region.out), "--config", str(config), "--dry-run"]
+    )
+    assert code == 0
+    sent = {}
+    for path in sorted((tmp_path / "outbox").rglob("team-*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        files = sorted(p.get_filename() for p in message.iter_attachments())
+        sent[str(message["To"])] = files
+    assert sent == {
+        "cp-larkmere@region.example.org": [
+            "larkmere--child-protection-south.html",
+            "larkmere--child-protection-south.xlsx",
+        ],
+        "cp-quillmere@region.example.org": [
+            "quillmere--child-protection-south.html",
+            "quillmere--child-protection-south.xlsx",
+        ],
+    }

@@ -13,6 +13,7 @@ Authority names are invented from two short syllable lists chosen not to be real
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -56,17 +57,29 @@ def own_team_names(name: str, tables: dict[str, pd.DataFrame]) -> dict[str, pd.D
     return out
 
 
+Reshape = Callable[[dict[str, pd.DataFrame], int], dict[str, pd.DataFrame]]
+
+
 def write_region(
-    folder: Path, authorities: int, children: int, seed: int, end_month: str = "2026-10"
+    folder: Path,
+    authorities: int,
+    children: int,
+    seed: int,
+    end_month: str = "2026-10",
+    reshape: Reshape | None = None,
 ) -> list[Path]:
     """Write ``authorities`` fictional authorities of ``children`` each under ``folder``,
     one parquet folder per authority (``folder/<name>/<table>.parquet``); returns them.
 
     Authority ``i`` is generated with seed ``seed + i``, so each differs from the others
-    and the same arguments always give the same region.
+    and the same arguments always give the same region. ``reshape(tables, seed)``, if
+    given, resizes each authority's tables (``scripts/bench_region.py``: the county's
+    shape).
     """
     written = []
     for i, name in enumerate(authority_names(authorities)):
         tables = generate_authority(children, seed + i, end_month=end_month)
+        if reshape is not None:
+            tables = reshape(tables, seed + i)
         written.append(write_parquet_folder(own_team_names(name, tables), folder / name))
     return written
