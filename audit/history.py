@@ -325,9 +325,8 @@ class History:
         ]
         status_rows = [(period, s.code, s.status, s.reason) for s in run.statuses]
         action_rows = [
-            (period, run.authority_of(team), team, rule_code, subject_id, child)
-            + (since.label if since else period,)
-            for team, rule_code, subject_id, child, since in actions
+            (period, run.authority_of(team), team, rule, subject, child, _since(since, period))
+            for team, rule, subject, child, since in actions
         ]
         try:
             with self._transaction():
@@ -625,6 +624,11 @@ def _inputs(run: AuditRun) -> list[dict[str, Any]]:
 def _month(label: str) -> AuditPeriod:
     """A month as the history stores it (checked ``YYYY-MM`` by the schema), typed again."""
     return AuditPeriod.parse(label)
+
+
+def _since(since: AuditPeriod | None, period: str) -> str:
+    """The month an action was first not met, as stored: this month when it is new."""
+    return since.label if since else period
 
 
 def _window(end: AuditPeriod, months: int) -> list[AuditPeriod]:

@@ -417,7 +417,7 @@ def _overview(run: RegionRun, parts: list[Overview], teams: list[TeamReport]) ->
     ]
     counter = run.tally
     return Overview(
-        period=run.period.label,
+        period=run.period,
         teams=teams,
         rules=rules,
         rule_totals=counter.scores(None, "rule_code"),

@@ -195,20 +195,23 @@ def test_no_team_page_shows_a_child_or_worker_of_another_team_or_authority(regio
 
 def test_the_history_keeps_each_authoritys_teams_and_their_trends(region):
     with History.open(region.out / "history.sqlite") as history:
-        teams = history.teams(OCT)
+        teams = history.teams(AuditPeriod.parse(OCT))
         assert ("Larkmere", f"Larkmere / {SHARED_TEAM}") in teams
         assert ("Quillmere", f"Quillmere / {SHARED_TEAM}") in teams
         assert {a for a, _ in teams} == set(region.names)
-        trend = history.team_trend(f"Quillmere / {SHARED_TEAM}", "VIS01", OCT, 2, thresholds=RAG)
-        assert [p.period for p in trend] == [SEP, OCT]
+        october = AuditPeriod.parse(OCT)
+        trend = history.team_trend(
+            f"Quillmere / {SHARED_TEAM}", "VIS01", october, 2, thresholds=RAG
+        )
+        assert [p.period.label for p in trend] == [SEP, OCT]
         assert all(p.score is not None and p.score.judged for p in trend)
-        lark = history.authority_trend("Larkmere", "VIS01", OCT, 2, thresholds=RAG)
-        quill = history.authority_trend("Quillmere", "VIS01", OCT, 2, thresholds=RAG)
+        lark = history.authority_trend("Larkmere", "VIS01", october, 2, thresholds=RAG)
+        quill = history.authority_trend("Quillmere", "VIS01", october, 2, thresholds=RAG)
         assert all(p.score is not None for p in lark + quill)
         assert lark[-1].score != quill[-1].score
     overview = load_overview(region.out / OCT)
     team = next(t for t in overview.teams if t.team == f"Quillmere / {SHARED_TEAM}")
-    assert [p.period for p in team.trends["VIS01"]][-2:] == [SEP, OCT]
+    assert [p.period.label for p in team.trends["VIS01"]][-2:] == [SEP, OCT]
     assert team.trends["VIS01"][-2].score is not None  # September's, from the history
 
 
@@ -253,8 +256,9 @@ def test_a_history_from_before_regions_is_migrated_and_its_months_read_as_before
     conn.close()
     with History.open(path) as history:
         assert history.schema_version == SCHEMA_VERSION == 4
-        assert history.teams(SEP) == [("", "North")]
-        (point,) = history.team_trend("North", "VIS01", SEP, 1, thresholds=RAG)
+        september = AuditPeriod.parse(SEP)
+        assert history.teams(september) == [("", "North")]
+        (point,) = history.team_trend("North", "VIS01", september, 1, thresholds=RAG)
         assert (point.score.met, point.score.not_met) == (9, 1)
 
 
