@@ -121,10 +121,12 @@ def find_region(path: Path | str) -> RegionFolder | None:
         return None
     files = [p for p in entries if not p.is_dir()]
     stray = [p.name for p in files if p.suffix.lower() in SPREADSHEET_SUFFIXES]
-    if stray:
+    if stray:  # a region with a stray table, or an authority with folders of tables in it
+        first = next(p.name for p in folders if _holds_tables(p))
         raise InputError(
-            f"{path} holds authority folders and also the table file {stray[0]}: a region "
-            "folder holds one folder per authority; move the file into its authority's folder"
+            f"{path} holds both the table file {stray[0]} and folders of table files "
+            f"({first}/): a region holds only one folder per authority, an authority's folder "
+            f"only its tables; move {stray[0]} into its authority's folder, or the folders out"
         )
     empty = [p.name for p in folders if not _holds_tables(p)]
     if empty:
