@@ -10,7 +10,9 @@ finding. The result is checked against the contract's pandera schema before anyo
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -138,13 +140,9 @@ def load(
         source = build_table_source(path, profile, as_at)
     else:
         source = build_source(path, discover(path, limits), profile, mapping, as_at)
-    loads: dict[str, TableLoad] = {}
-    # Children first: other tables are checked against the loaded child IDs.
-    names = sorted(source.data.grids, key=lambda t: t != "children")
-    for done, name in enumerate(names, 1):
-        progress(f"Loading {name}", done, len(names))
-        children = loads["children"].frame["child_id"] if "children" in loads else None
-        loads[name] = load_table(
+
+    def load_one(name: str, children: pd.Series | None) -> TableLoad:
+        loaded = load_table(
             table_spec(name),
             source.data.grids[name],
             children,
@@ -152,7 +150,23 @@ def load(
             values=mapping.values.get(name, {}),
         )
         if name in source.data.left_out:
-            loads[name] = _with_left_out(loads[name], source.data.left_out[name])
+            loaded = _with_left_out(loaded, source.data.left_out[name])
+        return loaded
+
+    loads: dict[str, TableLoad] = {}
+    # Children first: other tables are checked against the loaded child IDs. The others
+    # then load side by side: much of normalising runs in Arrow and numpy without the GIL.
+    names = sorted(source.data.grids, key=lambda t: t != "children")
+    if names and names[0] == "children":
+        progress("Loading children", 1, len(names))
+        loads["children"] = load_one("children", None)
+    children = loads["children"].frame["child_id"] if "children" in loads else None
+    rest = names[len(loads) :]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(rest), os.cpu_count() or 1))) as pool:
+        pending = {name: pool.submit(load_one, name, children) for name in rest}
+        for done, name in enumerate(rest, len(loads) + 1):
+            progress(f"Loading {name}", done, len(names))
+            loads[name] = pending[name].result()  # the first failure, in order, stops the load
     return LoadResult(
         path,
         loads,
@@ -264,7 +278,7 @@ def load_table(
     kept = kept.copy()
     kept[SOURCE_ROW] = rows[kept.index]
     kept[SOURCE_SHEET] = sheets[kept.index]
-    kept_index = set(kept.index)
+    kept_index = kept.index
     kept = kept.reset_index(drop=True)
     _validate(spec.name, kept)
     matched_positions = set(positions.values())
@@ -350,8 +364,12 @@ def _filled_cells(body: pd.DataFrame) -> np.ndarray:
     masks = []
     for position in body.columns:
         column = body[position]
+        if column.dtype == object:
+            values = column.to_numpy()
+            masks.append(pd.notna(values) & (values != ""))
+            continue
         filled = column.notna()
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        if pd.api.types.is_string_dtype(column.dtype):
             filled &= column.ne("")
         masks.append(filled.to_numpy(dtype=bool, na_value=False))
     return np.column_stack(masks)
@@ -442,7 +460,7 @@ class _Issues:
             )
         )
 
-    def frame(self, action: str, only_rows: set[object] | None = None) -> pd.DataFrame:
+    def frame(self, action: str, only_rows: pd.Index | None = None) -> pd.DataFrame:
         """Issues of one action; ``only_rows`` keeps those on the given rows of the grid."""
         if not self.chunks:
             return pd.DataFrame(columns=ISSUE_COLUMNS)
@@ -624,20 +642,23 @@ def _reject_rows(
 
     if spec.key:
         key = frame[spec.key].where(~rejected)
-        row_text = "row " + issues.rows.astype("string")
-        if issues.grid.row_sheets is not None:
-            row_text = issues.sheets + " " + row_text
-        first = row_text.groupby(key).transform("first")
         dup = key.duplicated(keep="first") & ~rejected
-        issues.add(
-            "rejected",
-            REJECT_DUPLICATE,
-            spec.key,
-            dup,
-            key,
-            f"duplicates the {spec.key} of " + first,
-        )
-        rejected |= dup
+        if dup.any():
+            # Where each duplicated key first stands, for the rows that repeat it.
+            repeated = key[is_in(key, key[dup])]
+            row_text = "row " + issues.rows[repeated.index].astype("string")
+            if issues.grid.row_sheets is not None:
+                row_text = issues.sheets[repeated.index] + " " + row_text
+            first = row_text.groupby(repeated).transform("first")
+            issues.add(
+                "rejected",
+                REJECT_DUPLICATE,
+                spec.key,
+                dup,
+                key,
+                f"duplicates the {spec.key} of " + first,
+            )
+            rejected |= dup
 
     if spec.child_linked and child_ids is not None:
         unknown = ~is_in(frame["child_id"], child_ids) & ~rejected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -180,6 +181,21 @@ def as_number(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numbers, bad.astype(bool)
 
 
+def _per_distinct(
+    text: pd.Series, normalise: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+) -> tuple[pd.Series, pd.Series]:
+    """``normalise(text)``, worked out once per distinct value and spread back to the rows:
+    a Y/N or code column of a county holds a handful of values over 150,000 rows."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    if 2 * len(uniques) > len(text):
+        return normalise(text)
+    values, flagged = normalise(pd.Series(uniques, dtype=text.dtype))
+    out = pd.Series(values.array.take(codes, allow_fill=True), index=text.index)
+    # A blank (code -1) is never flagged: it picks the False appended at the end.
+    bad = np.append(flagged.to_numpy(dtype=bool), False)[codes]
+    return out, pd.Series(bad, index=text.index)
+
+
 def as_yes_no(text: pd.Series, *, not_applicable: bool = False) -> tuple[pd.Series, pd.Series]:
     """Y/N fields: ``Yes``, ``a) Yes``, ``TRUE``, ``1`` -> Y; unknowns -> blank.
 
@@ -187,6 +203,10 @@ def as_yes_no(text: pd.Series, *, not_applicable: bool = False) -> tuple[pd.Seri
     neither Y nor N and the data-quality report shows it. With ``not_applicable``,
     ``NA``, ``N/A`` and ``Not applicable`` are read as ``NA`` and not flagged.
     """
+    return _per_distinct(text, lambda distinct: _yes_no(distinct, not_applicable))
+
+
+def _yes_no(text: pd.Series, not_applicable: bool) -> tuple[pd.Series, pd.Series]:
     folded = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
     out = text.copy()
     out[is_in(folded, _YES)] = "Y"
@@ -203,6 +223,10 @@ def as_yes_no(text: pd.Series, *, not_applicable: bool = False) -> tuple[pd.Seri
 
 def as_code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     """Upper-case codes; ``a) WBRI``, ``WBRI - White British`` and ``White British`` -> WBRI."""
+    return _per_distinct(text, lambda distinct: _code(distinct, column))
+
+
+def _code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     codes = CODE_LISTS.get(column, {})
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip()
     upper = bare.str.upper()
@@ -227,6 +251,10 @@ def as_code(text: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
 
 def as_lower_code(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Lower-case codes such as ``placement_change``: ``Placement Change`` matches too."""
+    return _per_distinct(text, _lower_code)
+
+
+def _lower_code(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     bare = text.str.replace(_ANNEX_A_PREFIX, "", regex=True).str.strip().str.casefold()
     return bare.str.replace(f"[{_BLANKS}-]+", "_", regex=True), pd.Series(False, index=text.index)
 
