@@ -403,26 +403,25 @@ def judge(
         if has_rows and SOURCE_SHEET in subjects.columns
         else source_table
     )
-    return pd.DataFrame(
-        {
-            "subject_id": subject_id.astype("string"),
-            "child_id": _or_blank(child_id, index),
-            "worker_id": _or_blank(worker_id, index),
-            "outcome": _strings(outcome, index),
-            "reason_code": _strings(reason, index),
-            "detail": _strings(detail, index),
-            "evidence_date": (
-                pd.to_datetime(evidence_date)
-                if evidence_date is not None
-                else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-            ),
-            "source_table": table,
-            "source_row": subjects[SOURCE_ROW].astype("Int64")
-            if has_rows
-            else pd.Series(pd.NA, index=index, dtype="Int64"),
-        },
-        index=index,
-    )
+    columns = {
+        "subject_id": subject_id.astype("string"),
+        "child_id": _or_blank(child_id, index),
+        "worker_id": _or_blank(worker_id, index),
+        "outcome": _strings(outcome, index),
+        "reason_code": _strings(reason, index),
+        "detail": _strings(detail, index),
+        "evidence_date": (
+            pd.to_datetime(evidence_date)
+            if evidence_date is not None
+            else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+        ),
+        "source_table": table,
+        "source_row": subjects[SOURCE_ROW].astype("Int64")
+        if has_rows
+        else pd.Series(pd.NA, index=index, dtype="Int64"),
+    }
+    # Every column is new and on ``index``: nothing to align or copy (copy-on-write).
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def with_note(result: pd.DataFrame, note: str | None) -> pd.DataFrame:

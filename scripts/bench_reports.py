@@ -1,0 +1,79 @@
+"""Reports at region scale: 100,000 children in 402 teams, the issue 14 target of 6 s.
+
+Usage: ``python scripts/bench_reports.py [--children 100000] [--seed 2026]`` (``make bench``
+runs it last). Generates the fictional authority once as parquet under
+``bench_data/reports_<children>_<seed>/`` (git-ignored; reused by later runs, since
+generating takes about a minute), runs ``caseaudit run`` on it in its own process and
+prints the reports stage from the run's own ``run.json`` timings: seconds in all, per team,
+and against the target. Also prints the other stages and the process's CPU seconds
+(its worker processes included), steadier than the wall clock on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = "2026-10"
+TARGET_SECONDS = 6.0
+
+
+def generate(folder: Path, children: int, seed: int) -> Path:
+    """The authority as a folder of parquet files, generated once per size and seed."""
+    authority = folder / "authority"
+    if not (authority / "children.parquet").exists():
+        from audit import sample
+
+        tables = sample.generate_authority(children, seed, end_month=PERIOD)
+        folder.mkdir(parents=True, exist_ok=True)
+        sample.write_parquet_folder(tables, authority)
+    return authority
+
+
+def run(authority: Path, out: Path) -> tuple[float, float]:
+    """``caseaudit run`` in its own process: wall seconds, CPU seconds (workers included)."""
+    command = [sys.executable, "-m", "audit.cli", "run", str(authority), "--period", PERIOD]
+    start = time.perf_counter()
+    child = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"caseaudit run {authority} failed (exit {status})")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    folder = ROOT / "bench_data" / f"reports_{args.children}_{args.seed}"
+    started = time.perf_counter()
+    authority = generate(folder, args.children, args.seed)
+    print(
+        f"\nReports at scale: {args.children:,} fictional children in {authority} "
+        f"(ready in {time.perf_counter() - started:.0f} s)"
+    )
+    out = folder / "reports"
+    wall, cpu = run(authority, out)
+    record = json.loads((out / PERIOD / "run.json").read_text())
+    teams = len(list((out / PERIOD / "teams").glob("*.html")))
+    timings = record["timings_seconds"]
+    reports = timings["reports"]
+    print(f"  caseaudit run: {wall:.1f} s wall, {cpu:.1f} s CPU (workers included)")
+    print("  stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    print(
+        f"  reports for {teams} teams: {reports:.2f} s, {reports / teams * 1000:.1f} ms per team; "
+        f"target at most {TARGET_SECONDS:g} s ({os.cpu_count()} cores): "
+        + ("meets" if reports <= TARGET_SECONDS else "MISSES")
+    )
+
+
+if __name__ == "__main__":
+    main()
