@@ -38,6 +38,7 @@ from audit.reports.model import (
 )
 from audit.results import AuditRun, Score, Tally, Thresholds, TrendPoint, fed_by
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, recommendation_titles
+from audit.rulekit.wording import uk_date
 
 
 def build_overview(run: AuditRun, history: History | None = None) -> Overview:
@@ -85,8 +86,8 @@ def _build_overview(run: AuditRun) -> Overview:
     counter = run.tally
     workers = _workers_by_team(findings, run.thresholds)
 
-    teams_present = set(findings["team"].dropna())
-    teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna())
+    teams_present = set(findings["team"].dropna().unique())
+    teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna().unique())
     actions = _actions_by_team(findings, rules)
     data_quality = _data_quality_by_team(run)
     supervision = _supervision_by_team(findings)
@@ -203,21 +204,31 @@ def _labelled(run: AuditRun) -> pd.DataFrame:
     findings = run.findings.copy()
     worker_team = _worker_teams(run)
     names = _worker_names(run) if run.show_names else {}
-    home = findings["worker_id"].map(worker_team).astype("string")
+    home = _mapped(findings["worker_id"], worker_team)
     foreign_worker = home.notna() & (home != findings["team"])
-    named = findings["worker_id"].map(names).astype("string")
+    named = _mapped(findings["worker_id"], names)
     label = named.fillna(findings["worker_id"].astype("string"))
     label = label.mask(foreign_worker.fillna(False).astype(bool), OTHER_TEAM_WORKER)
     findings["worker_label"] = label.fillna("Unallocated")
     children = run.loaded.tables["children"]
-    child_team = dict(zip(children["child_id"], children["allocated_team"], strict=True))
+    child_team = dict(
+        zip(children["child_id"].tolist(), children["allocated_team"].tolist(), strict=True)
+    )
     # A supervision record takes its worker's team but may name another team's child.
-    child_home = findings["child_id"].map(child_team).astype("string")
+    child_home = _mapped(findings["child_id"], child_team)
     foreign_child = (child_home.notna() & (child_home != findings["team"])).fillna(False)
     findings["child_label"] = (
         findings["child_id"].mask(foreign_child.astype(bool), OTHER_TEAM_CHILD).fillna("")
     )
     return findings
+
+
+def _mapped(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """``values.map(mapping)`` as text (missing where not found), each distinct value looked
+    up once: a region's findings repeat a few thousand IDs hundreds of thousands of times."""
+    codes, distinct = pd.factorize(values)
+    found = pd.Series(distinct, dtype=object).map(mapping).astype("string").array
+    return pd.Series(found.take(codes, allow_fill=True), index=values.index)
 
 
 def _workers_by_team(
@@ -261,16 +272,16 @@ def _actions_by_team(
             "rule_title": not_met["rule_code"].map(titles).fillna(not_met["rule_code"]),
             "reason": not_met["detail"].fillna(not_met["reason_code"]),
             "reason_code": not_met["reason_code"],
-            "evidence_date": pd.to_datetime(not_met["evidence_date"])
-            .dt.strftime("%d/%m/%Y")
-            .fillna(""),
+            "evidence_date": uk_date(not_met["evidence_date"]).fillna(""),
             "where": where.fillna(""),
             "subject_id": not_met["subject_id"].astype("string").fillna(""),
         }
-    ).astype(str)
-    # One pass over the sorted rows: dicts keep the order, teams then children.
+    )
+    # One pass over the sorted rows: dicts keep the order, teams then children. Columns
+    # become Python lists whole (Arrow's own conversion), not cell by cell.
+    columns = [records[name].astype(str).tolist() for name in records.columns]
     grouped: dict[str, dict[str, list[Action]]] = {}
-    for team, child, *rest in records.itertuples(index=False, name=None):
+    for team, child, *rest in zip(*columns, strict=True):
         grouped.setdefault(team, {}).setdefault(child, []).append(Action(child, *rest))
     return {
         team: [ChildActions(child, tuple(actions)) for child, actions in children.items()]
@@ -298,7 +309,7 @@ def _worker_teams(run: AuditRun) -> dict[str, str]:
     workers = run.loaded.tables.get("workers")
     if workers is None:
         return {}
-    return dict(zip(workers["worker_id"], workers["team"], strict=True))
+    return dict(zip(workers["worker_id"].tolist(), workers["team"].tolist(), strict=True))
 
 
 def _worker_names(run: AuditRun) -> dict[str, str]:
@@ -306,7 +317,7 @@ def _worker_names(run: AuditRun) -> dict[str, str]:
     if workers is None or "worker_name" not in workers:
         return {}
     named = workers.dropna(subset=["worker_name"])
-    return dict(zip(named["worker_id"], named["worker_name"], strict=True))
+    return dict(zip(named["worker_id"].tolist(), named["worker_name"].tolist(), strict=True))
 
 
 def _data_quality_by_team(run: AuditRun) -> dict[str, list[DataQualityRow]]:

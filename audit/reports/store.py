@@ -42,9 +42,25 @@ def _plain(value: Any) -> Any:
     # A month is kept as its label ("2026-09"), as the file has always held it.
     if isinstance(value, AuditPeriod):
         return value.label
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
     return str(value)
+
+
+# Class -> its dataclass fields (None: not a dataclass), worked out once per class: a
+# region's overview holds hundreds of thousands of actions of a few classes.
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = (
+            tuple(f.name for f in dataclasses.fields(cls))
+            if dataclasses.is_dataclass(cls)
+            else None
+        )
+    return _FIELD_NAMES[cls]
 
 
 def load_overview(folder: Path) -> Overview:
