@@ -39,6 +39,11 @@ SOURCE_SHEET = "source_sheet"  # the sheet or file the row came from ("visits", 
 # A key of an input profile's ``absent`` reasons: the source holds only each child's latest
 # visit (Annex A Lists 6-8), so the visits before it, and the gaps between them, are unknown.
 EARLIER_VISITS = "visits.earlier_visits"
+# The case_type of a looked-after child.
+LOOKED_AFTER = "CLA"
+# The date of a looked-after child's last visit or contact from their IRO (Annex A List 8).
+# A display column: the reports show it for information, no rule requires or judges it.
+LAST_IRO_CONTACT = "last_iro_contact_date"
 # The visit_type of such a latest visit: known to have happened, with nothing recorded about
 # seeing the child alone, so VIS01 counts it and SEE01/SEE02 (not a statutory type) do not.
 LATEST_VISIT_TYPE = "latest_visit"
@@ -98,6 +103,8 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         _f("case_end_date", "date"),
         # The child's independent reviewing officer (a worker_id), for looked-after children.
         _f("iro_id", "id"),
+        # Display only (LAST_IRO_CONTACT): not in DATA_CONTRACT.md, no rule reads it.
+        _f(LAST_IRO_CONTACT, "date"),
     ),
     "visits": (
         _r("visit_id", "id", unique=True),

@@ -18,6 +18,7 @@ import pandas as pd
 from audit.contract import SOURCE_ROW, SOURCE_SHEET, UNALLOCATED_TEAM, table_spec
 from audit.progress import Progress, no_progress
 from audit.rulekit import (
+    FIGURES,
     MET,
     NOT_APPLICABLE,
     NOT_MET,
@@ -76,6 +77,8 @@ class RuleStatus:
     seconds: float = 0.0
     subject_rows: int = 0  # rows of the rule's input tables, for throughput figures
     tables: list[str] = field(default_factory=list)  # the input tables the rule read
+    # The numbers behind each subject's outcome, when the rule gives them (with_figures).
+    figures: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------- requirements
@@ -217,6 +220,8 @@ def run_rule(
         status.status, status.reason = ERROR, problem
         return None, status
     assert result is not None
+    # Taken off the result before it is cut and concatenated: pandas copies attrs along.
+    status.figures = result.attrs.pop(FIGURES, None)
     findings = attach_context(rule, result, tables)
     status.reason = result.attrs.get(NOTE)  # what the rule could not judge on this input
     status.counts = {o: int((findings["outcome"] == o).sum()) for o in OUTCOMES}

@@ -29,6 +29,9 @@ birth, gender, ethnicity — from one row, chosen in this order:
 The chosen row is the child's provenance (sheet and spreadsheet row), so every finding
 about the child points at the row its team and worker were read from. List 9's ``Allocated
 Personal Advisor`` (or ``Adviser``) is the care leaver's allocated worker when filled.
+List 8's ``Date of Last IRO Visit / Contact to the Child`` is read as the child's
+``last_iro_contact_date``, a display column: the reports show it in their IRO section for
+information, and no rule judges it (Annex A does not say who the IRO is).
 
 **visits**: List 7 gives one statutory visit per row: ``Date of the Last Statutory Visit``
 and ``Was the Child Seen Alone?``, with ``visit_id`` ``L7-<child id>-<date>``. Lists 6 and 8
@@ -57,7 +60,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit import normalise
-from audit.contract import EARLIER_VISITS, LATEST_VISIT_TYPE
+from audit.contract import EARLIER_VISITS, LAST_IRO_CONTACT, LATEST_VISIT_TYPE
 from audit.errors import InputError
 from audit.profiles.base import SourceData, grid_from_frame
 from audit.reader import Grid
@@ -79,6 +82,7 @@ CHILD_COLUMNS = (
     "allocated_worker",
     "case_start_date",
     "case_end_date",
+    LAST_IRO_CONTACT,
 )
 REQUIRED_CHILD_COLUMNS = ("child_id", "allocated_team")  # kept even when no list has them
 VISIT_COLUMNS = ("visit_id", "child_id", "visit_date", "visit_type", "seen_alone")
@@ -206,6 +210,8 @@ LISTS: dict[int, ListSpec] = {
             "case_start_date": _keys("Date Started to be Looked After"),
             "case_end_date": _keys("Date Ceased to be Looked After"),
             "visit_date": _keys("Date of Last Social Work Visit"),
+            # Shown in the reports' IRO section for information; no rule judges it.
+            LAST_IRO_CONTACT: _keys("Date of Last IRO Visit / Contact to the Child"),
         },
     ),
     9: ListSpec(

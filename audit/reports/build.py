@@ -7,12 +7,11 @@ and a worker from another team is shown as such, never by ID or name.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pandas as pd
 
-from audit.contract import UNALLOCATED_TEAM
+from audit.contract import LAST_IRO_CONTACT, LOOKED_AFTER, UNALLOCATED_TEAM
 from audit.engine.runner import RuleStatus
 from audit.history import History
 from audit.period import AuditPeriod
@@ -30,6 +29,8 @@ from audit.reports.model import (
     ChildActions,
     DataQualityRow,
     IroCaseload,
+    IroContact,
+    IroContactSummary,
     Overview,
     RuleInfo,
     TeamReport,
@@ -38,6 +39,7 @@ from audit.reports.model import (
 )
 from audit.results import AuditRun, Score, Tally, Thresholds, TrendPoint, fed_by
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, recommendation_titles
+from audit.rulekit.scope import open_children
 from audit.rulekit.wording import uk_date
 
 
@@ -91,6 +93,7 @@ def _build_overview(run: AuditRun) -> Overview:
     actions = _actions_by_team(findings, rules)
     data_quality = _data_quality_by_team(run)
     supervision = _supervision_by_team(findings)
+    contacts = _iro_contacts(run)
     teams = []
     for team, name in _team_slugs(teams_present):
         teams.append(
@@ -105,6 +108,7 @@ def _build_overview(run: AuditRun) -> Overview:
                 actions=actions.get(team, []),
                 data_quality=data_quality.get(team, []),
                 supervision=supervision.get(team, {}),
+                iro_contacts=None if contacts is None else contacts.get(team, []),
             )
         )
     issues = run.loaded.issues()
@@ -141,16 +145,9 @@ def _build_overview(run: AuditRun) -> Overview:
         return_to=", ".join((run.settings_record.get("email") or {}).get("qa_leads", [])),
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
         source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
-        iro_caseloads=_iro_caseloads(findings),
+        iro_caseloads=_iro_caseloads(findings, run.statuses),
+        iro_contacts=None if contacts is None else _contact_summaries(teams),
     )
-
-
-# IRO02's figures as it writes them: "35 looked-after children, FTE 0.4: 87.5 per FTE
-# (limit 70)", with a note after the FTE when the recorded one was implausible.
-_CASELOAD = re.compile(
-    r"^(?P<children>\d+) looked-after children, FTE (?P<fte>[\d.]+)(?P<note> \([^)]*\))?: "
-    r"(?P<per_fte>[\d.]+) per FTE \(limit (?P<limit>[\d.]+)\)$"
-)
 
 
 def _supervision_by_team(findings: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -164,25 +161,101 @@ def _supervision_by_team(findings: pd.DataFrame) -> dict[str, dict[str, str]]:
     return out
 
 
-def _iro_caseloads(findings: pd.DataFrame) -> list[IroCaseload]:
-    """Each IRO's caseload as IRO02 judged it, the busiest first. IROs carry no child's
+def _iro_caseloads(findings: pd.DataFrame, statuses: Sequence[RuleStatus]) -> list[IroCaseload]:
+    """Each IRO's caseload as IRO02 judged it, the busiest first, from the figures the check
+    gave with its findings (never read back out of its words). IROs carry no child's
     details, so the overview may list them all."""
     rows = findings[findings["rule_code"] == CASELOAD_RULE]
+    given = next((s.figures for s in statuses if s.code == CASELOAD_RULE), None)
+    figures = (
+        given.drop_duplicates("subject_id").set_index("subject_id")
+        if given is not None
+        else pd.DataFrame(columns=["children", "fte", "fte_recorded", "per_fte", "limit"])
+    )
     out = []
-    for iro, team, outcome, detail in zip(
-        rows["worker_label"], rows["team"], rows["outcome"], rows["detail"], strict=True
+    for iro, team, subject, outcome, detail in zip(
+        rows["worker_label"],
+        rows["team"],
+        rows["subject_id"],
+        rows["outcome"],
+        rows["detail"],
+        strict=True,
     ):
         text = "" if pd.isna(detail) else str(detail)
-        match = _CASELOAD.match(text)
-        if outcome == NOT_APPLICABLE or match is None:
-            figures = {"children": "0" if outcome == NOT_APPLICABLE else ""}
-            figures |= {"fte": "", "per_fte": "", "limit": ""}
-            note = text
+        known = subject in figures.index
+        if outcome == NOT_APPLICABLE or not known:
+            shown = {"children": "0" if outcome == NOT_APPLICABLE else ""}
+            shown |= {"fte": "", "per_fte": "", "limit": ""}
+            note = text  # why there are no figures, in the check's words
         else:
-            figures = {k: match[k] for k in ("children", "fte", "per_fte", "limit")}
-            note = (match["note"] or "").strip(" ()")
-        out.append(IroCaseload(str(iro), str(team), above=outcome == NOT_MET, note=note, **figures))
+            row = figures.loc[subject]
+            shown = {
+                "children": f"{int(row['children'])}",
+                "fte": f"{row['fte']:g}",
+                "per_fte": f"{row['per_fte']:.1f}",
+                "limit": f"{row['limit']:g}",
+            }
+            recorded = row["fte_recorded"]
+            note = (
+                f"FTE recorded as {recorded}, judged at {row['fte']:.1f}"
+                if pd.notna(recorded) and recorded != row["fte"]
+                else ""
+            )
+        out.append(IroCaseload(str(iro), str(team), above=outcome == NOT_MET, note=note, **shown))
     return sorted(out, key=lambda c: (-float(c.per_fte or 0), c.iro))
+
+
+def _iro_contacts(run: AuditRun) -> dict[str, list[IroContact]] | None:
+    """Per team, each open looked-after child's last IRO contact date, no date first, then the
+    longest ago; None when the input records no such date. Shown for information only: no
+    check judges it, so nothing here is met or not met."""
+    children = run.loaded.tables["children"]
+    if LAST_IRO_CONTACT not in children:
+        return None
+    kind = children.get("case_type", pd.Series(pd.NA, index=children.index))
+    looked_after = kind.astype("string").str.strip().str.upper().eq(LOOKED_AFTER).fillna(False)
+    chosen = children[open_children(children, run.period) & looked_after.astype(bool)]
+    when = pd.to_datetime(chosen[LAST_IRO_CONTACT])
+    days = (run.period.end_ts - when).dt.days
+    table = pd.DataFrame(
+        {
+            "team": chosen["allocated_team"].astype("string").fillna(UNALLOCATED_TEAM),
+            "child": chosen["child_id"].astype("string"),
+            "last_contact": when.dt.strftime("%d/%m/%Y").fillna(""),
+            "days": days.where(days >= 0).astype("Int64"),
+            "_order": when.fillna(pd.Timestamp.min),
+        }
+    ).sort_values(["team", "_order", "child"])
+    out: dict[str, list[IroContact]] = {}
+    for team, child, last, since in table[["team", "child", "last_contact", "days"]].itertuples(
+        index=False, name=None
+    ):
+        out.setdefault(str(team), []).append(
+            IroContact(str(child), str(last), None if pd.isna(since) else int(since))
+        )
+    return out
+
+
+def _contact_summaries(teams: Sequence[TeamReport]) -> list[IroContactSummary]:
+    """Per team with looked-after children, how many have no date and the longest ago."""
+    out = []
+    for team in teams:
+        contacts = team.iro_contacts or []
+        if not contacts:
+            continue
+        dated = [c for c in contacts if c.last_contact]
+        first = dated[0] if dated else None
+        out.append(
+            IroContactSummary(
+                team.team,
+                len(contacts),
+                len(contacts) - len(dated),
+                first.last_contact if first else "",
+                first.days if first else None,
+                team.page,
+            )
+        )
+    return out
 
 
 def _team_slugs(teams: set[str]) -> list[tuple[str, str]]:

@@ -192,6 +192,28 @@ class IroCaseload:
     note: str = ""  # e.g. an implausible FTE judged at 1.0, or the check's words as written
 
 
+@dataclass(frozen=True)
+class IroContact:
+    """A looked-after child's last visit or contact from their IRO, as the input records it
+    (Annex A List 8). Shown for information: no check judges it."""
+
+    child: str
+    last_contact: str  # dd/mm/yyyy, or "" when none is recorded
+    days: int | None  # days before the month's last day; None when none recorded or after it
+
+
+@dataclass(frozen=True)
+class IroContactSummary:
+    """One team's looked-after children's last IRO contact, for the overview (no child named)."""
+
+    team: str
+    children: int  # open looked-after children
+    not_recorded: int  # of them, without a last IRO contact date
+    longest: str  # the earliest last-contact date (dd/mm/yyyy), "" when none is recorded
+    longest_days: int | None  # its days before the month's last day
+    page: str = ""  # the team's report, where its children are listed
+
+
 @dataclass
 class TeamReport:
     team: str
@@ -213,6 +235,9 @@ class TeamReport:
     follow_up: FollowUp | None = None
     # Worker (as the team sees them) -> supervision status in words (SUPERVISION_WORDS).
     supervision: dict[str, str] = field(default_factory=dict)
+    # Its looked-after children's last IRO contact, no date first then the longest ago;
+    # None when the input records no such date (only Annex A List 8 does).
+    iro_contacts: list[IroContact] | None = None
     # In a region (audit.region): the team's authority; ``team`` is then "authority / team".
     authority: str = ""
 
@@ -260,6 +285,8 @@ class Overview:
     previous_overall: TrendPoint | None = None
     return_to: str = ""  # to whom the action workbooks go back (the QA leads' addresses)
     iro_caseloads: list[IroCaseload] = field(default_factory=list)  # from IRO02
+    # Per team, the looked-after children's last IRO contact; None when the input has none.
+    iro_contacts: list[IroContactSummary] | None = None
     # In a region (audit.region): its authorities, in order; empty for one authority.
     authorities: list[str] = field(default_factory=list)
 

@@ -17,6 +17,8 @@ from audit.reports.model import (
     FollowItem,
     FollowUp,
     IroCaseload,
+    IroContact,
+    IroContactSummary,
     Overview,
     RuleInfo,
     Score,
@@ -82,6 +84,7 @@ def load_overview(folder: Path) -> Overview:
             "org_trends": _trends(data["org_trends"]),
             "previous_overall": _maybe_point(data.get("previous_overall")),
             "iro_caseloads": [IroCaseload(**i) for i in data.get("iro_caseloads", [])],
+            "iro_contacts": _listed(IroContactSummary, data.get("iro_contacts")),
         }
     )
 
@@ -137,8 +140,13 @@ def _team(raw: dict[str, Any]) -> TeamReport:
             "changes": {k: (_month(v[0]), v[1]) if v else None for k, v in raw["changes"].items()},
             "previous_overall": _maybe_point(raw.get("previous_overall")),
             "follow_up": _follow_up(raw.get("follow_up")),
+            "iro_contacts": _listed(IroContact, raw.get("iro_contacts")),
         }
     )
+
+
+def _listed(kind: Any, raw: list[dict[str, Any]] | None) -> Any:
+    return None if raw is None else [kind(**item) for item in raw]
 
 
 def _follow_up(raw: dict[str, Any] | None) -> FollowUp | None:

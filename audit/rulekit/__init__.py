@@ -37,6 +37,7 @@ from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS, is_meani
 from audit.rulekit.workdays import WorkingDayCalendar
 
 __all__ = [
+    "FIGURES",
     "MET",
     "NOTE",
     "NOT_APPLICABLE",
@@ -65,6 +66,7 @@ __all__ = [
     "judge",
     "param",
     "recommendation_titles",
+    "with_figures",
     "with_note",
     "workers_as_given",
 ]
@@ -81,6 +83,8 @@ class Outcome(StrEnum):
 MET, NOT_MET, NOT_APPLICABLE = Outcome.MET, Outcome.NOT_MET, Outcome.NOT_APPLICABLE
 OUTCOMES = tuple(Outcome)
 NOTE = "note"  # DataFrame.attrs key: the rule's note for its report line (see with_note)
+# DataFrame.attrs key: the figures behind each subject's outcome (see with_figures).
+FIGURES = "figures"
 # DataFrame.attrs key: the rule's worker_id is final, a blank included (see workers_as_given).
 WORKERS_AS_GIVEN = "workers_as_given"
 
@@ -429,6 +433,17 @@ def with_note(result: pd.DataFrame, note: str | None) -> pd.DataFrame:
     e.g. "late within the month cannot be judged from one date"); None leaves no note."""
     if note:
         result.attrs[NOTE] = note
+    return result
+
+
+def with_figures(result: pd.DataFrame, **figures: pd.Series) -> pd.DataFrame:
+    """The result carrying the numbers each outcome was judged on, one column per figure
+    and one row per subject (``subject_id`` first), so a report can show them as numbers
+    instead of reading them back out of the detail text (IRO02's caseload per FTE). Each
+    series is on the result's index; the findings themselves are unchanged."""
+    table = pd.DataFrame({name: values.reindex(result.index) for name, values in figures.items()})
+    table.insert(0, "subject_id", result["subject_id"])
+    result.attrs[FIGURES] = table.reset_index(drop=True)
     return result
 
 

@@ -54,6 +54,7 @@ from audit.rulekit import (
     has_column,
     judge,
     param,
+    with_figures,
 )
 
 LOOKED_AFTER = "CLA"
@@ -113,7 +114,7 @@ def evaluate(tables: Tables, params: IroCaseloadParams, ctx: AuditContext) -> pd
         + limit
         + ")"
     )
-    return judge(
+    result = judge(
         subjects,
         source_table="workers",
         subject_id=subjects["worker_id"],
@@ -128,6 +129,15 @@ def evaluate(tables: Tables, params: IroCaseloadParams, ctx: AuditContext) -> pd
             Case(per_fte > params.max_per_fte, NOT_MET, "caseload_above_range", figures),
         ],
         otherwise=Case(pd.Series(True, index=subjects.index), MET, None, figures),
+    )
+    # The same figures as numbers, for the reports' caseload table.
+    return with_figures(
+        result,
+        children=caseload,
+        fte=fte,
+        fte_recorded=recorded.astype(float),
+        per_fte=per_fte,
+        limit=pd.Series(params.max_per_fte, index=subjects.index, dtype=float),
     )
 
 
