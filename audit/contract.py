@@ -5,6 +5,8 @@ Each entry of :data:`TABLES` is one table of ``shared/DATA_CONTRACT.md``, one li
 * ``_r`` (required): the column must be present when the table is given, and a row with a
   blank value is rejected;
 * ``_f`` (optional): the column may be absent; a rule that needs it is skipped;
+* a ``display`` column (``last_iro_contact_date``) is optional and outside the shared
+  contract: the reports show it for information and no rule may require it;
 * the kind tells the loader how to normalise the raw cells: ``id`` (text, trimmed, never a
   number), ``date``, ``yn`` (Y/N), ``code`` (upper-cased, Annex A prefixes and official
   descriptions reduced to the code), ``lcode`` (a lower-case code such as
@@ -69,6 +71,9 @@ class ColumnSpec:
     unique: bool = False
     # For numbers: (above, at_most), the plausible values; outside it is a finding.
     plausible: tuple[float, float] | None = None
+    # Shown in the reports for information only: outside DATA_CONTRACT.md's tables, read
+    # when the input has it, required by no rule, and not part of the generated sample.
+    display: bool = False
 
 
 def _f(name: str, kind: str, *, unique: bool = False) -> ColumnSpec:
@@ -103,8 +108,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
         _f("case_end_date", "date"),
         # The child's independent reviewing officer (a worker_id), for looked-after children.
         _f("iro_id", "id"),
-        # Display only (LAST_IRO_CONTACT): not in DATA_CONTRACT.md, no rule reads it.
-        _f(LAST_IRO_CONTACT, "date"),
+        ColumnSpec(LAST_IRO_CONTACT, ColumnKind.DATE, required=False, display=True),
     ),
     "visits": (
         _r("visit_id", "id", unique=True),

@@ -290,7 +290,10 @@ def load_table(
         rejected=issues.frame("rejected"),
         findings=issues.frame("kept", only_rows=kept_index),
         header_row=int(header_row),
-        absent_columns=tuple(c.name for c in spec.columns if c.name not in positions),
+        # A display column (shown for information) is never a reason a rule is skipped.
+        absent_columns=tuple(
+            c.name for c in spec.columns if c.name not in positions and not c.display
+        ),
         ignored_headers=tuple(
             normalise.clean_header(h)
             for pos, h in headers.items()

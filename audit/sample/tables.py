@@ -9,7 +9,8 @@ import pandas as pd
 from audit.contract import table_spec
 
 # The workbook's sheets, in this order; each table's columns come from the contract's
-# tables (audit/contract.py), the single source of column names and kinds.
+# tables (audit/contract.py), the single source of column names and kinds. Display columns
+# (shown for information, outside the shared contract) are not generated.
 SHEET_ORDER = (
     "children",
     "visits",
@@ -23,7 +24,8 @@ SHEET_ORDER = (
     "camhs_referrals",
 )
 CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
-    table: table_spec(table).column_names for table in SHEET_ORDER
+    table: tuple(c.name for c in table_spec(table).columns if not c.display)
+    for table in SHEET_ORDER
 }
 DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     table: tuple(c.name for c in table_spec(table).columns if c.kind == "date")
