@@ -329,10 +329,14 @@ def _summary_sheet(sheet: Any, overview: Overview, team: TeamReport, formats: _F
 def _rule_row(sheet: Any, row: int, rule: RuleInfo, score: Score, formats: _Formats) -> None:
     _text(sheet, row, 0, rule.code, formats.plain)
     _text(sheet, row, 1, rule.title, formats.wrap)
-    if rule.status != RAN:
+    if rule.status == ERROR:
         # The reason (which may quote an exception) is on the overview, not in team files.
-        why = "failed" if rule.status == ERROR else "skipped"
-        _text(sheet, row, 6, f"Not run ({why}): see the overview", formats.plain)
+        _text(sheet, row, 6, "Not run (failed): see the overview", formats.plain)
+        return
+    if rule.status != RAN:
+        # Skipped: the input's own reason (what the source does not hold), as every report.
+        why = rule.reason or "see the overview"
+        _text(sheet, row, 6, f"Not run (skipped): {why}", formats.wrap)
         return
     for col, value in enumerate((score.met, score.not_met, score.not_applicable), start=2):
         sheet.write_number(row, col, value, formats.count)

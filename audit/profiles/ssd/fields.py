@@ -167,6 +167,7 @@ ALWAYS_ABSENT: dict[str, str] = {
     "plans.child_views": f"{SSD} holds no plan text, so no recorded views of the child",
     "plans.views_influence": f"{SSD} holds no plan text, so no record of how views shaped it",
     "supervisions": f"{SSD} holds no supervision records",
+    "camhs_referrals": f"{SSD} has no CAMHS referrals table",
     "visits.worker_id": f"{SSD} visit tables do not name the visiting worker",
     "visits.not_seen_alone_reason": (
         f"{SSD} records whether the child was seen alone, not why they were not"
