@@ -304,3 +304,60 @@ def test_with_every_check_nothing_is_cut_at_the_printed_pages_right_edge(
         pages = _pdf_pages(pdf.read_bytes())
         assert pages <= 3, f"the overview prints on {pages} pages"
     context.close()
+
+
+# ---------------------------------------------------------------- print length of big teams
+
+
+@pytest.fixture(scope="module")
+def county_reports(tmp_path_factory) -> Path:
+    """A county-size authority (2,000 children, teams of about 270): the largest teams the
+    sample makes, with every check running."""
+    from audit.sample import generate_authority, write_workbook
+
+    folder = tmp_path_factory.mktemp("county")
+    export = folder / "county.xlsx"
+    write_workbook(generate_authority(2000, 31, end_month="2026-10"), export)
+    return write_run(audit(export, AuditPeriod.parse("2026-10"), None), folder, None)
+
+
+def _largest_team(reports: Path) -> tuple[Any, Path]:
+    from audit.reports.store import load_overview
+
+    team = max(load_overview(reports).teams, key=lambda t: t.action_count)
+    return team, reports / team.page
+
+
+@pytest.mark.parametrize("which", ["sample", "county"])
+def test_the_largest_team_prints_on_three_pages_and_says_what_is_not_printed(
+    which, page, request, tmp_path
+):
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    from audit.reports.html import PRINT_ACTIONS
+
+    reports = request.getfixturevalue("sample_reports" if which == "sample" else "county_reports")
+    team, path = _largest_team(reports)
+    assert team.action_count > 2 * PRINT_ACTIONS  # a team whose actions cannot all print
+    page.goto(path.as_uri())
+    page.emulate_media(media="print")
+    pdf = tmp_path / "team.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    texts = [
+        unicodedata.normalize("NFKC", p.extract_text() or "") for p in PdfReader(str(pdf)).pages
+    ]
+    assert len(texts) <= 3, f"{team.team} ({team.action_count} actions) prints on {len(texts)}"
+    printed = " ".join(" ".join(texts).split())
+    # What is printed: Fix first, the figures per check, and where everything else is.
+    assert "Fix first" in printed and f"{team.team}: compliance by check" in printed
+    assert team.actions[0].child in printed
+    said = re.search(r"Printed here: the first (\d+) of (\d+) actions", printed)
+    assert said and int(said[2]) == team.action_count, printed[-800:]
+    assert int(said[1]) <= PRINT_ACTIONS
+    assert f"All {team.action_count} are in the action workbook, {team.slug}.xlsx" in printed
+    # Every action is still on the screen version: the print only hides them.
+    page.emulate_media(media="screen")
+    rows = page.locator("table.actions tbody.child tr:not(:first-child)").count()
+    assert rows == team.action_count

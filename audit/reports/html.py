@@ -186,7 +186,35 @@ def render_team(env: Environment, overview: Overview, team: TeamReport, inbox: b
         # A check that judged none of the team's workers' records is a column of "No data".
         worker_rules=[r for r in overview.ran if any(r.code in s for _w, s in team.workers)],
         iro=iro_section(overview, team),
+        printed=printed_part(team),
     )
+
+
+# A printed team page keeps to three landscape pages: Fix first, the figures and the first
+# actions in Fix-first order. The rest are in the workbook and on screen, and the print says
+# so beside the table, with how many; nothing is left out unannounced.
+PRINT_ACTIONS = 6
+PRINT_DATA_QUALITY = 5
+PRINT_FOLLOW_UP = 6
+
+
+@dataclass(frozen=True)
+class PrintedPart:
+    children: int  # the first children whose actions print
+    actions: int  # how many actions those are
+    data_quality: int  # the first data-quality rows that print
+    follow_up: int  # the first rows of last month's actions done, disputed or overdue
+
+
+def printed_part(team: TeamReport) -> PrintedPart:
+    """How much of the action list prints: whole children, as many as keep to
+    ``PRINT_ACTIONS`` actions (the first child always, however many they have)."""
+    children = actions = 0
+    for child in team.actions:
+        if children and actions + len(child.actions) > PRINT_ACTIONS:
+            break
+        children, actions = children + 1, actions + len(child.actions)
+    return PrintedPart(children, actions, PRINT_DATA_QUALITY, PRINT_FOLLOW_UP)
 
 
 @dataclass(frozen=True)
