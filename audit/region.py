@@ -20,10 +20,12 @@ Keeping authorities apart (the design, and why):
   the email settings. The authority is also kept as its own field (``TeamReport.authority``,
   the history's ``authority`` column, ``run.json``'s ``authorities``), so nothing ever
   parses a team's name to find its authority. An authority's name is its folder's name.
-- Memory: one authority's tables are in memory at a time. What the region keeps from each
-  is its teams' report content and a slim copy of its findings (the columns the region's
-  figures, history and follow-up read, as categories); the full findings go to
-  ``findings.csv`` as each authority is done.
+- Memory and cores: authorities are shared out between forked workers, one per core
+  (``audit.reports.parallel``; one after another below 8 authorities), each holding one
+  authority's tables at a time. What comes back from each is its teams' report content and
+  a slim copy of its findings (the columns the region's figures, history and follow-up
+  read, as categories); the worker writes the authority's full findings and data-quality
+  rows to files of its own, joined in the region's order at the end.
 
 What a region folder may hold: one folder per authority, and nothing else that looks like
 data. A table file beside the authority folders stops the run (it belongs in an
@@ -38,11 +40,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
@@ -51,7 +52,7 @@ from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import ERROR, FINDINGS_COLUMNS, RAN, SKIPPED, RuleStatus
 from audit.errors import InputError
 from audit.history import History
-from audit.loader import LoadResult
+from audit.loader import ISSUE_COLUMNS, LoadResult
 from audit.output import DIR_MODE, cannot_write, neutralise, open_private, private_dir, writing
 from audit.period import AuditPeriod
 from audit.progress import Progress, no_progress
@@ -69,6 +70,7 @@ from audit.reports.model import (
     region_team,
     slug,
 )
+from audit.reports.parallel import rendered_in_order
 from audit.reports.store import save_overview
 from audit.reports.workbook import write_workbooks
 from audit.results import AuditRun, input_files, versions
@@ -221,11 +223,83 @@ def run_region(
     return run, final
 
 
-def _prefixed(progress: Progress, name: str) -> Progress:
-    def report(stage: str, done: int, total: int) -> None:
-        progress(f"{name}: {stage}", done, total)
+@dataclass
+class _Audited:
+    """What one authority leaves the region once its tables are gone (small enough to
+    come back from a worker process)."""
 
-    return report
+    part: Overview  # its teams' report content, named and filed as the region's
+    slim: pd.DataFrame
+    record: AuthorityRecord
+    statuses: list[RuleStatus]
+    settings_record: dict[str, Any]
+
+
+def _audit_authority(
+    settings: Settings,
+    rules: Sequence[Rule],
+    period: AuditPeriod,
+    profile: str | None,
+    staging: Path,
+    authority: Authority,
+) -> _Audited:
+    """One authority alone, as a single authority's run: load, rules, its teams' report
+    content; its findings and data-quality rows go to files of its own in ``staging``."""
+    own: dict[str, float] = {}
+    run = audit_with(settings, rules, authority.path, period, profile, own)
+    with timed(own, "overview"):
+        part = _build_overview(run)
+    for team in part.teams:
+        _claim(team, authority)
+    part.iro_caseloads = [
+        replace(c, team=region_team(authority.name, c.team)) for c in part.iro_caseloads
+    ]
+    with timed(own, "write"):
+        for name, rows in _csv_parts(run, authority.name).items():
+            path = _part_path(staging, name, authority)
+            with open_private(path, "w", encoding="utf-8", newline="") as fh:
+                neutralise(rows).to_csv(fh, index=False, header=False)
+    return _Audited(
+        part,
+        _slim(run.findings, authority.name),
+        _record(run, authority, part.teams, own),
+        run.statuses,
+        dict(run.settings_record),
+    )
+
+
+_CSV_FILES = ("findings.csv", "data_quality.csv")
+
+
+def _csv_parts(run: AuditRun, authority: str) -> dict[str, pd.DataFrame]:
+    return {
+        "findings.csv": _findings_rows(run, authority),
+        "data_quality.csv": _issue_rows(run.loaded, authority),
+    }
+
+
+def _part_path(staging: Path, name: str, authority: Authority) -> Path:
+    return staging / f".{authority.slug}.{name}"
+
+
+def _csv_header(columns: Sequence[str]) -> str:
+    return pd.DataFrame(columns=list(columns)).to_csv(index=False)
+
+
+def _join_parts(staging: Path, region: RegionFolder) -> None:
+    """Each CSV as one file: the header, then every authority's rows in the region's order."""
+    headers = {
+        "findings.csv": _csv_header(["authority", *FINDINGS_COLUMNS]),
+        "data_quality.csv": _csv_header(["authority", *ISSUE_COLUMNS]),
+    }
+    for name in _CSV_FILES:
+        with open_private(staging / name, "wb") as out:
+            out.write(headers[name].encode("utf-8"))
+            for authority in region.authorities:
+                part = _part_path(staging, name, authority)
+                with part.open("rb") as rows:
+                    shutil.copyfileobj(rows, out)
+                part.unlink()
 
 
 def _audit_into(
@@ -237,69 +311,39 @@ def _audit_into(
     profile: str | None,
     progress: Progress,
 ) -> tuple[RegionRun, Overview]:
-    """Each authority in turn: load, rules, its teams' report content, its findings
-    written; then the region's run and overview from what was kept."""
+    """Every authority on its own (one per core when there are enough of them, each in a
+    forked worker that holds one authority's tables at a time); then the region's run and
+    overview from what each left."""
     timings: dict[str, float] = {}
-    records: list[AuthorityRecord] = []
-    teams: list[TeamReport] = []
-    parts: list[Overview] = []
-    slim: list[pd.DataFrame] = []
-    statuses: list[list[RuleStatus]] = []
-    settings_record: dict[str, Any] | None = None
-    with ExitStack() as files:
-        csv = {
-            name: files.enter_context(
-                open_private(staging / name, "w", encoding="utf-8", newline="")
-            )
-            for name in ("findings.csv", "data_quality.csv")
-        }
-        for authority in region.authorities:
-            own: dict[str, float] = {}
-            run = audit_with(
-                settings,
-                rules,
-                authority.path,
-                period,
-                profile,
-                own,
-                _prefixed(progress, authority.name),
-            )
-            with timed(own, "overview"):
-                part = _build_overview(run)
-            for team in part.teams:
-                _claim(team, authority)
-            part.iro_caseloads = [
-                replace(c, team=region_team(authority.name, c.team)) for c in part.iro_caseloads
-            ]
-            with timed(own, "write"):
-                _append(csv["findings.csv"], _findings_rows(run, authority.name))
-                _append(csv["data_quality.csv"], _issue_rows(run.loaded, authority.name))
-            slim.append(_slim(run.findings, authority.name))
-            records.append(_record(run, authority, part.teams, own))
-            teams += part.teams
-            parts.append(part)
-            statuses.append(run.statuses)
-            settings_record = dict(run.settings_record)
-            for stage, seconds in own.items():
-                timings[stage] = round(timings.get(stage, 0.0) + seconds, 4)
-            del run  # the authority's tables go here: one authority's in memory at a time
-    assert settings_record is not None  # find_region never gives a region with none
-    findings = _categories(pd.concat(slim, ignore_index=True))
+    done: list[_Audited] = []
+    job = partial(_audit_authority, settings, rules, period, profile, staging)
+    for count, audited in enumerate(rendered_in_order(job, region.authorities), 1):
+        progress(f"Audited {audited.record.name}", count, len(region.authorities))
+        done.append(audited)
+        for stage, seconds in audited.record.timings.items():
+            timings[stage] = round(timings.get(stage, 0.0) + seconds, 4)
+    with timed(timings, "write"):
+        _join_parts(staging, region)
+    records = [d.record for d in done]
+    findings = _categories(pd.concat([d.slim for d in done], ignore_index=True))
+    for audited in done:
+        audited.slim = findings.iloc[:0]  # the pooled copy is the one kept
     region_run = RegionRun(
         period,
         settings.rules,
         list(rules),
         LoadResult(region.authorities[0].path.parent, {}, profile=_profiles(records)),
         findings,
-        _merged_statuses(statuses, [a.name for a in region.authorities]),
+        _merged_statuses([d.statuses for d in done], [a.name for a in region.authorities]),
         thresholds=settings.thresholds,
         show_names=settings.show_names,
-        settings_record=settings_record,
+        settings_record=done[0].settings_record,
         timings=timings,
         authorities=records,
         folder=region.authorities[0].path.parent,
     )
-    return region_run, _overview(region_run, parts, teams)
+    parts = [d.part for d in done]
+    return region_run, _overview(region_run, parts, [t for p in parts for t in p.teams])
 
 
 def _claim(team: TeamReport, authority: Authority) -> None:
@@ -321,11 +365,6 @@ def _issue_rows(loaded: LoadResult, authority: str) -> pd.DataFrame:
     issues = loaded.issues()
     issues.insert(0, "authority", authority)
     return issues
-
-
-def _append(fh: IO[str], frame: pd.DataFrame) -> None:
-    """Add ``frame``'s rows to an open CSV (its header the first time), neutralised."""
-    neutralise(frame).to_csv(fh, index=False, header=fh.tell() == 0)
 
 
 def _slim(findings: pd.DataFrame, authority: str) -> pd.DataFrame:

@@ -293,3 +293,28 @@ outbox = "{tmp_path / "outbox"}"
         own = recipient.removeprefix("cp-").split("@")[0] + "--child-protection-south"
         assert {f"{own}.html", f"{own}.xlsx"} <= set(files)
         assert all(name.startswith(f"{own}.") for name in files), files
+
+
+def test_a_region_of_many_authorities_is_audited_on_every_core_and_joined_in_order(tmp_path):
+    """Eight authorities or more go to forked workers, one authority each at a time; the
+    region's findings.csv is their rows joined in the region's order under one header, and
+    every row is counted in run.json under its own authority."""
+    from audit.reports.parallel import _workers
+
+    names = sorted(p.name for p in write_region(tmp_path / "region", 8, 30, seed=11))
+    if _workers(len(names)) < 2:
+        pytest.skip("one core here: the authorities are audited one after another")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "region"), "--period", OCT, "--out", str(out)]) == 0
+    findings = pd.read_csv(out / OCT / "findings.csv", dtype=str)
+    assert list(dict.fromkeys(findings["authority"])) == names  # each once, folder order
+    record = json.loads((out / OCT / "run.json").read_text(encoding="utf-8"))
+    for name in names:
+        counted = sum(
+            sum(score[k] for k in ("met", "not_met", "not_applicable"))
+            for team in record["authorities"][name]["teams"].values()
+            for score in team.values()
+        )
+        assert counted == (findings["authority"] == name).sum() > 0
+    quality = pd.read_csv(out / OCT / "data_quality.csv", dtype=str)
+    assert list(quality.columns[:2]) == ["authority", "table"]
