@@ -141,10 +141,14 @@ def load(
     else:
         source = build_source(path, discover(path, limits), profile, mapping, as_at)
 
+    grids = source.data.grids  # this load's own: emptied as the tables load
+
     def load_one(name: str, children: pd.Series | None) -> TableLoad:
+        # The raw cells are let go as soon as their table is loaded: memory holds one
+        # table's cells beside the loaded tables, not every table's twice.
         loaded = load_table(
             table_spec(name),
-            source.data.grids[name],
+            grids.pop(name),
             children,
             aliases=mapping.columns.get(name, {}),
             values=mapping.values.get(name, {}),
@@ -156,7 +160,7 @@ def load(
     loads: dict[str, TableLoad] = {}
     # Children first: other tables are checked against the loaded child IDs. The others
     # then load side by side: much of normalising runs in Arrow and numpy without the GIL.
-    names = sorted(source.data.grids, key=lambda t: t != "children")
+    names = sorted(grids, key=lambda t: t != "children")
     if names and names[0] == "children":
         progress("Loading children", 1, len(names))
         loads["children"] = load_one("children", None)

@@ -183,6 +183,7 @@ def main() -> None:
     )
 
     check_seconds, check_mb = caseaudit("check", str(workbook), "--csv", str(data / "dq.csv"))
+    check_parquet_seconds, check_parquet_mb = caseaudit("check", str(parquet))
     run_seconds, peak_mb = caseaudit(
         "run", str(workbook), "--period", PERIOD, "--out", str(data / "reports")
     )
@@ -195,6 +196,10 @@ def main() -> None:
 
     print("\nWhole commands, each in its own process (wall clock incl. start-up)")
     print(f"  caseaudit check (load only): {check_seconds:.2f} s, peak {check_mb:.0f} MB")
+    print(
+        f"  caseaudit check, parquet:    {check_parquet_seconds:.2f} s, "
+        f"peak {check_parquet_mb:.0f} MB ({check_parquet_seconds / floor:.2f}x the raw xlsx read)"
+    )
     print(f"  caseaudit run, workbook:     {run_seconds:.2f} s, peak {peak_mb:.0f} MB")
     print(f"  caseaudit run, parquet:      {parquet_seconds:.2f} s, peak {parquet_mb:.0f} MB")
     print(f"  caseaudit rules:             {rules_seconds:.2f} s")
