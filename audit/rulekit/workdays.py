@@ -114,7 +114,7 @@ class WorkingDayCalendar:
         finish = _to_days(end)
         if begin.shape != finish.shape:
             raise ValueError("working_days_after needs start and end of the same length")
-        counts = pd.array([pd.NA] * len(begin), dtype="Int64")
+        counts = np.zeros(len(begin), dtype="int64")
         valid = ~np.isnat(begin) & ~np.isnat(finish)
         span = _year_span(begin[valid], finish[valid])
         if span is not None:
@@ -125,7 +125,7 @@ class WorkingDayCalendar:
                 busdaycal=self._calendar(*span),
             )
             counts[valid] = np.maximum(raw, 0)
-        return pd.Series(counts, index=start.index)
+        return pd.Series(pd.arrays.IntegerArray(counts, ~valid), index=start.index)
 
     def is_working_day(self, dates: pd.Series) -> pd.Series:
         """Whether each date is a working day, as ``boolean`` with ``<NA>`` for NaT."""

@@ -119,12 +119,13 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     judged_at = end.where(in_period(end, ctx.period), ctx.as_at)
 
     visits = tables["visits"]
-    seen = visits[statutory_visits(visits, params.statutory_visit_types) & child_was_seen(visits)]
-    key = pd.Series(subjects.index, index=subjects["child_id"].to_numpy())
-    contacts = pd.DataFrame({"key": seen["child_id"].map(key), "date": seen["visit_date"]}).dropna(
-        subset=["key"]
+    counted = statutory_visits(visits, params.statutory_visit_types) & child_was_seen(visits)
+    seen = visits.loc[counted, ["child_id", "visit_date"]]
+    # Each visit's subject (the child's row among the subjects); other children's are dropped.
+    place = pd.Index(subjects["child_id"]).get_indexer(seen["child_id"])
+    contacts = pd.DataFrame(
+        {"key": subjects.index[place[place >= 0]], "date": seen["visit_date"][place >= 0]}
     )
-    contacts["key"] = contacts["key"].astype(subjects.index.dtype)
     t = timeliness(start, judged_at, intervals, contacts, ctx.period.start_ts, ctx.calendar)
 
     reason_latest_only = ctx.source_lacks(EARLIER_VISITS)
