@@ -336,7 +336,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_region(args: argparse.Namespace, region: RegionFolder, period: AuditPeriod) -> int:
     """``caseaudit run REGION``: every authority's folder audited as one region."""
-    from audit.region import region_summary, run_region  # start-up
+    from audit.region import region_summary, region_warnings, run_region  # start-up
     from audit.reports.store import load_overview
     from audit.settings import prepare
 
@@ -359,6 +359,9 @@ def _run_region(args: argparse.Namespace, region: RegionFolder, period: AuditPer
     log.info("audit of region %s for %s written to %s", args.input, period.label, folder)
     for line in region_summary(result, region, args.input, folder):
         print(line)
+    for warning in region_warnings(result):
+        log.warning("%s", warning)
+        print(f"caseaudit: warning: {warning}", file=sys.stderr)
     return delivered
 
 

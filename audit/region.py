@@ -41,6 +41,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ from audit.history import History
 from audit.loader import ISSUE_COLUMNS, LoadResult
 from audit.output import DIR_MODE, cannot_write, neutralise, open_private, private_dir, writing
 from audit.period import AuditPeriod
+from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
 from audit.publish import publish
 from audit.reader import SPREADSHEET_SUFFIXES
@@ -158,7 +160,7 @@ class AuthorityRecord:
     tables: dict[str, dict[str, Any]]  # run.json's per-table row accounting
     teams: dict[str, str]  # the region's team name -> the authority's own team name
     rows_rejected: int
-    newest: pd.Timestamp | None  # the newest date in its records (period warnings)
+    warnings: list[str]  # reasons to doubt its month's figures (audit.period_warnings)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -383,10 +385,6 @@ def _record(
     run: AuditRun, authority: Authority, teams: list[TeamReport], timings: dict[str, float]
 ) -> AuthorityRecord:
     loaded = run.loaded
-    dated = [
-        frame.select_dtypes(include="datetime").max().max() for frame in loaded.tables.values()
-    ]
-    dated = [d for d in dated if pd.notna(d)]
     prefix = len(region_team(authority.name, ""))
     return AuthorityRecord(
         name=authority.name,
@@ -407,7 +405,7 @@ def _record(
         },
         teams={t.team: t.team[prefix:] for t in teams},
         rows_rejected=sum(t.rows_rejected for t in loaded.loads.values()),
-        newest=max(dated) if dated else None,
+        warnings=period_warnings(loaded, run.period, date.today()),
         timings=timings,
     )
 
@@ -580,3 +578,17 @@ def region_summary(run: RegionRun, region: RegionFolder, given: Path, folder: Pa
         "findings.csv, data_quality.csv and run.json"
     )
     return lines
+
+
+def region_warnings(run: RegionRun) -> list[str]:
+    """Each reason to doubt the month's figures once: for the region when every authority
+    has it (the month is not over), else naming the authorities it concerns."""
+    concerns: dict[str, list[str]] = {}
+    for authority in run.authorities:
+        for warning in authority.warnings:
+            concerns.setdefault(warning, []).append(authority.name)
+    everyone = len(run.authorities)
+    return [
+        warning if len(names) == everyone else f"{', '.join(names)}: {warning}"
+        for warning, names in concerns.items()
+    ]

@@ -318,3 +318,14 @@ def test_a_region_of_many_authorities_is_audited_on_every_core_and_joined_in_ord
         assert counted == (findings["authority"] == name).sum() > 0
     quality = pd.read_csv(out / OCT / "data_quality.csv", dtype=str)
     assert list(quality.columns[:2]) == ["authority", "table"]
+
+
+def test_a_warning_every_authority_shares_is_given_once_for_the_region(region, tmp_path, capsys):
+    """A month long after every authority's newest record: the run warns once, not once per
+    authority, as one authority's run would."""
+    out = tmp_path / "out"
+    assert main(["run", str(region.folder), "--period", "2028-06", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    stale = [line for line in err.splitlines() if "dated within a year before 2028-06" in line]
+    assert len(stale) == 1, err
+    assert stale[0].startswith("caseaudit: warning: no record in the export")
