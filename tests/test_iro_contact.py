@@ -17,6 +17,7 @@ from audit.reports.store import load_overview, save_overview
 from audit.run import audit
 from tests.test_isolation import PERIOD, SAMPLE
 from tests.test_profile_annex_a import LIST_8_HEADERS, D, list_6, list_7, list_9
+from tests.test_profile_ssd import write_folder
 from tests.test_reports_sections import section, text_of
 from tests.workbooks import workbook
 
@@ -101,3 +102,16 @@ def test_an_input_without_the_date_shows_no_such_section(tmp_path):
     overview = write_reports(run, tmp_path)
     assert overview.iro_contacts is None
     assert 'id="iro-contact"' not in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_ssd_extract_gives_the_date_from_its_cla_episodes(tmp_path):
+    # ssd_cla_episodes.clae_cla_last_iro_contact_date: 1003 is in care (last contact
+    # 20/09/2026); 1004 went home on 10/09/2026, so is not looked after at the month's end.
+    run = audit(write_folder(tmp_path / "ssd"), AuditPeriod.parse("2026-09"), None)
+    overview = write_reports(run, tmp_path / "out")
+    listed = {c.child: (t.team, c) for t in overview.teams for c in t.iro_contacts or []}
+    assert set(listed) == {"1003"}
+    team, contact = listed["1003"]
+    assert contact == IroContact("1003", "20/09/2026", 10)
+    index = section((tmp_path / "out" / "index.html").read_text(encoding="utf-8"), "iro")
+    assert f"{team} 1 0 20/09/2026 (10 days before the month’s end)" in index

@@ -18,12 +18,17 @@ professional is an independent reviewing officer (by their job title in
 ``ssd_professionals``, as for ``workers.role``) is not the child's allocation: the current
 one gives ``iro_id`` instead. Without ``ssd_professionals`` job titles no involvement can be
 told to be an IRO's, and ``iro_id`` is absent with that reason.
+
+**Last IRO contact**: ``clae_cla_last_iro_contact_date`` of the child's CLA episodes (the
+latest readable one) is ``last_iro_contact_date``, a display column the reports show in
+their IRO part for information; no rule judges it.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from audit.contract import LAST_IRO_CONTACT
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.case_status import CASE_SOURCES, NEVER_OPEN, case_status
 from audit.profiles.ssd.context import Context
@@ -32,6 +37,7 @@ from audit.profiles.ssd.teams import professional_teams, resolve_teams
 from audit.profiles.ssd.workers import professional_roles
 
 IRO_ROLE = "iro"
+LAST_IRO_CONTACT_FIELD = "clae_cla_last_iro_contact_date"
 
 
 def build(ctx: Context) -> pd.DataFrame:
@@ -73,9 +79,29 @@ def build(ctx: Context) -> pd.DataFrame:
             f"children: people never open left out: {int(never_open.sum())} ({NEVER_OPEN})."
         )
     people = people[~never_open].merge(status, on="_key", how="left")
+    contacts = _last_iro_contacts(ctx)
+    if contacts is not None:
+        people = people.merge(contacts, on="_key", how="left")
     if not ctx.has("ssd_involvements"):
         ctx.notes.append("The extract has no ssd_involvements table: every child is Unallocated.")
     return people.drop(columns="_key")
+
+
+def _last_iro_contacts(ctx: Context) -> pd.DataFrame | None:
+    """Per child key: the latest last-IRO-contact date of their CLA episodes, as the raw cell
+    (the loader reads it like any date); None when the extract has no such field."""
+    table = "ssd_cla_episodes"
+    if not ctx.has(table) or LAST_IRO_CONTACT_FIELD not in ctx.tables[table]:
+        return None
+    episodes = ctx.pick(table, {"contact": LAST_IRO_CONTACT_FIELD})
+    episodes["_key"] = cells.key(ctx.child_ids(table, "clae_person_id"))
+    episodes["_date"] = cells.dates(episodes["contact"])
+    latest = (
+        episodes[episodes["_key"].notna() & episodes["_date"].notna()]
+        .sort_values(["_date", ORDER])
+        .drop_duplicates("_key", keep="last")
+    )
+    return pd.DataFrame({"_key": latest["_key"], LAST_IRO_CONTACT: latest["contact"]})
 
 
 def _allocations(ctx: Context) -> pd.DataFrame:
