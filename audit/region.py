@@ -60,7 +60,7 @@ from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
 from audit.publish import publish
 from audit.reader import SPREADSHEET_SUFFIXES
-from audit.reports.build import _build_overview, add_trends
+from audit.reports.build import _build_overview, _contact_summaries, add_trends
 from audit.reports.fix_first import prioritise
 from audit.reports.follow_up import add_follow_up
 from audit.reports.html import write_html
@@ -481,6 +481,10 @@ def _overview(run: RegionRun, parts: list[Overview], teams: list[TeamReport]) ->
             (c for p in parts for c in p.iro_caseloads),
             key=lambda c: (-float(c.per_fte or 0), c.team, c.iro),
         ),
+        # Summed up again from the teams, now named and filed as the region's.
+        iro_contacts=None
+        if all(p.iro_contacts is None for p in parts)
+        else _contact_summaries(teams),
         authorities=[a.name for a in run.authorities],
     )
 

@@ -70,6 +70,10 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
         met = _vis01(authority, OCT)
         child = met.loc[met["outcome"] == MET, "child_id"].sort_values().iloc[0]
         _rename_child(authority, child, SHARED)
+    for authority in (larkmere, quillmere):  # the IRO contact dates an export may hold
+        children = pd.read_parquet(authority / "children.parquet")
+        children["last_iro_contact_date"] = children["case_start_date"]
+        children.to_parquet(authority / "children.parquet", index=False)
     visits = pd.read_parquet(quillmere / "visits.parquet")
     visits[visits["child_id"] != SHARED].to_parquet(quillmere / "visits.parquet", index=False)
     (root / "audit.toml").write_text("", encoding="utf-8")
@@ -155,6 +159,10 @@ def test_the_overview_shows_each_authority_with_its_own_teams(region):
     assert len(pages) == len(set(pages))
     assert "teams/larkmere--child-protection-south.html" in pages
     assert "teams/quillmere--child-protection-south.html" in pages
+    contacts = {c.team: c.page for c in overview.iro_contacts or []}
+    assert contacts, "the IRO contact summary is on the region's overview"
+    assert all(contacts[t.team] == t.page for t in overview.teams if t.team in contacts)
+    assert set(contacts) <= {t.team for t in overview.teams}
     index = (region.out / OCT / "index.html").read_text(encoding="utf-8")
     assert 'id="authorities"' in index
     assert 'data-authority="Quillmere"' in index
