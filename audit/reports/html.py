@@ -45,7 +45,14 @@ from audit.reports.model import (
 )
 from audit.reports.parallel import rendered_in_order
 from audit.reports.svg import SYMBOLS, compliance_chart, month_name, sparkline
-from audit.reports.wording import column_words, explained, fields_in_words, plain, reason_for
+from audit.reports.wording import (
+    column_words,
+    explained,
+    fields_in_words,
+    plain,
+    reason_for,
+    table_words,
+)
 from audit.results import combined
 
 # Plain-English names for the loader's issue kinds; an unknown kind is shown as written.
@@ -126,6 +133,7 @@ def environment() -> Environment:
     env.filters["kind_label"] = kind_label
     env.filters.update(plain=plain, column_words=column_words, fields_in_words=fields_in_words)
     env.globals["reason_for"] = reason_for
+    env.filters["table_words"] = table_words
     env.filters["month_name"] = month_name
     env.globals.update(symbols=SYMBOLS, empty=Score(), pct=lambda rate: f"{rate:.0%}")
     return env

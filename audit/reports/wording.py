@@ -26,8 +26,9 @@ PARTICIPATION = {
     "PN7": "did not attend, views not conveyed",
 }
 
-_AS_AT = re.compile(r"\bat the as-at date (\d{2}/\d{2}/\d{4})")
-_AS_AT_LEFT = re.compile(r"\bthe as-at\s+date\b")
+_AS_AT = re.compile(r"\bat\s+the\s+as-at\s+date\s+(\d{2}/\d{2}/\d{4})")
+# "the as-at date", across a line break too, and its own gloss when the text gives one.
+_AS_AT_LEFT = re.compile(r"\bthe\s+as-at\s+date\b(?:\s+\(the end of the audit month\))?")
 _REG_29 = re.compile(r"\ba reg 29 code(?: \(refused, age, unable\))?")
 # A code not already followed by its description in brackets.
 _PN = re.compile(r"\b(PN[0-7])\b(?! \()")
