@@ -169,3 +169,25 @@ def test_months_are_written_the_same_way_in_subjects_bodies_and_pages(demo):
         said = re.sub(FOLDER, " ", text)
         assert not re.search(r"\b20\d\d-(0[1-9]|1[0-2])\b(?!-)", said), name
         assert SHOWN in text, name
+
+
+def test_the_action_workbooks_say_it_in_words_too(demo):
+    import openpyxl
+
+    books = sorted((demo / "reports" / MONTH / "teams").glob("*.xlsx"))
+    assert len(books) == 6
+    found: dict[str, set[str]] = {}
+    for book in books:
+        workbook = openpyxl.load_workbook(book, read_only=True)
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                for value in row:
+                    if isinstance(value, str):
+                        said = WHERE.sub(" ", value)
+                        terms = {m[0] for m in FIELD.finditer(said)} | set(
+                            re.findall(r"as-at", said)
+                        )
+                        if terms:
+                            found.setdefault(f"{book.name} {sheet.title}", set()).update(terms)
+        workbook.close()
+    assert found == {}

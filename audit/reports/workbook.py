@@ -30,7 +30,7 @@ from audit.progress import Progress, no_progress
 from audit.reports.html import kind_label
 from audit.reports.model import TEAMS_FOLDER, Action, Overview, RuleInfo, Score, TeamReport
 from audit.reports.parallel import rendered_in_order
-from audit.reports.wording import plain
+from audit.reports.wording import column_words, fields_in_words, plain
 
 ACTIONS_SHEET = "Actions"
 SUMMARY_SHEET = "Summary"
@@ -335,7 +335,7 @@ def _rule_row(sheet: Any, row: int, rule: RuleInfo, score: Score, formats: _Form
         return
     if rule.status != RAN:
         # Skipped: the input's own reason (what the source does not hold), as every report.
-        why = rule.reason or "see the overview"
+        why = fields_in_words(rule.reason) if rule.reason else "see the overview"
         _text(sheet, row, 6, f"Not run (skipped): {why}", formats.wrap)
         return
     for col, value in enumerate((score.met, score.not_met, score.not_applicable), start=2):
@@ -393,7 +393,7 @@ def _data_quality_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None
         values = (
             d.child,
             f"{d.source}, row {d.row}",
-            d.column,
+            column_words(d.column),
             d.value,
             kind_label(d.kind),
             d.detail,
