@@ -127,6 +127,44 @@ def test_page_has_no_wcag_violations_and_screenshots_cleanly(name, page, reports
     assert page.evaluate("document.scripts.length") == (1 if name == "index.html" else 0)
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_pages_attached_to_emails_are_as_accessible_and_link_only_within(
+    width, browser, reports, tmp_path
+):
+    # An email attaches the page rendered for the inbox; it is saved and opened on its own.
+    from axe_playwright_python.sync_playwright import Axe
+
+    from audit.reports.html import overview_for_email, team_page_for_email
+    from audit.reports.store import load_overview
+
+    overview = load_overview(reports)
+    north = next(t for t in overview.teams if t.slug == "north")
+    attached = {
+        "overview.html": overview_for_email(overview),
+        "north.html": team_page_for_email(overview, north),
+    }
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for name, markup in attached.items():
+        path = tmp_path / name  # alone in a folder, as a mail client saves it
+        path.write_text(markup, encoding="utf-8")
+        page.goto(path.as_uri())
+        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        violations = results.response["violations"]
+        assert not violations, f"{name} at {width}px:\n{_describe(violations)}"
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert width > 390 or overflow <= 0, f"{name} scrolls sideways by {overflow}px"
+        outside = page.evaluate(
+            """() => [...document.querySelectorAll('a[href]')]
+                .map(a => a.getAttribute('href'))
+                .filter(h => !h.startsWith('#') || !document.getElementById(h.slice(1)))"""
+        )
+        assert outside == [], f"{name} links where the inbox cannot follow: {outside}"
+    context.close()
+
+
 def test_team_page_makes_no_network_requests(page, reports):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
