@@ -275,15 +275,17 @@ def load_table(
 
     damaged = _damaged_rows(grid, body, filled, headers, unreadable, issues)
     rejected = _reject_rows(spec, frame, bad_dates, issues, child_ids, damaged)
-    kept = frame[~rejected]
+    # Positional: the rejection mask, rows and sheets stand in the frame's row order. When
+    # no row is rejected the frame is kept as it is, not copied (a county's visits).
+    keep = ~rejected.to_numpy(dtype=bool)
+    kept = frame if keep.all() else frame[keep]
     if spec.name == "supervisions" and child_ids is not None and "child_id" in kept:
         _flag_unknown_children(kept, child_ids, issues)
 
-    kept = kept.copy()
-    kept[SOURCE_ROW] = rows[kept.index]
-    kept[SOURCE_SHEET] = sheets[kept.index]
     kept_index = kept.index
     kept = kept.reset_index(drop=True)
+    kept[SOURCE_ROW] = rows.to_numpy()[keep]
+    kept[SOURCE_SHEET] = sheets.array[keep]
     _validate(spec.name, kept)
     matched_positions = set(positions.values())
     return TableLoad(
