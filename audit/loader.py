@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -36,7 +36,7 @@ from audit.errors import InputError
 from audit.profiles import build_source, build_table_source
 from audit.profiles.mapping import SourceMapping
 from audit.progress import Progress, no_progress
-from audit.reader import Grid, discover
+from audit.reader import Grid, PendingGrid, discover
 from audit.safety import SafetyLimits
 from audit.table_source import TableSource
 
@@ -141,15 +141,17 @@ def load(
     else:
         source = build_source(path, discover(path, limits), profile, mapping, as_at)
 
-    grids = source.data.grids  # this load's own: emptied as the tables load
+    # The grids, let go of by the source: each is dropped as its table loads.
+    grids = dict(source.data.grids)
+    source = replace(source, data=replace(source.data, grids={}))
 
-    def load_one(name: str, children: pd.Series | None) -> TableLoad:
-        # The raw cells are let go as soon as their table is loaded: memory holds one
-        # table's cells beside the loaded tables, not every table's twice.
+    def load_one(name: str, children: Future[pd.Series | None] | None) -> TableLoad:
+        grid = grids.pop(name)
+        cells = grid.read() if isinstance(grid, PendingGrid) else grid
         loaded = load_table(
             table_spec(name),
-            grids.pop(name),
-            children,
+            cells,
+            children.result() if children is not None else None,
             aliases=mapping.columns.get(name, {}),
             values=mapping.values.get(name, {}),
         )
@@ -158,16 +160,23 @@ def load(
         return loaded
 
     loads: dict[str, TableLoad] = {}
-    # Children first: other tables are checked against the loaded child IDs. The others
-    # then load side by side: much of normalising runs in Arrow and numpy without the GIL.
+    # Children first: the other tables check their child IDs against the loaded children.
+    # Meanwhile they are read, a thread per core (the parsers and much of normalising run
+    # without the GIL), and then loaded side by side.
     names = sorted(grids, key=lambda t: t != "children")
-    if names and names[0] == "children":
-        progress("Loading children", 1, len(names))
-        loads["children"] = load_one("children", None)
-    children = loads["children"].frame["child_id"] if "children" in loads else None
-    rest = names[len(loads) :]
+    rest = [name for name in names if name != "children"]
+    child_ids: Future[pd.Series | None] = Future()
     with ThreadPoolExecutor(max_workers=max(1, min(len(rest), os.cpu_count() or 1))) as pool:
-        pending = {name: pool.submit(load_one, name, children) for name in rest}
+        pending = {name: pool.submit(load_one, name, child_ids) for name in rest}
+        try:
+            if "children" in grids:
+                progress("Loading children", 1, len(names))
+                loads["children"] = load_one("children", None)
+            child_ids.set_result(loads["children"].frame["child_id"] if loads else None)
+        except BaseException as exc:
+            child_ids.set_exception(exc)
+            pool.shutdown(cancel_futures=True)
+            raise
         for done, name in enumerate(rest, len(loads) + 1):
             progress(f"Loading {name}", done, len(names))
             loads[name] = pending[name].result()  # the first failure, in order, stops the load

@@ -80,6 +80,29 @@ class Grid:
         return sheets.astype("string"), rows.astype("int64")
 
 
+@dataclass(frozen=True)
+class PendingGrid:
+    """A sheet or file not read yet, named as its grid will be: the loader reads it when
+    it loads its table, so reading one table overlaps normalising another, and a table's
+    raw cells are in memory only while it loads."""
+
+    source: str
+    sheet: str
+    file: Path
+    sheet_name: str | None
+    typed: bool = False
+    row_sheets: None = None
+
+    def read(self) -> Grid:
+        return read_grid(self.file, self.sheet_name, typed=self.typed)
+
+
+def pending_grid(file: Path, sheet: str | None, *, typed: bool = False) -> PendingGrid:
+    """``read_grid(file, sheet, typed=typed)``, to be read later, with the same names."""
+    source = f"{file.name}, sheet {sheet}" if sheet is not None else file.name
+    return PendingGrid(source, sheet if sheet is not None else file.name, file, sheet, typed)
+
+
 def table_key(name: str) -> str:
     """Sheet and file names match case-insensitively, ignoring spaces, '-' and '_'."""
     return header_key(name)

@@ -17,7 +17,15 @@ from audit.errors import InputError, UsageError
 from audit.profiles import annex_a, joins, ssd, ssda903
 from audit.profiles.base import SourceData
 from audit.profiles.mapping import SourceMapping
-from audit.reader import Grid, read_grid, read_grids, require_whole_rows, table_key
+from audit.reader import (
+    Grid,
+    PendingGrid,
+    pending_grid,
+    read_grid,
+    read_grids,
+    require_whole_rows,
+    table_key,
+)
 from audit.table_source import TableSource
 
 PROFILES = ("auto", "canonical", "annex-a", "ssd", "ssda903")
@@ -134,9 +142,12 @@ def _canonical(
         table = wanted.get(key)
         if table is not None and table not in chosen:
             chosen[table] = (file, sheet)
-    # Tables the loader reads whole come typed; a table joined with another is picked out
-    # of cell by cell (joins), so it stays a grid of cells.
-    grids = read_grids(chosen, typed={t for t in chosen if t not in mapping.sources})
+    # A table joined with another is picked out cell by cell (joins): read now, as cells.
+    # Every other table is read by the loader as it loads it, typed (reader.PendingGrid).
+    grids: dict[str, Grid | PendingGrid] = {
+        t: pending_grid(file, sheet, typed=True) for t, (file, sheet) in chosen.items()
+    }
+    grids.update(read_grids({t: chosen[t] for t in chosen if t in mapping.sources}))
     for required in REQUIRED_TABLES:
         if required not in grids:
             seen = ", ".join(_name(f, s) for f, s in found.values()) or "none"
@@ -159,9 +170,11 @@ def _canonical(
 
     for table, sources in mapping.sources.items():
         if table in grids:
+            read = grids[table]
+            assert isinstance(read, Grid)  # read above, as cells
             grids[table] = joins.apply(
                 table,
-                grids[table],
+                read,
                 sources,
                 mapping.columns.get(table, {}),
                 lambda name, table=table: other(table, name),

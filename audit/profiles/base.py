@@ -8,18 +8,19 @@ spreadsheet row it came from, so every finding still points at the real record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from audit.reader import Grid
+from audit.reader import Grid, PendingGrid
 
 
 @dataclass(frozen=True)
 class SourceData:
     profile: str  # "canonical", "annex-a", "ssd"
-    grids: dict[str, Grid]  # contract table -> grid (header row first, then data)
+    # contract table -> grid (header row first, then data), or one the loader reads itself
+    grids: Mapping[str, Grid | PendingGrid]
     # "table" or "table.column" -> why this source cannot provide it, for SKIPPED reasons:
     # "Ofsted's Annex A has no first-language field".
     absent: dict[str, str] = field(default_factory=dict)
