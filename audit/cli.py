@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from audit.history import History
     from audit.period import AuditPeriod
     from audit.progress import ProgressLines
-    from audit.region import RegionFolder
+    from audit.region_folder import RegionFolder
     from audit.reports.model import Overview
     from audit.settings import Settings
 
@@ -274,7 +274,7 @@ def _run(args: argparse.Namespace) -> int:
     from audit.period import AuditPeriod  # start-up
     from audit.period_warnings import period_warnings
     from audit.publish import write_run
-    from audit.region import find_region
+    from audit.region_folder import find_region
     from audit.reports.store import load_overview
     from audit.run import audit_with, timed
     from audit.settings import prepare
@@ -531,8 +531,17 @@ def _check(args: argparse.Namespace) -> int:
     from audit.load_summary import format_load_summary
     from audit.loader import load
     from audit.output import write_csv, writing
+    from audit.region_folder import find_region
     from audit.settings import prepare
 
+    region = find_region(args.input)
+    if region is not None:  # check loads one export; a region is checked one authority at a time
+        first = region.authorities[0].path
+        raise UsageError(
+            f"{args.input} is a region of {len(region.authorities)} authorities: check one "
+            f"authority's folder at a time (caseaudit check {first}), or audit them all with "
+            "caseaudit run"
+        )
     config, _rules = prepare(_default_config(args.config))
     with _progress_lines() as progress:
         result = load(

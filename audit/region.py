@@ -51,7 +51,6 @@ import pandas as pd
 from audit import __version__
 from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import ERROR, FINDINGS_COLUMNS, RAN, SKIPPED, RuleStatus
-from audit.errors import InputError
 from audit.history import History
 from audit.loader import ISSUE_COLUMNS, LoadResult
 from audit.output import DIR_MODE, cannot_write, neutralise, open_private, private_dir, writing
@@ -59,7 +58,7 @@ from audit.period import AuditPeriod
 from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
 from audit.publish import publish
-from audit.reader import SPREADSHEET_SUFFIXES
+from audit.region_folder import Authority, RegionFolder
 from audit.reports.build import _build_overview, _contact_summaries, add_trends
 from audit.reports.fix_first import prioritise
 from audit.reports.follow_up import add_follow_up
@@ -87,65 +86,17 @@ SLUG_SEPARATOR = "--"
 _SLIM = ("authority", "team", "rule_code", "recommendation", "subject_id", "outcome")
 
 
-@dataclass(frozen=True)
-class Authority:
-    """One authority of a region: its name (its folder's), its folder, its file-name part."""
-
-    name: str
-    path: Path
-    slug: str
-
-
-@dataclass(frozen=True)
-class RegionFolder:
-    authorities: list[Authority]
-    ignored: list[str]  # files beside the authority folders that were not read, by name
-
-
-def _visible(path: Path) -> bool:
-    return not path.name.startswith((".", "~$"))
-
-
-def _holds_tables(folder: Path) -> bool:
-    return any(
-        p.is_file() and _visible(p) and p.suffix.lower() in SPREADSHEET_SUFFIXES
-        for p in folder.iterdir()
-    )
-
-
-def find_region(path: Path | str) -> RegionFolder | None:
-    """The authorities of a region folder; None when ``path`` is not one (a workbook, a
-    database, or a folder of one authority's table files). A region folder is a folder
-    with at least one sub-folder holding table files (.xlsx, .csv, .parquet)."""
-    if not isinstance(path, Path) or not path.is_dir():
-        return None
-    entries = sorted(p for p in path.iterdir() if _visible(p))
-    folders = [p for p in entries if p.is_dir()]
-    if not any(_holds_tables(p) for p in folders):
-        return None
-    files = [p for p in entries if not p.is_dir()]
-    stray = [p.name for p in files if p.suffix.lower() in SPREADSHEET_SUFFIXES]
-    if stray:  # a region with a stray table, or an authority with folders of tables in it
-        first = next(p.name for p in folders if _holds_tables(p))
-        raise InputError(
-            f"{path} holds both the table file {stray[0]} and folders of table files "
-            f"({first}/): a region holds only one folder per authority, an authority's folder "
-            f"only its tables; move {stray[0]} into its authority's folder, or the folders out"
-        )
-    empty = [p.name for p in folders if not _holds_tables(p)]
-    if empty:
-        raise InputError(
-            f"{path / empty[0]} holds no table files (.xlsx, .csv, .parquet): every folder of "
-            "a region is an authority; add its export or move the folder out"
-        )
+def _filed(region: RegionFolder) -> RegionFolder:
+    """The region with each authority's file-name part: its name's slug, kept apart from
+    another authority's with the same slug ("North Shire" and "north-shire")."""
     authorities, taken = [], set()
-    for folder in folders:
-        name = slug(folder.name)
+    for authority in region.authorities:
+        name = slug(authority.name)
         if name in taken:
             name = next(f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken)
         taken.add(name)
-        authorities.append(Authority(folder.name, folder, name))
-    return RegionFolder(authorities, [p.name for p in files])
+        authorities.append(replace(authority, slug=name))
+    return RegionFolder(authorities, region.ignored)
 
 
 @dataclass
@@ -197,6 +148,7 @@ def run_region(
     """Audit every authority of ``region`` for ``period`` and write the region's month
     into ``out_root`` in one step (as :func:`audit.publish.write_run` does for one
     authority); the month is recorded in the history once every file is in place."""
+    region = _filed(region)
     final = out_root / period.label
     with writing("the month", final):
         private_dir(out_root)
@@ -324,7 +276,7 @@ def _audit_into(
         done.append(audited)
         for stage, seconds in audited.record.timings.items():
             timings[stage] = round(timings.get(stage, 0.0) + seconds, 4)
-    with timed(timings, "write"):
+    with timed(timings, "join"):  # "write" is the authorities' own, summed above
         _join_parts(staging, region)
     records = [d.record for d in done]
     findings = _categories(pd.concat([d.slim for d in done], ignore_index=True))

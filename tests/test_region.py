@@ -337,3 +337,11 @@ def test_a_warning_every_authority_shares_is_given_once_for_the_region(region, t
     stale = [line for line in err.splitlines() if "dated within a year before 2028-06" in line]
     assert len(stale) == 1, err
     assert stale[0].startswith("caseaudit: warning: no record in the export")
+
+
+def test_check_on_a_region_says_to_check_one_authority_at_a_time(region, capsys):
+    code = main(["check", str(region.folder), "--csv", str(region.out / "dq.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "is a region of 2 authorities: check one authority's folder at a time" in err
+    assert f"caseaudit check {region.folder / 'Larkmere'}" in err
