@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from audit.engine.runner import ERROR
+from audit.engine.runner import ERROR, RAN
 from audit.errors import InputError, UsageError
 from audit.mail.settings import EmailSettings
 from audit.mail.templates import OVERVIEW_HTML, TEAM_HTML
@@ -32,6 +32,7 @@ from audit.reports.headline import Headline, overview_headline, team_headline
 from audit.reports.html import overview_for_email, team_page_for_email
 from audit.reports.model import RAG_LABELS, Overview, Score, TeamReport
 from audit.reports.pdf import PDF_FOLDER
+from audit.reports.wording import fields_in_words
 from audit.reports.workbook import return_by
 from audit.results import combined
 
@@ -126,6 +127,7 @@ def team_message(
         if key in team.recommendation_scores
     ]
     not_ran = _not_ran(overview, for_team=True)
+    partly = _judged_in_part(overview)
     lines = _heading_lines(month, team.team, headline)
     if recommendations:
         lines += ["", "By recommendation:"]
@@ -162,7 +164,7 @@ def team_message(
         + (f" (for {children} {'child' if children == 1 else 'children'})" if children else "")
         + (f": {new} new this month, {outstanding} outstanding" if team.action_count else ""),
     ]
-    lines += _not_ran_lines(not_ran)
+    lines += _not_ran_lines(not_ran) + _judged_in_part_lines(partly)
     lines += ["", attached, "", _CLOSED_LOOP_NOTE]
     html = TEAM_HTML.render(
         subject=subject,
@@ -177,6 +179,7 @@ def team_message(
         outstanding=outstanding,
         recommendations=recommendations,
         not_ran=not_ran,
+        partly=partly,
         attached=attached,
         note=_CLOSED_LOOP_NOTE,
     )
@@ -202,6 +205,7 @@ def overview_message(
     subject = subject_for(overview.period, heading, headline)
     month = overview.period.month_name
     not_ran = _not_ran(overview, for_team=False)
+    partly = _judged_in_part(overview)
     lines = _heading_lines(month, heading, headline)
     lines += ["", "Teams:"]
     for team in overview.teams:
@@ -229,7 +233,7 @@ def overview_message(
     if unknown:
         lines += ["", "Teams in the email config with no report this month (check the spelling):"]
         lines += [f"  {one_line(t)}" for t in unknown]
-    lines += _not_ran_lines(not_ran)
+    lines += _not_ran_lines(not_ran) + _judged_in_part_lines(partly)
     pdf = _if_printed(month_folder / PDF_FOLDER / f"{OVERVIEW_FILE}.pdf")
     attached = (
         _attached(
@@ -254,6 +258,7 @@ def overview_message(
         without=list(teams_without_recipients),
         unknown=unknown,
         not_ran=not_ran,
+        partly=partly,
         attached=attached,
         note=None,
     )
@@ -372,3 +377,22 @@ def _not_ran_lines(rules: list[NotRan]) -> list[str]:
     for code, title, status, reason in rules:
         lines.append(f"  {code} {title} — {status}" + (f": {reason}" if reason else ""))
     return lines
+
+
+def _judged_in_part(overview: Overview) -> list[tuple[str, str, str]]:
+    """(code, title, note) of each rule that ran but could judge only part of its standard
+    on this input (VIS01 on Annex A: one visit date cannot show a visit late within the
+    month), so the message does not let its figure pass for the whole standard."""
+    return [
+        (rule.code, one_line(rule.title).rstrip("."), one_line(fields_in_words(rule.reason)))
+        for rule in overview.rules
+        if rule.status == RAN and rule.reason
+    ]
+
+
+def _judged_in_part_lines(rules: list[tuple[str, str, str]]) -> list[str]:
+    if not rules:
+        return []
+    return ["", "Checked in part this month:"] + [
+        f"  {code} {title}: {note}" for code, title, note in rules
+    ]

@@ -26,6 +26,14 @@ _PAGE = """<!DOCTYPE html>
 {% endfor %}
 </ul>
 {% endif %}
+{% if partly %}
+<h2 style="font-size: 1.1em">Checked in part this month</h2>
+<ul>
+{% for code, title, note in partly %}
+<li>{{ code }} {{ title }}: {{ note }}</li>
+{% endfor %}
+</ul>
+{% endif %}
 <p>{{ attached }}</p>
 {% if note %}
 <p><em>{{ note }}</em></p>

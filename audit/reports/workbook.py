@@ -285,8 +285,8 @@ def _parse_date(text: str) -> date | None:
 
 # ---------------------------------------------------------------- summary
 
-_SUMMARY_WIDTHS = (18, 48, 9, 9, 9, 12, 30)
-_RULE_HEADERS = ("Rule", "Check", "Met", "Not met", "N/a", "Compliance", "RAG")
+_SUMMARY_WIDTHS = (18, 48, 9, 9, 9, 12, 30, 60)
+_RULE_HEADERS = ("Rule", "Check", "Met", "Not met", "N/a", "Compliance", "RAG", "Note")
 
 
 def _summary_sheet(sheet: Any, overview: Overview, team: TeamReport, formats: _Formats) -> None:
@@ -342,6 +342,8 @@ def _rule_row(sheet: Any, row: int, rule: RuleInfo, score: Score, formats: _Form
         sheet.write_number(row, col, value, formats.count)
     _compliance(sheet, row, 5, score, formats)
     _rag(sheet, row, 6, score, formats)
+    if rule.reason:  # ran, but judged only part of its standard on this input (VIS01, Annex A)
+        _text(sheet, row, 7, f"Checked in part: {fields_in_words(rule.reason)}", formats.wrap)
 
 
 def _compliance(sheet: Any, row: int, col: int, score: Score, formats: _Formats) -> None:
