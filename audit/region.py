@@ -74,7 +74,14 @@ from audit.reports.model import (
 from audit.reports.parallel import rendered_in_order
 from audit.reports.store import save_overview
 from audit.reports.workbook import write_workbooks
-from audit.results import AuditRun, input_files, versions
+from audit.results import (
+    AuditRun,
+    input_files,
+    period_record,
+    rule_record,
+    score_record,
+    versions,
+)
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, OUTCOMES, Rule
 from audit.run import audit_with, timed, write_json
 from audit.settings import Settings
@@ -450,28 +457,9 @@ def region_record(run: RegionRun) -> dict[str, Any]:
     return {
         "caseaudit_version": __version__,
         "started_at": run.started.isoformat(timespec="seconds"),
-        "period": {
-            "label": run.period.label,
-            "start": run.period.start.isoformat(),
-            "end": run.period.end.isoformat(),
-            "as_at": run.period.as_at.isoformat(),
-        },
+        "period": period_record(run.period),
         "region": str(run.folder),
-        "rules": [
-            {
-                "code": s.code,
-                "name": s.name,
-                "status": s.status,
-                "reason": s.reason,
-                "met": s.counts[MET],
-                "not_met": s.counts[NOT_MET],
-                "not_applicable": s.counts[NOT_APPLICABLE],
-                "compliance": run.rule_score(s).compliance,
-                "seconds": round(s.seconds, 4),
-                "input_rows": s.subject_rows,
-            }
-            for s in run.statuses
-        ],
+        "rules": [rule_record(s, run.rule_score(s)) for s in run.statuses],
         "authorities": {
             a.name: {
                 "folder": str(a.path),
@@ -480,15 +468,7 @@ def region_record(run: RegionRun) -> dict[str, Any]:
                 "profile_notes": list(a.notes),
                 "tables": a.tables,
                 "teams": {
-                    own: {
-                        code: {
-                            "met": score.met,
-                            "not_met": score.not_met,
-                            "not_applicable": score.not_applicable,
-                            "compliance": score.compliance,
-                        }
-                        for code, score in nested.get(team, {}).items()
-                    }
+                    own: {code: score_record(score) for code, score in nested.get(team, {}).items()}
                     for team, own in a.teams.items()
                 },
                 "timings_seconds": a.timings,

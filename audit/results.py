@@ -271,17 +271,48 @@ def fed_by(status: RuleStatus, loaded: LoadResult) -> list[str]:
     return [loaded.fed_by.get(t, loaded.loads[t].source) for t in status.tables]
 
 
+def period_record(period: AuditPeriod) -> dict[str, str]:
+    """The audited month as run.json gives it (a single authority's and a region's)."""
+    return {
+        "label": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "as_at": period.as_at.isoformat(),
+    }
+
+
+def score_record(score: Score) -> dict[str, Any]:
+    """One team's figures for one rule in run.json."""
+    return {
+        "met": score.met,
+        "not_met": score.not_met,
+        "not_applicable": score.not_applicable,
+        "compliance": score.compliance,
+    }
+
+
+def rule_record(status: RuleStatus, score: Score) -> dict[str, Any]:
+    """One rule's line in run.json: its status, counts, figure, time and rows read."""
+    return {
+        "code": status.code,
+        "name": status.name,
+        "status": status.status,
+        "reason": status.reason,
+        "met": status.counts[MET],
+        "not_met": status.counts[NOT_MET],
+        "not_applicable": status.counts[NOT_APPLICABLE],
+        "compliance": score.compliance,
+        "seconds": round(status.seconds, 4),
+        "input_rows": status.subject_rows,
+    }
+
+
 def run_record(run: AuditRun) -> dict[str, Any]:
     """What run.json holds: enough to reproduce and explain the month's figures."""
     return {
         "caseaudit_version": __version__,
         "started_at": run.started.isoformat(timespec="seconds"),
-        "period": {
-            "label": run.period.label,
-            "start": run.period.start.isoformat(),
-            "end": run.period.end.isoformat(),
-            "as_at": run.period.as_at.isoformat(),
-        },
+        "period": period_record(run.period),
         "inputs": run.inputs,
         "profile": run.loaded.profile,
         "profile_notes": list(run.loaded.notes),
@@ -297,31 +328,11 @@ def run_record(run: AuditRun) -> dict[str, Any]:
             for name, t in run.loaded.loads.items()
         },
         "rules": [
-            {
-                "code": s.code,
-                "name": s.name,
-                "status": s.status,
-                "reason": s.reason,
-                "met": s.counts[MET],
-                "not_met": s.counts[NOT_MET],
-                "not_applicable": s.counts[NOT_APPLICABLE],
-                "compliance": run.rule_score(s).compliance,
-                "seconds": round(s.seconds, 4),
-                "input_rows": s.subject_rows,
-                "fed_by": fed_by(s, run.loaded),
-            }
+            rule_record(s, run.rule_score(s)) | {"fed_by": fed_by(s, run.loaded)}
             for s in run.statuses
         ],
         "teams": {
-            team: {
-                code: {
-                    "met": score.met,
-                    "not_met": score.not_met,
-                    "not_applicable": score.not_applicable,
-                    "compliance": score.compliance,
-                }
-                for code, score in rules.items()
-            }
+            team: {code: score_record(score) for code, score in rules.items()}
             for team, rules in run.team_rule_scores().items()
         },
         "timings_seconds": run.timings,
