@@ -31,7 +31,9 @@ What a region folder may hold: one folder per authority, and nothing else that l
 data. A table file beside the authority folders stops the run (it belongs in an
 authority's folder, and auditing without it would be wrong); any other file (a README) is
 ignored and named in the run's output; hidden files are ignored. A folder with no table
-file in it is not an authority and stops the run.
+file in it is not an authority and stops the run. An authority's folder holds its table
+files or one workbook (:func:`audit.region_folder.authority_export`), audited as
+``caseaudit run`` audits that workbook alone.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from audit.period import AuditPeriod
 from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
 from audit.publish import publish
-from audit.region_folder import Authority, RegionFolder
+from audit.region_folder import Authority, RegionFolder, authority_export
 from audit.reports.build import _build_overview, _contact_summaries, add_trends
 from audit.reports.fix_first import prioritise
 from audit.reports.follow_up import add_follow_up
@@ -207,7 +209,8 @@ def _audit_authority(
     """One authority alone, as a single authority's run: load, rules, its teams' report
     content; its findings and data-quality rows go to files of its own in ``staging``."""
     own: dict[str, float] = {}
-    run = audit_with(settings, rules, authority.path, period, profile, own)
+    export = authority_export(authority.path, settings.mapping)
+    run = audit_with(settings, rules, export, period, profile, own)
     with timed(own, "overview"):
         part = _build_overview(run)
     for team in part.teams:

@@ -345,3 +345,59 @@ def test_check_on_a_region_says_to_check_one_authority_at_a_time(region, capsys)
     assert code == 2
     assert "is a region of 2 authorities: check one authority's folder at a time" in err
     assert f"caseaudit check {region.folder / 'Larkmere'}" in err
+
+
+def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    key = ["rule_code", "subject_id", "child_id", "worker_id", "team", "outcome", "reason_code"]
+    frame = frame[key].astype("string").fillna("")
+    return frame.sort_values(key).reset_index(drop=True)
+
+
+def test_an_authority_folder_holding_one_annex_a_workbook_is_audited_as_that_workbook(tmp_path):
+    """Councils share their Annex A workbooks: an authority's folder holding one is audited
+    exactly as ``caseaudit run`` audits the workbook alone, beside a canonical authority."""
+    from tests.test_profile_annex_a import annex_a_workbook
+
+    folder = tmp_path / "region"
+    (larkmere,) = write_region(folder, 1, 30, seed=5)
+    annexton = folder / "Annexton"
+    annexton.mkdir()
+    workbook = annex_a_workbook(annexton)
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--period", OCT, "--out", str(out)]) == 0
+    findings = pd.read_csv(out / OCT / "findings.csv", dtype=str)
+    for name, alone in (("Annexton", workbook), (larkmere.name, larkmere)):
+        expected = _key_frame(audit(alone, AuditPeriod.parse(OCT)).findings)
+        assert len(expected) > 0
+        got = _key_frame(findings[findings["authority"] == name])
+        got["team"] = got["team"].str.removeprefix(f"{name} / ")
+        pd.testing.assert_frame_equal(got, expected)
+    overview = load_overview(out / OCT)
+    assert overview.authorities == sorted(["Annexton", larkmere.name])
+    assert {t.own_name for t in overview.teams_of("Annexton")} >= {"CP East"}
+    record = json.loads((out / OCT / "run.json").read_text(encoding="utf-8"))
+    assert record["authorities"]["Annexton"]["profile"] == "annex-a"
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ("other.xlsx", "holds 2 workbooks (annex_a.xlsx, other.xlsx)"),
+        ("notes.csv", "holds the workbook annex_a.xlsx beside the table file notes.csv"),
+    ],
+)
+def test_an_authority_folder_with_two_workbooks_or_a_workbook_and_tables_stops_the_run(
+    tmp_path, capsys, extra, said
+):
+    from tests.test_profile_annex_a import annex_a_workbook
+
+    annexton = tmp_path / "region" / "Annexton"
+    annexton.mkdir(parents=True)
+    workbook = annex_a_workbook(annexton)
+    (annexton / extra).write_bytes(workbook.read_bytes() if extra.endswith(".xlsx") else b"a\n1\n")
+    code = main(["run", str(tmp_path / "region"), "--period", OCT, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert code == 3
+    assert err.count("\n") == 0
+    assert f"{annexton} {said}" in err, err
+    assert not (tmp_path / "o" / OCT).exists()
