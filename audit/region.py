@@ -61,7 +61,7 @@ from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
 from audit.publish import publish
 from audit.region_folder import Authority, RegionFolder, authority_export
-from audit.reports.build import _build_overview, _contact_summaries, add_trends
+from audit.reports.build import add_trends, iro_contact_summaries, overview_of_run
 from audit.reports.fix_first import prioritise
 from audit.reports.follow_up import add_follow_up
 from audit.reports.html import write_html
@@ -212,7 +212,7 @@ def _audit_authority(
     export = authority_export(authority.path, settings.mapping)
     run = audit_with(settings, rules, export, period, profile, own)
     with timed(own, "overview"):
-        part = _build_overview(run)
+        part = overview_of_run(run)
     for team in part.teams:
         _claim(team, authority)
     part.iro_caseloads = [
@@ -446,7 +446,7 @@ def _overview(run: RegionRun, parts: list[Overview], teams: list[TeamReport]) ->
         # Summed up again from the teams, now named and filed as the region's.
         iro_contacts=None
         if all(p.iro_contacts is None for p in parts)
-        else _contact_summaries(teams),
+        else iro_contact_summaries(teams),
         authorities=[a.name for a in run.authorities],
     )
 

@@ -45,7 +45,7 @@ from audit.rulekit.wording import uk_date
 
 def build_overview(run: AuditRun, history: History | None = None) -> Overview:
     """The reports' content; with a history, each team's and the organisation's trends."""
-    overview = _build_overview(run)
+    overview = overview_of_run(run)
     if history is not None:
         add_trends(overview, history, run.period)
     prioritise(overview, history)
@@ -82,7 +82,10 @@ def add_trends(overview: Overview, history: History, period: AuditPeriod) -> Non
         ]
 
 
-def _build_overview(run: AuditRun) -> Overview:
+def overview_of_run(run: AuditRun) -> Overview:
+    """The month's report content from the run alone: no trends, priorities or follow-up
+    (:func:`build_overview` adds those from the history). A region builds one per
+    authority and joins them (:mod:`audit.region`)."""
     rules = [_rule_info(run, status) for status in run.statuses]
     findings = _labelled(run)
     counter = run.tally
@@ -146,7 +149,7 @@ def _build_overview(run: AuditRun) -> Overview:
         generated=run.started.strftime("%d/%m/%Y %H:%M UTC"),
         source=PROFILE_NAMES.get(run.loaded.profile, run.loaded.profile),
         iro_caseloads=_iro_caseloads(findings, run.statuses),
-        iro_contacts=None if contacts is None else _contact_summaries(teams),
+        iro_contacts=None if contacts is None else iro_contact_summaries(teams),
     )
 
 
@@ -236,8 +239,9 @@ def _iro_contacts(run: AuditRun) -> dict[str, list[IroContact]] | None:
     return out
 
 
-def _contact_summaries(teams: Sequence[TeamReport]) -> list[IroContactSummary]:
-    """Per team with looked-after children, how many have no date and the longest ago."""
+def iro_contact_summaries(teams: Sequence[TeamReport]) -> list[IroContactSummary]:
+    """Per team with looked-after children, how many have no date and the longest ago (the
+    overview's IRO contact summary; a region's is made from all its authorities' teams)."""
     out = []
     for team in teams:
         contacts = team.iro_contacts or []
