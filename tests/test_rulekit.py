@@ -8,7 +8,11 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.errors import UsageError
 from audit.period import AuditPeriod
@@ -18,6 +22,8 @@ from audit.rulekit.plans import active_at, active_latest_plans, latest_versions,
 from audit.rulekit.scope import in_period, open_children
 from audit.rulekit.text import (
     DEFAULT_PLACEHOLDERS,
+    SURROUNDING,
+    WHITE_SPACE,
     comparable_text,
     contains_any_phrase,
     is_meaningful,
@@ -273,6 +279,55 @@ def test_one_line_folds_white_space_runs_but_does_not_trim() -> None:
     got = one_line(text("n/a\n\n  see\tabove", " as\u00a0before\u2028", None))
     assert got.tolist()[:2] == ["n/a see above", " as before "]
     assert pd.isna(got.iloc[2])
+
+
+def test_white_space_is_the_same_29_code_points_for_arrow_python_and_the_text_checks() -> None:
+    # The fast paths find text needing its white space folded with a regex written from
+    # WHITE_SPACE; Arrow's split (which decides word counts) and Python's str.split must
+    # agree with it on every code point, or a pasted character could change a finding.
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    words = pc.list_value_length(
+        pc.utf8_split_whitespace(pa.array([f"a{chr(c)}b" for c in points], pa.large_string()))
+    ).to_numpy()
+    arrow = {chr(c) for c, n in zip(points, words, strict=True) if n == 2}
+    assert arrow == {chr(c) for c in points if chr(c).isspace()} == set(WHITE_SPACE)
+
+
+_MESSY_TEXT = st.lists(
+    st.sampled_from([*"abcNA/.-( )é", *WHITE_SPACE, "n/a", "none", "see above"]), max_size=14
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _MESSY_TEXT), max_size=12), st.integers(0, 4))
+def test_text_checks_follow_their_plain_definitions_on_any_white_space(
+    values: list[str | None], min_words: int
+) -> None:
+    # The definitions in plain Python (str.split() splits on the same white space): a
+    # value's words, its squashed and folded form, and its one-line quote.
+    series = text(*values)
+    keys = {" ".join(p.split()).lower().strip(SURROUNDING) for p in DEFAULT_PLACEHOLDERS}
+    meaningful = [
+        v is not None
+        and bool(v.split())
+        and len(v.split()) >= min_words
+        and " ".join(v.split()).lower().strip(SURROUNDING) not in keys
+        for v in values
+    ]
+    assert is_meaningful(series, min_words=min_words).tolist() == meaningful
+    folded = comparable_text(series)
+    one = one_line(series)
+    for i, v in enumerate(values):
+        if v is None:
+            assert pd.isna(folded.iloc[i]) and pd.isna(one.iloc[i])
+        else:
+            assert folded.iloc[i] == " ".join(v.split()).lower()
+            # Arrow's split, which one_line has always quoted with: each run of white space
+            # one space, but a value of two or more white-space characters alone two.
+            split = pc.utf8_split_whitespace(pa.array([v], pa.large_string()))
+            assert (
+                one.iloc[i] == pc.binary_join(split, pa.scalar(" ", pa.large_string()))[0].as_py()
+            )
 
 
 @pytest.mark.parametrize(

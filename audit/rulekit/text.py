@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -51,10 +51,24 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
 # Python's \s is Unicode-aware (non-breaking space, line and paragraph separators, ...).
 _WHITESPACE_RUN = r"\s+"
 
+# Unicode white space as Arrow's kernels and Python's str.isspace() define it (the same
+# 29 code points; tests/test_rulekit.py checks every code point against both), written out
+# for RE2, whose \s is ASCII only.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITE_SPACE) + "]"
+_WS_NOT_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITE_SPACE if c != " ") + "]"
+# Text that squashing changes: white space at an end, a run of two, or one that is not a
+# plain space. Text that making one line changes: the same but for the ends.
+_NOT_ONE_LINE = f"{_WS}{_WS}|{_WS_NOT_SPACE}"
+_NOT_SQUASHED = f"^{_WS}|{_WS}$|{_NOT_ONE_LINE}"
+
 # What "surrounding punctuation" means when matching placeholders: ASCII punctuation plus
 # the typographic marks Word and case systems substitute (curly quotes, dashes, ellipsis,
 # bullet), and white space so "N/A ." and "( none )" reduce to the placeholder.
-_SURROUNDING = (
+SURROUNDING = (
     string.punctuation
     + string.whitespace
     + "\u00a0\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00b7"
@@ -80,9 +94,30 @@ def _words(text: pa.Array) -> pa.Array:
     return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(text))
 
 
+def _refold(text: pa.Array, needs: str, fold: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``fold`` applied only to the values matching the pattern ``needs``, the rest kept.
+
+    Splitting into words costs far more than finding the few values that need it: most
+    recorded text is already one line with single spaces.
+    """
+    mask = pc.fill_null(pc.match_substring_regex(text, needs), False)
+    if not pc.any(mask).as_py():
+        return text
+    return pc.replace_with_mask(text, mask, fold(pc.filter(text, mask)))
+
+
 def _squashed(text: pa.Array) -> pa.Array:
     """Trimmed, with every inner run of white space (newlines included) made one space."""
-    return pc.binary_join(_words(text), _SPACE)
+    return _refold(text, _NOT_SQUASHED, lambda t: pc.binary_join(_words(t), _SPACE))
+
+
+def _per_distinct(text: pa.Array, judge: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``judge`` worked out once per distinct value and spread back over the rows (missing
+    stays missing): a column of free text repeats its blanks, placeholders and templates."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    encoded = pc.dictionary_encode(text)
+    return pc.take(judge(encoded.dictionary), encoded.indices)
 
 
 def _placeholder_keys(squashed: pa.Array) -> pa.Array:
@@ -92,13 +127,21 @@ def _placeholder_keys(squashed: pa.Array) -> pa.Array:
     also what the placeholders "-" and "." reduce to, so it counts as a placeholder whenever
     the list has either of them.
     """
-    return pc.utf8_trim(pc.utf8_lower(squashed), characters=_SURROUNDING)
+    return pc.utf8_trim(pc.utf8_lower(squashed), characters=SURROUNDING)
 
 
 def _bools(values: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(
         pc.fill_null(values, False).to_numpy(zero_copy_only=False), index=index, dtype=bool
     )
+
+
+def _has_words(squashed: pa.Array, count: int) -> pa.Array:
+    """Whether squashed text (one space between words) has at least ``count`` words: at
+    least ``count - 1`` spaces, found from the start and no further than needed."""
+    if count <= 1:
+        return pc.not_equal(squashed, "")
+    return pc.match_substring_regex(squashed, f"^(?:[^ ]* ){{{count - 1}}}")
 
 
 def is_meaningful(
@@ -112,14 +155,18 @@ def is_meaningful(
     (it is judged on its word count instead). Words are runs of non-white-space characters,
     so ``"Happy\\nat\\nschool"`` is three words.
     """
-    words = _words(_arrow(text))
-    squashed = pc.binary_join(words, _SPACE)
     known = _placeholder_keys(_squashed(_arrow([p for p in placeholders if p is not None])))
-    is_placeholder = pc.is_in(_placeholder_keys(squashed), value_set=known.drop_null())
-    meaningful = pc.and_(
-        pc.and_(pc.not_equal(squashed, ""), pc.invert(is_placeholder)),
-        pc.greater_equal(pc.list_value_length(words), min_words),
-    )
+    known = known.drop_null()
+
+    def meaningful(distinct: pa.Array) -> pa.Array:
+        squashed = _squashed(distinct)
+        is_placeholder = pc.is_in(_placeholder_keys(squashed), value_set=known)
+        return pc.and_(
+            pc.and_(pc.not_equal(squashed, ""), pc.invert(is_placeholder)),
+            _has_words(squashed, min_words),
+        )
+
+    meaningful = _per_distinct(_arrow(text), meaningful)
     return _bools(meaningful, text.index)
 
 
@@ -130,7 +177,7 @@ def comparable_text(text: pd.Series) -> pd.Series:
     Returned in pandas' default ``str`` dtype, where missing is NaN, so comparing two
     missing values with ``==`` gives False: absent views are never "copied".
     """
-    folded = pc.utf8_lower(_squashed(_arrow(text)))
+    folded = _per_distinct(_arrow(text), lambda distinct: pc.utf8_lower(_squashed(distinct)))
     return pd.Series(pd.array(folded, dtype="str"), index=text.index)
 
 
@@ -141,7 +188,14 @@ def one_line(text: pd.Series) -> pd.Series:
     """
     # Splitting the untrimmed text keeps an empty word at each padded end, so joining
     # again leaves a single space there.
-    joined = pc.binary_join(pc.utf8_split_whitespace(_arrow(text)), _SPACE)
+    joined = _per_distinct(
+        _arrow(text),
+        lambda distinct: _refold(
+            distinct,
+            _NOT_ONE_LINE,
+            lambda t: pc.binary_join(pc.utf8_split_whitespace(t), _SPACE),
+        ),
+    )
     return pd.Series(pd.array(joined, dtype="string[pyarrow]"), index=text.index)
 
 
