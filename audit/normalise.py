@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from audit.arrow import is_in
 from audit.codes import CODE_LISTS, OPEN_CODE_LISTS, description_lookup
@@ -38,6 +40,8 @@ EXCEL_ERRORS = frozenset(
         "#UNKNOWN!",
     }
 )
+
+_EXCEL_ERROR_VALUES = pa.array(sorted(EXCEL_ERRORS), type=pa.large_string())
 
 # What a database export writes for an empty field; blank in every column.
 SQL_NULL = "NULL"
@@ -118,14 +122,35 @@ def cells_to_text(raw: pd.Series) -> pd.Series:
     (the SSD's own example files hold it), so it is blank in every column: never text, a
     code or a date that does not parse, and a required value holding it is missing.
     """
+    text = _trimmed(_arrow_text(raw))
+    # Only a value four characters long can read NULL (upper-casing keeps the length), so
+    # the upper-casing pass is skipped for columns of longer identifiers and notes.
+    null_sized = pc.equal(pc.utf8_length(text), 4)
+    blank = pc.equal(text, "")
+    if pc.any(null_sized).as_py():
+        blank = pc.or_(blank, pc.and_(null_sized, pc.equal(pc.utf8_upper(text), SQL_NULL)))
+    text = pc.if_else(blank, pa.scalar(None, pa.large_string()), text)
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index, name=raw.name)
+
+
+def _arrow_text(raw: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The cells as Arrow text, missing cells null (not yet trimmed)."""
     if raw.dtype != object:
-        text = _typed_to_text(raw)
-    else:
-        # Most columns hold only text cells (blanks read as ""): skip the per-cell conversion.
-        all_text = pd.api.types.infer_dtype(raw, skipna=False) in ("string", "empty")
-        text = (raw if all_text else raw.map(_cell_text)).astype("string")
-    text = text.str.strip()
-    return text.mask((text == "") | (text.str.upper() == SQL_NULL))
+        return pa.array(_typed_to_text(raw).array)
+    # Most columns hold only text cells (blanks read as ""): straight into Arrow, with no
+    # Python call per cell. A column with anything else (numbers, dates, missing cells)
+    # is converted cell by cell.
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        try:
+            return pa.array(raw.to_numpy(), type=pa.large_string(), from_pandas=False)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # a missing cell (None, NaN, NA)
+            pass
+    return pa.array(raw.map(_cell_text).astype("string").array)
+
+
+def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """White space trimmed from both ends, as ``Series.str.strip`` trims it."""
+    return pc.utf8_trim_whitespace(text)
 
 
 def _typed_to_text(raw: pd.Series) -> pd.Series:
@@ -152,7 +177,16 @@ def _typed_to_text(raw: pd.Series) -> pd.Series:
 
 def excel_errors(text: pd.Series) -> pd.Series:
     """Cells holding an Excel error (``#N/A`` …), as an error cell or typed as text."""
-    return is_in(text.str.upper(), EXCEL_ERRORS)
+    values = pa.array(text.astype("string").array)
+    # Every error starts with '#', which no other character upper-cases to: a column with
+    # no such value (nearly every column) is done without upper-casing it.
+    hashed = pc.starts_with(values, "#")
+    if not pc.any(hashed).as_py():
+        return pd.Series(False, index=text.index, dtype=bool)
+    found = pc.is_in(pc.utf8_upper(values), value_set=_EXCEL_ERROR_VALUES)
+    return pd.Series(
+        pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=text.index, dtype=bool
+    )
 
 
 # ---------------------------------------------------------------- kinds

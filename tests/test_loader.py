@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -310,3 +311,14 @@ def test_sql_null_is_blank_in_every_column_and_a_null_required_value_is_missing(
     assert visits.rejected[["source_row", "kind", "detail"]].values.tolist() == [
         [2, "missing_required_value", "visit_date is blank"]
     ]
+
+
+@pytest.mark.parametrize("source", ["authority.xlsx", "messy"])
+def test_every_loaded_table_satisfies_the_contracts_pandera_schema(source):
+    # The loader checks its own tables with a few direct tests (pandera's first validation
+    # costs every command a second of imports); the contract's schema still holds them here.
+    from audit.contract import schema
+
+    sample = Path(__file__).resolve().parents[1] / "sample_cases" / source
+    for name, table in load(sample).loads.items():
+        schema(name).validate(table.frame, lazy=True)
