@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
@@ -105,7 +105,9 @@ def write_html(overview: Overview, folder: Path, progress: Progress = no_progres
             ov=overview, inbox=False, month=month_name(overview.period)
         ),
     )
-    pages = rendered_in_order(partial(render_team, env, overview), overview.teams)
+    # The checks' explanations close every team page and are the same on each: made once.
+    how = checks_explained(env, overview)
+    pages = rendered_in_order(partial(render_team, env, overview, how=how), overview.teams)
     for done, (team, page) in enumerate(zip(overview.teams, pages, strict=True), 1):
         progress(f"Writing team page: {team.team}", done, len(overview.teams))
         _write(folder / team.page, page)
@@ -160,9 +162,22 @@ def render_index(env: Environment, overview: Overview, inbox: bool = False) -> s
     )
 
 
-def render_team(env: Environment, overview: Overview, team: TeamReport, inbox: bool = False) -> str:
+def checks_explained(env: Environment, overview: Overview) -> Markup:
+    """How the checks work, with the settings in force: the end of every team page."""
+    macros = env.get_template("macros.html.j2").module
+    return cast(Markup, macros.how_checks(overview))  # type: ignore[attr-defined]
+
+
+def render_team(
+    env: Environment,
+    overview: Overview,
+    team: TeamReport,
+    inbox: bool = False,
+    how: Markup | None = None,
+) -> str:
     """A team's page; ``inbox``: the copy attached to the team's email, linking only within
-    itself (its workbook is named as attached, the overview as the QA leads')."""
+    itself (its workbook is named as attached, the overview as the QA leads'). ``how``: the
+    run's :func:`checks_explained`, when the caller has made it once for all the teams."""
     ran = [r.code for r in overview.ran]
     chart = compliance_chart(
         {code: team.scores.get(code, Score()) for code in ran},
@@ -195,6 +210,7 @@ def render_team(env: Environment, overview: Overview, team: TeamReport, inbox: b
         worker_rules=[r for r in overview.ran if any(r.code in s for _w, s in team.workers)],
         iro=iro_section(overview, team),
         printed=printed_part(team),
+        how=checks_explained(env, overview) if how is None else how,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from audit.contract import TABLES
 
@@ -40,6 +41,9 @@ REG_29 = (
 )
 
 
+# Cached: a team's reasons repeat (the same check, the same few dates), and every page,
+# workbook and email of the month puts the same texts in words.
+@lru_cache(maxsize=65_536)
 def plain(text: str, explain: bool = True) -> str:
     """``text`` with the audit's terms in words; anything else is left as written.
 
@@ -95,6 +99,7 @@ def field_words(column: str) -> str:
     return re.sub(r"\b(iro|camhs|rhi|fte|id)\b", lambda m: m[1].upper(), words)
 
 
+@lru_cache(maxsize=4096)  # the checks' documentation and reasons, the same for every team
 def fields_in_words(text: str) -> str:
     """``text`` with the contract's field names in words and "as-at" said plainly.
 
