@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from audit.lazy import pa, pc, pd
 
 
 def is_in(values: pd.Series, allowed: pd.Series | Iterable[str]) -> pd.Series:

@@ -41,11 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-
 from audit.errors import InputError, UsageError
+from audit.lazy import np, pa, pd
 from audit.table_source import SourceTable
 
 PASSWORD_ENV = "CASEAUDIT_DB_PASSWORD"  # for a URL given on the command line

@@ -13,13 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from audit.arrow import is_in
 from audit.codes import CODE_LISTS, OPEN_CODE_LISTS, description_lookup
+from audit.lazy import np, pa, pc, pd
 
 EXCEL_ERRORS = frozenset(
     {
@@ -41,13 +37,16 @@ EXCEL_ERRORS = frozenset(
     }
 )
 
-_EXCEL_ERROR_VALUES = pa.array(sorted(EXCEL_ERRORS), type=pa.large_string())
+
+def _excel_error_values() -> pa.Array:
+    return pa.array(sorted(EXCEL_ERRORS), type=pa.large_string())
+
 
 # What a database export writes for an empty field; blank in every column.
 SQL_NULL = "NULL"
 
 # Excel's day zero for serial dates (1900 date system, allowing for its 1900 leap-year bug).
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_EPOCH = "1899-12-30"  # day 0 of Excel's date serials
 _MAX_SERIAL = 2958465  # 31 December 9999
 # Patterns for whole columns are text, not compiled, and spell out their white space
 # (no \s), so pandas runs them as Arrow kernels instead of calling Python per cell; the
@@ -183,7 +182,7 @@ def excel_errors(text: pd.Series) -> pd.Series:
     hashed = pc.starts_with(values, "#")
     if not pc.any(hashed).as_py():
         return pd.Series(False, index=text.index, dtype=bool)
-    found = pc.is_in(pc.utf8_upper(values), value_set=_EXCEL_ERROR_VALUES)
+    found = pc.is_in(pc.utf8_upper(values), value_set=_excel_error_values())
     return pd.Series(
         pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=text.index, dtype=bool
     )
@@ -341,7 +340,7 @@ def as_date(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     is_serial = serial.notna() & (serial >= 1) & (serial <= _MAX_SERIAL)
     if is_serial.any():
         days = np.floor(serial[is_serial].to_numpy(dtype=float)).astype("int64")
-        out[is_serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        out[is_serial] = pd.Timestamp(_EXCEL_EPOCH) + pd.to_timedelta(days, unit="D")
     todo &= ~is_serial & serial.isna()
 
     # The date part: before a space and a time ("30/09/2026 16:45") or an ISO "T".

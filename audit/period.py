@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-
 from audit.errors import UsageError
+from audit.lazy import pd
 
 # Years a user can ask for. Wide enough for historical re-audits, narrow enough to catch a
 # typo such as "0226-09" and to stay inside what pandas Timestamps can hold.

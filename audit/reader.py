@@ -24,13 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import python_calamine
-
 from audit.errors import InputError
+from audit.lazy import np, pa, pa_csv, pd, python_calamine
 from audit.normalise import header_key
 from audit.safety import SafetyLimits, check_input_file, printable
 

@@ -19,12 +19,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from audit import __version__
 from audit.database import DatabaseSource
 from audit.engine.config import RuleConfig
 from audit.engine.runner import ERROR, SKIPPED, RuleStatus
+from audit.lazy import pd
 from audit.period import AuditPeriod
 from audit.reader import SPREADSHEET_SUFFIXES
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, Rule

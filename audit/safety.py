@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
-import msoffcrypto
-
 from audit.errors import CaseAuditError, InputError
+from audit.lazy import msoffcrypto
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-import pandas as pd
+from audit.lazy import pd
 
 
 @dataclass(frozen=True)

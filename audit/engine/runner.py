@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import pandas as pd
-
 from audit.contract import SOURCE_ROW, SOURCE_SHEET, UNALLOCATED_TEAM, table_spec
+from audit.lazy import pd
 from audit.progress import Progress, no_progress
 from audit.rulekit import (
     FIGURES,

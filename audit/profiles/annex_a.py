@@ -57,11 +57,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
 from audit import normalise
 from audit.contract import EARLIER_VISITS, LAST_IRO_CONTACT, LATEST_VISIT_TYPE
 from audit.errors import InputError
+from audit.lazy import pd
 from audit.profiles.base import SourceData, grid_from_frame
 from audit.reader import Grid
 

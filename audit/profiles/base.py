@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.reader import Grid, PendingGrid
 
 

@@ -40,11 +40,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
 from audit import normalise
 from audit.contract import table_spec
 from audit.errors import InputError, UsageError
+from audit.lazy import pd
 from audit.reader import Grid
 
 PICKS = ("first", "last", "as_at")

@@ -10,9 +10,7 @@ starts later, the first (so the child is not open before they were in the servic
 
 from __future__ import annotations
 
-import pandas as pd
-
-_OPEN_END = pd.Timestamp.max.normalize()
+from audit.lazy import pd
 
 
 def case_dates(
@@ -23,7 +21,8 @@ def case_dates(
     ``key``, ``start`` and ``end`` are aligned rows; a row without a key or a start date
     says nothing about when the child was open and is not used.
     """
-    rows = pd.DataFrame({"_key": key, "_start": start, "_reach": end.fillna(_OPEN_END)})
+    open_end = pd.Timestamp.max.normalize()  # a still-open case reaches past any date
+    rows = pd.DataFrame({"_key": key, "_start": start, "_reach": end.fillna(open_end)})
     rows = rows.dropna(subset=["_key", "_start"]).sort_values(["_key", "_start"], kind="stable")
     # The furthest any earlier row of the child reaches; a row starting more than a day
     # after it begins a new spell.
@@ -32,7 +31,7 @@ def case_dates(
     spells = rows.groupby(new_spell.cumsum()).agg(
         _key=("_key", "first"), start=("_start", "min"), end=("_reach", "max")
     )
-    spells["end"] = spells["end"].where(spells["end"] < _OPEN_END)
+    spells["end"] = spells["end"].where(spells["end"] < open_end)
     latest = spells[spells["start"] <= as_at].drop_duplicates("_key", keep="last")
     later = spells[~spells["_key"].isin(latest["_key"])].drop_duplicates("_key", keep="first")
     chosen = pd.concat([latest, later], ignore_index=True)

@@ -15,12 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from audit.contract import SOURCE_ROW, SOURCE_SHEET
+from audit.lazy import np, pa, pc, pd
 from audit.period import AuditPeriod
 from audit.rulekit.columns import (
     WITHHELD,
@@ -225,7 +221,7 @@ class AuditContext:
         return is_meaningful(text, self.placeholders, self.min_words)
 
 
-class Tables(Mapping[str, pd.DataFrame]):
+class Tables(Mapping[str, "pd.DataFrame"]):  # quoted: no pandas to import rulekit
     """The tables a rule declared, read-only: each access is the engine's copy-on-write view.
 
     Writing into a frame a rule gets never reaches the engine's tables or another rule.
@@ -283,7 +279,7 @@ class Tables(Mapping[str, pd.DataFrame]):
         return found
 
 
-Evaluate = Callable[[Tables, Any, AuditContext], pd.DataFrame]
+Evaluate = Callable[[Tables, Any, AuditContext], "pd.DataFrame"]
 
 
 @dataclass(frozen=True)

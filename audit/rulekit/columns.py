@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
+from audit.lazy import pd
 
 
 class UndeclaredColumn(LookupError):

@@ -27,9 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeAlias
 
-import numpy as np
-import pandas as pd
-
+from audit.lazy import np, pd
 from audit.rulekit.workdays import WorkingDayCalendar
 
 
@@ -158,7 +156,7 @@ def _fold(code: str) -> str:
 # ---------------------------------------------------------------- per-row intervals
 
 # One interval for every row, or one per row (None where no interval applies).
-Intervals: TypeAlias = Interval | pd.Series
+Intervals: TypeAlias = "Interval | pd.Series"
 
 
 @dataclass(frozen=True)

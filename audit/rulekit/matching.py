@@ -7,7 +7,7 @@ in one merge, keep the pairs that qualify, and take each subject's earliest (or 
 
 from __future__ import annotations
 
-import pandas as pd
+from audit.lazy import pd
 
 SUBJECT = "__subject"  # column of a pair holding the subject's index label
 

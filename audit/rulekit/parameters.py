@@ -12,9 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import pandas as pd
-
 from audit.contract import ColumnKind, table_spec
+from audit.lazy import pd
 from audit.normalise import as_code, as_lower_code
 
 CODES_OF = "codes_of"  # field metadata: the "table.column" a code parameter is compared with

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
-import pandas as pd
-
 from audit.codes import PLAN_TYPE
+from audit.lazy import np, pd
 from audit.period import AuditPeriod
 from audit.rulekit import AuditContext
 from audit.rulekit.columns import has_column

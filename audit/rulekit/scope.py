@@ -13,9 +13,8 @@ declares the case dates itself.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from audit.arrow import is_in
+from audit.lazy import pd
 from audit.period import AuditPeriod
 from audit.rulekit.columns import has_column
 

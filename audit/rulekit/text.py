@@ -20,9 +20,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Sequence
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from audit.lazy import pa, pc, pd
 
 # The defaults of the run's text policy (``[text]`` in ``audit.toml``), defined here once.
 DEFAULT_MIN_WORDS = 3
@@ -74,8 +72,11 @@ SURROUNDING = (
     + "\u00a0\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00b7"
 )
 
-_PYTHON_STRING = pd.StringDtype(storage="python")
-_SPACE = pa.scalar(" ", pa.large_string())
+_PYTHON_STRING = "string[python]"  # pd.StringDtype(storage="python")
+
+
+def _space() -> pa.Scalar:
+    return pa.scalar(" ", pa.large_string())
 
 
 def _as_python_strings(text: pd.Series) -> pd.Series:
@@ -108,7 +109,7 @@ def _refold(text: pa.Array, needs: str, fold: Callable[[pa.Array], pa.Array]) ->
 
 def _squashed(text: pa.Array) -> pa.Array:
     """Trimmed, with every inner run of white space (newlines included) made one space."""
-    return _refold(text, _NOT_SQUASHED, lambda t: pc.binary_join(_words(t), _SPACE))
+    return _refold(text, _NOT_SQUASHED, lambda t: pc.binary_join(_words(t), _space()))
 
 
 def _per_distinct(text: pa.Array, judge: Callable[[pa.Array], pa.Array]) -> pa.Array:
@@ -193,7 +194,7 @@ def one_line(text: pd.Series) -> pd.Series:
         lambda distinct: _refold(
             distinct,
             _NOT_ONE_LINE,
-            lambda t: pc.binary_join(pc.utf8_split_whitespace(t), _SPACE),
+            lambda t: pc.binary_join(pc.utf8_split_whitespace(t), _space()),
         ),
     )
     return pd.Series(pd.array(joined, dtype="string[pyarrow]"), index=text.index)

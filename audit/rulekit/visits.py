@@ -16,10 +16,8 @@ ERROR naming the column) rather than treat a column the input has as absent.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from audit.arrow import is_in
+from audit.lazy import np, pd
 from audit.rulekit.columns import has_column, is_no
 
 # Care Planning Regulations 2010, reg 29: why a child may not be seen alone.

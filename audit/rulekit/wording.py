@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
+from audit.lazy import np, pa, pd
 
 UK_DATE = "%d/%m/%Y"  # 14/09/2026: how a manager in England reads a date
 

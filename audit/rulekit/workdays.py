@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-import numpy as np
-import pandas as pd
+from audit.lazy import np, pd
 
 _WEEKMASK = "1111100"  # Monday to Friday
 # Years any case record is likely to need; data outside them gets a wider calendar.
 _USUAL_SPAN = (1990, 2060)
-_ONE_DAY = np.timedelta64(1, "D")
 
 
 @lru_cache(maxsize=64)
@@ -120,8 +118,8 @@ class WorkingDayCalendar:
         if span is not None:
             # busday_count counts [begin, end); shifting both by a day gives (start, end].
             raw = np.busday_count(
-                begin[valid] + _ONE_DAY,
-                finish[valid] + _ONE_DAY,
+                begin[valid] + np.timedelta64(1, "D"),
+                finish[valid] + np.timedelta64(1, "D"),
                 busdaycal=self._calendar(*span),
             )
             counts[valid] = np.maximum(raw, 0)

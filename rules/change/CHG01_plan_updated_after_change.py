@@ -47,8 +47,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.rulekit import (
     MET,
     NOT_MET,

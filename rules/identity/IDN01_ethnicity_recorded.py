@@ -22,9 +22,10 @@ an ethnicity column the rule is skipped, never reported as compliant.
 Bad: `ethnicity` blank, `NOBT`, or `Mixed`. Good: `WBRI`, `BAFR`, `REFU`.
 """
 
-import pandas as pd
+from __future__ import annotations
 
 from audit.codes import ETHNICITY
+from audit.lazy import pd
 from audit.rulekit import NOT_MET, AuditContext, Case, NoParams, Rule, Tables, judge
 
 

@@ -33,8 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
 from audit.rulekit.scope import is_in
 from audit.rulekit.text import comparable_text

@@ -34,8 +34,7 @@ Good: a looked-after child whose IRO is an `iro` in post.
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.rulekit import MET, NOT_MET, AuditContext, Case, Rule, Tables, column_or_blank, judge
 from audit.rulekit.scope import is_in
 from audit.rulekit.wording import uk_date

@@ -69,9 +69,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
+from audit.lazy import np, pd
 from audit.rulekit import (
     MET,
     NOT_MET,

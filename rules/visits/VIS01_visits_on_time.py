@@ -59,9 +59,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from audit.contract import EARLIER_VISITS, LATEST_VISIT_TYPE
+from audit.lazy import pd
 from audit.rulekit import (
     MET,
     NOT_MET,

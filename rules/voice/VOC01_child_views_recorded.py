@@ -41,8 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import comparable_text, one_line

@@ -31,8 +31,7 @@ moved to Saturdays so it no longer clashes with football, as Sam asked."
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.rulekit import (
     NOT_APPLICABLE,
     NOT_MET,

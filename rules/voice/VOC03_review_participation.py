@@ -44,9 +44,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from audit.codes import PARTICIPATION
+from audit.lazy import pd
 from audit.rulekit import (
     MET,
     NOT_MET,

@@ -49,10 +49,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-import pandas as pd
-
 from audit.contract import table_spec
 from audit.errors import InputError
+from audit.lazy import pd
 from audit.profiles.base import SourceData, grid_from_frame
 from audit.profiles.ssd import (
     assessments,

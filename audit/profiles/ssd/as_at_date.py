@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 
 # Dates of work done (not planned), for the as-at date when none is given.

@@ -8,8 +8,7 @@ CHG02 finds no risk assessment for any return home; ``notes`` says so.
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd.context import Context
 
 

@@ -20,9 +20,7 @@ type. Care leavers (``CL``) are not derived: ssd.md lists no care-leaver table.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
+from audit.lazy import np, pd
 from audit.profiles.spells import case_dates
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context

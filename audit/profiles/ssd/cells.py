@@ -7,9 +7,8 @@ is current, which placement is the first) it reads cells with the loader's own p
 
 from __future__ import annotations
 
-import pandas as pd
-
 from audit import normalise
+from audit.lazy import pd
 
 
 def text(raw: pd.Series) -> pd.Series:

@@ -26,9 +26,8 @@ their IRO part for information; no rule judges it.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from audit.contract import LAST_IRO_CONTACT
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.case_status import CASE_SOURCES, NEVER_OPEN, case_status
 from audit.profiles.ssd.context import Context

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from audit.errors import InputError
+from audit.lazy import pd
 from audit.profiles.base import left_out_rows
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.reading import ORDER, ROW, SHEET

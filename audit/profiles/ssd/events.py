@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 from audit.profiles.ssd.reading import ORDER

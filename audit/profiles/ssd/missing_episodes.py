@@ -12,8 +12,7 @@ such an episode as not applicable rather than "offer not recorded".
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 

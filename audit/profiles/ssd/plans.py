@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 

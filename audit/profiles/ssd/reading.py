@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import numpy as np
-import pandas as pd
-
 from audit.errors import InputError
+from audit.lazy import np, pd
 from audit.normalise import header_key
 from audit.profiles.ssd.fields import SSD_FIELDS, table_name
 from audit.reader import Grid

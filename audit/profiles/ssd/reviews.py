@@ -10,8 +10,7 @@ Cancelled CLA reviews (``clar_cla_review_cancelled`` Y) did not happen and are l
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 

@@ -7,8 +7,7 @@ that is no team id is kept as written (it is already a team name).
 
 from __future__ import annotations
 
-import pandas as pd
-
+from audit.lazy import pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 

@@ -12,9 +12,7 @@ children's builder can tell an IRO's involvement from a case holder's.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
+from audit.lazy import np, pd
 from audit.profiles.ssd import cells
 from audit.profiles.ssd.context import Context
 from audit.profiles.ssd.teams import resolve_teams

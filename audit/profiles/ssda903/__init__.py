@@ -34,10 +34,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-import pandas as pd
-
 from audit.contract import table_spec
 from audit.errors import InputError
+from audit.lazy import pd
 from audit.profiles.base import SourceData, grid_from_frame, left_out_rows
 from audit.profiles.spells import case_dates
 from audit.profiles.ssd import cells

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import pandas as pd
-
 from audit.errors import InputError
+from audit.lazy import pd
 from audit.normalise import header_key
 from audit.profiles.ssda903.fields import FIELDS, file_name
 from audit.reader import Grid
