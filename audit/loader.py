@@ -277,7 +277,7 @@ def load_table(
                 raw = _map_values(raw, values[column.name])
             normalised, unusable = _normalise_column(column, raw, issues)
             frame[column.name] = normalised
-            if unusable.notna().any():
+            if unusable is not None and unusable.notna().any():
                 bad_dates[column.name] = unusable
     if "allocated_team" in frame:
         frame["allocated_team"] = frame["allocated_team"].fillna(UNALLOCATED_TEAM)
@@ -492,10 +492,11 @@ class _Issues:
 
 def _normalise_column(
     column: ColumnSpec, raw: pd.Series, issues: _Issues
-) -> tuple[pd.Series, pd.Series]:
+) -> tuple[pd.Series, pd.Series | None]:
     """The column's normalised values, and the raw text of cells the column cannot accept
-    (unparseable dates in a required date column: those rows are rejected)."""
-    no_problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+    (unparseable dates in a required date column: those rows are rejected), or None when
+    the column accepts every cell."""
+    no_problem = None
     if column.kind == "date" and (dates := normalise.dates_if_all_cells(raw)) is not None:
         return dates, no_problem
     text = normalise.cells_to_text(raw)
@@ -722,7 +723,7 @@ def _validate(spec: TableSpec, frame: pd.DataFrame) -> None:
             problems.append(f"{column.name}: dtype {values.dtype} for a {column.kind} column")
         if column.required and values.isna().any():
             problems.append(f"{column.name}: blank in a required column")
-        if column.unique and values.dropna().duplicated().any():
+        if column.unique and not values.dropna().is_unique:
             problems.append(f"{column.name}: repeated in a unique column")
     if problems:  # pragma: no cover - guards our own invariants
         raise RuntimeError(f"loaded {spec.name} breaks its contract: {'; '.join(problems)}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -185,15 +186,15 @@ def require_whole_rows(grids: dict[K, Grid]) -> dict[K, Grid]:
 
 def read_grid(file: Path, sheet: str | None, *, typed: bool = False) -> Grid:
     """The cells of one sheet or file. ``typed`` (for the loader, not for profiles that
-    pick cells out of the grid) lets a parquet file keep its typed columns under its header
-    and a plain CSV come as Arrow-backed text: no Python object per cell."""
+    pick cells out of the grid) lets a parquet file keep its typed columns under its header,
+    a plain CSV come as Arrow-backed text, and a sheet's columns of text cells too."""
     suffix = file.suffix.lower()
     if suffix == ".csv":
         return _read_csv(file, typed)
     if suffix == ".parquet":
         return _read_parquet(file, typed)
     try:
-        return _read_sheet(file, sheet)
+        return _read_sheet(file, sheet, typed)
     except InputError:
         raise
     except MemoryError:
@@ -220,22 +221,49 @@ def _frame(rows: Sequence[Sequence[object]], first_row: int = 1) -> pd.DataFrame
     width = max((len(r) for r in rows), default=0)
     if any(len(r) != width for r in rows):  # a title row is shorter than the table below it
         rows = [[*r, *[""] * (width - len(r))] for r in rows]
-    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame()
+    if not rows:
+        frame = pd.DataFrame()
+    else:
+        # One C pass over the cells into a 2-D array of objects; the DataFrame wraps it as
+        # it is (DataFrame(rows) would infer and copy each column on top).
+        cells = np.fromiter(
+            itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width
+        )
+        frame = pd.DataFrame(
+            cells.reshape(len(rows), width), columns=range(width), dtype=object, copy=False
+        )
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame
 
 
-def _read_sheet(file: Path, sheet: str | None) -> Grid:
+def _read_sheet(file: Path, sheet: str | None, typed: bool = False) -> Grid:
     with python_calamine.CalamineWorkbook.from_path(str(file)) as wb:
         name = sheet if sheet is not None else wb.sheet_names[0]
         label = f"{file.name}, sheet {name}" if sheet is not None else file.name
         # A file per table is cited by its file name; a sheet of a workbook by its name.
         cited = name if sheet is not None else file.name
         if _sheet_has_error_cells(file, wb.sheet_names.index(name)):
-            return Grid(label, _read_sheet_openpyxl(file, name), sheet=cited)
-        # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return Grid(label, _frame(rows), sheet=cited)
+            cells = _read_sheet_openpyxl(file, name)
+        else:
+            # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
+            cells = _frame(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    return Grid(label, _text_as_arrow(cells) if typed else cells, sheet=cited)
+
+
+def _text_as_arrow(cells: pd.DataFrame) -> pd.DataFrame:
+    """The grid with each column of text cells only (a blank cell reads as "") as Arrow-backed
+    text, as a plain CSV's cells come: the loader then finds filled cells and trims text
+    with Arrow kernels instead of a Python comparison per cell. Columns holding any other
+    cell (a date, a number, a boolean) stay as they were read."""
+    columns = {}
+    for position in cells.columns:
+        values = cells[position].to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":
+            text = pa.array(values, type=pa.large_string(), from_pandas=False)
+            columns[position] = pd.arrays.ArrowStringArray(text)
+        else:
+            columns[position] = values
+    return pd.DataFrame(columns, index=cells.index, columns=cells.columns)
 
 
 def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:

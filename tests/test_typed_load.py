@@ -3,6 +3,7 @@ tables, rejections and data-quality findings, row for row, as reading every cell
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from audit.contract import table_spec
 from audit.loader import load_table
 from audit.reader import read_grid
+from tests.workbooks import workbook
 
 MESSY = Path(__file__).resolve().parents[1] / "sample_cases" / "messy"
 
@@ -98,3 +100,67 @@ def test_a_whole_county_folder_of_csv_loads_the_same_either_way(tmp_path):
     children = load_table(table_spec("children"), read_grid(folder / "children.xlsx", None))
     for file in sorted(folder.glob("*.csv")):
         _same(*_both_ways(file, file.stem, children.frame["child_id"]))
+
+
+SAMPLE = MESSY.parent / "authority.xlsx"
+
+
+def _both_ways_sheet(file: Path, sheet: str, table: str, children: pd.Series | None = None):  # type: ignore[no-untyped-def]
+    spec = table_spec(table)
+    typed = load_table(spec, read_grid(file, sheet, typed=True), children)
+    cells = load_table(spec, read_grid(file, sheet), children)
+    return typed, cells
+
+
+@pytest.mark.parametrize("sheet", ["children", "visits", "plans", "assessments", "reviews"])
+def test_each_sheet_of_the_sample_workbook_loads_the_same_typed_as_cell_by_cell(sheet):
+    children = load_table(table_spec("children"), read_grid(SAMPLE, "children"))
+    typed, cells = _both_ways_sheet(SAMPLE, sheet, sheet, children.frame["child_id"])
+    _same(typed, cells)
+    assert typed.rows_read > 0
+
+
+def test_a_messy_sheet_with_title_rows_error_cells_and_mixed_cells_loads_the_same_either_way(
+    tmp_path,
+):
+    file = workbook(
+        tmp_path / "children.xlsx",
+        {
+            "children": [
+                ["Fictional Borough (synthetic)"],
+                [],
+                ["child_id", "allocated_team", "date_of_birth", "ethnicity", "iro_id"],
+                ["C1", " North ", dt.date(2015, 2, 1), "a) WBRI", 1234],
+                ["C2", "NULL", "03/04/2016", " White British ", "I7"],
+                ["C2", "#N/A", None, "Whte", None],
+                [" ", "", dt.datetime(2014, 1, 1, 9, 30), None, 12.0],
+                ["C4", "South", "", "null", "=1+1"],
+            ]
+        },
+        formulas_as_text=True,
+    )
+    typed, cells = _both_ways_sheet(file, "children", "children")
+    _same(typed, cells)
+    assert typed.frame["child_id"].tolist() == ["C1", "C2", "C4"]
+    assert typed.frame["allocated_team"].tolist() == ["North", "Unallocated", "South"]
+    assert typed.rejected["kind"].tolist() == ["duplicate_key", "missing_required_value"]
+
+
+def test_a_sheet_with_excel_error_cells_reports_them_either_way(tmp_path):
+    file = workbook(
+        tmp_path / "children.xlsx",
+        {"children": [["child_id", "allocated_team"], ["C1", "North"], ["C2", "#N/A"]]},
+    )
+    # Make C3's team a real error cell, as Excel writes one (not text reading "#N/A").
+    import openpyxl
+
+    book = openpyxl.load_workbook(file)
+    book["children"].append(["C3", "#DIV/0!"])
+    book["children"]["B4"].data_type = "e"
+    book.save(file)
+    typed, cells = _both_ways_sheet(file, "children", "children")
+    _same(typed, cells)
+    assert typed.findings[["source_row", "kind"]].values.tolist() == [
+        [3, "excel_error"],
+        [4, "excel_error"],
+    ]
