@@ -75,10 +75,6 @@ SURROUNDING = (
 _PYTHON_STRING = "string[python]"  # pd.StringDtype(storage="python")
 
 
-def _space() -> pa.Scalar:
-    return pa.scalar(" ", pa.large_string())
-
-
 def _as_python_strings(text: pd.Series) -> pd.Series:
     """The values as Python-backed strings with ``<NA>`` for missing, for Python ``re``."""
     return text.astype(_PYTHON_STRING)
@@ -88,11 +84,6 @@ def _arrow(values: pd.Series | Iterable[str]) -> pa.Array:
     """The values as an Arrow string array, missing as null."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     return pa.array(series.astype("string[pyarrow]"), type=pa.large_string())
-
-
-def _words(text: pa.Array) -> pa.Array:
-    """Each value's words: runs of Unicode non-white-space, surrounding space trimmed."""
-    return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(text))
 
 
 def _refold(text: pa.Array, needs: str, fold: Callable[[pa.Array], pa.Array]) -> pa.Array:
@@ -107,9 +98,16 @@ def _refold(text: pa.Array, needs: str, fold: Callable[[pa.Array], pa.Array]) ->
     return pc.replace_with_mask(text, mask, fold(pc.filter(text, mask)))
 
 
+def _one_space(text: pa.Array) -> pa.Array:
+    """Every run of white space made one space. RE2 over the white space written out, not
+    Arrow's whitespace split, whose answer for a value ending in a multi-byte space (U+2006)
+    depends on the byte stored after it: the next row's text."""
+    return pc.replace_substring_regex(text, f"{_WS}+", " ")
+
+
 def _squashed(text: pa.Array) -> pa.Array:
     """Trimmed, with every inner run of white space (newlines included) made one space."""
-    return _refold(text, _NOT_SQUASHED, lambda t: pc.binary_join(_words(t), _space()))
+    return _refold(text, _NOT_SQUASHED, lambda t: _one_space(pc.utf8_trim_whitespace(t)))
 
 
 def _per_distinct(text: pa.Array, judge: Callable[[pa.Array], pa.Array]) -> pa.Array:
@@ -187,15 +185,8 @@ def one_line(text: pd.Series) -> pd.Series:
     quoting a value inside a one-line detail. Not trimmed, so the quote shows what was typed
     (``" n/a "`` stays ``" n/a "``). A ``string`` Series; missing stays missing.
     """
-    # Splitting the untrimmed text keeps an empty word at each padded end, so joining
-    # again leaves a single space there.
     joined = _per_distinct(
-        _arrow(text),
-        lambda distinct: _refold(
-            distinct,
-            _NOT_ONE_LINE,
-            lambda t: pc.binary_join(pc.utf8_split_whitespace(t), _space()),
-        ),
+        _arrow(text), lambda distinct: _refold(distinct, _NOT_ONE_LINE, _one_space)
     )
     return pd.Series(pd.array(joined, dtype="string[pyarrow]"), index=text.index)
 
