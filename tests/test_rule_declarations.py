@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 from audit.engine.registry import discover_rules
-from audit.engine.runner import run_rule
+from audit.engine.runner import rule_tables, run_rule, run_rules
 from audit.period import AuditPeriod
 from audit.rulekit import NOT_MET, AnyOf, AuditContext, Case, Rule, judge
+from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans
 from audit.rulekit.visits import statutory_visits
 from audit.run import audit
 from tests.rule_cases import load_case_tables
@@ -214,3 +215,61 @@ def test_open_children_are_worked_out_once_from_the_whole_children_table():
     assert not any("case_" in ref for ref in idn01.uses)
     findings, _ = run_rule(idn01, idn01.params(), tables, CONTEXT)
     assert findings["subject_id"].tolist() == ["C1"]
+
+
+def _latest_plans(tables, params, ctx):
+    plans = active_latest_plans(tables["plans"], ctx)
+    return judge(plans, source_table="plans", subject_id=plans["plan_id"], cases=[])
+
+
+# P1's latest version says it ended in August: with its end date it is not a subject.
+ENDED_PLAN = {
+    "children": [{"child_id": "C1"}],
+    "plans": [
+        {"plan_id": "P1", "child_id": "C1", "plan_type": "CP", "plan_date": "01/07/2026"},
+        {
+            "plan_id": "P1",
+            "child_id": "C1",
+            "plan_type": "CP",
+            "plan_date": "01/08/2026",
+            "end_date": "20/08/2026",
+        },
+    ],
+}
+
+
+def test_plan_rules_share_their_subjects_yet_each_must_declare_the_plan_dates():
+    """The active latest plans are worked out once per run for every plan rule, and a rule
+    that forgot the end date is still an ERROR naming it, after a rule that declared it."""
+    declared = Rule(
+        "TST01", "declared", "ii", "plan", ("plans.plan_date",), _latest_plans,
+        uses=PLAN_DATES_USED,
+    )  # fmt: skip
+    forgetful = dataclasses.replace(declared, code="TST02", uses=("plans.start_date",))
+    findings, statuses = run_rules(
+        [declared, forgetful, declared], {}, load_case_tables(ENDED_PLAN), CONTEXT
+    )
+    assert [(s.code, s.status) for s in statuses] == [
+        ("TST01", "RAN"),
+        ("TST02", "ERROR"),
+        ("TST01", "RAN"),
+    ]
+    assert statuses[1].reason == (
+        "TST02 reads plans.end_date, which it does not declare: "
+        "declare it in the rule's uses (or requires)"
+    )
+    assert findings.empty  # the plan ended before the month, with or without sharing
+
+
+def test_a_rule_that_rewrote_a_plan_date_gets_its_own_subjects_not_the_shared_ones():
+    tables = load_case_tables(ENDED_PLAN)
+    scoped = CONTEXT.scoped(tables)
+    plan_rule = Rule(
+        "TST01", "declared", "ii", "plan", ("plans.plan_date",), _latest_plans,
+        uses=PLAN_DATES_USED,
+    )  # fmt: skip
+    view = rule_tables(plan_rule, tables)
+    assert active_latest_plans(view["plans"], scoped).empty
+    reopened = view["plans"].assign(end_date=pd.NaT)
+    assert active_latest_plans(reopened, scoped)["plan_id"].tolist() == ["P1"]
+    assert active_latest_plans(view["plans"], scoped).empty

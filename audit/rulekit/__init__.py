@@ -29,6 +29,7 @@ from audit.rulekit.columns import (
 )
 from audit.rulekit.parameters import codes, normalise_code_fields
 from audit.rulekit.scope import is_in, open_children
+from audit.rulekit.shared import SharedWork, bools
 from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS, is_meaningful
 from audit.rulekit.workdays import WorkingDayCalendar
 
@@ -190,6 +191,9 @@ class AuditContext:
     # child_id of every open child at the period (docs/rules.md, "Open child"), computed once per
     # run from the whole children table by :meth:`scoped`, so no rule declares case dates.
     open_child_ids: pd.Index | None = field(default=None, compare=False)
+    # Work several rules need (open children, active latest plans), done once per run from
+    # the engine's tables (see audit.rulekit.shared); filled in by :meth:`scoped`.
+    shared: SharedWork = field(default_factory=SharedWork, compare=False, repr=False)
 
     def scoped(self, tables: Mapping[str, pd.DataFrame]) -> AuditContext:
         """This context with the run's shared scope (the open children) worked out."""
@@ -200,13 +204,17 @@ class AuditContext:
             ids = pd.Index([], dtype="string")
         else:
             ids = pd.Index(children.loc[open_children(children, self.period), "child_id"])
-        return dataclasses.replace(self, open_child_ids=ids)
+        return dataclasses.replace(self, open_child_ids=ids, shared=SharedWork(tables))
 
     def is_open_child(self, child_id: pd.Series) -> pd.Series:
         """True where ``child_id`` is an open child in the period; a ``bool`` Series."""
-        if self.open_child_ids is None:
+        open_ids = self.open_child_ids
+        if open_ids is None:
             raise RuntimeError("the audit context has no scope: the engine calls scoped()")
-        return is_in(child_id, self.open_child_ids.to_series())
+        found = self.shared.get(
+            "open child", lambda: is_in(child_id, open_ids.to_series()).to_numpy(), [child_id]
+        )
+        return bools(found, child_id.index)
 
     def source_lacks(self, ref: str) -> str | None:
         """Why the source cannot provide ``ref`` ("Annex A does not record …"), or None."""

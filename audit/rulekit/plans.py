@@ -42,40 +42,79 @@ def latest_versions(plans: pd.DataFrame, as_at: pd.Timestamp | date) -> pd.DataF
     ``plan_date`` of the plan_id) and ``effective_end`` (the latest version's ``end_date``;
     NaT = open). Both are the latest version's values even when earlier versions disagree.
     """
-    as_at_ts = pd.Timestamp(as_at)
-    # Work on a positional index so alignment is safe whatever the caller's index is; the
-    # caller's labels are put back on the way out.
-    work = plans.reset_index(drop=True)
-    plan_dates = pd.to_datetime(work["plan_date"])
+    columns = _version_columns(plans)
+    return _rows(plans, *_latest(*columns, pd.Timestamp(as_at)))
 
+
+def _version_columns(
+    plans: pd.DataFrame,
+) -> tuple[pd.Series, pd.Series, pd.Series | None, pd.Series | None]:
+    """The columns the latest version is worked out from; None for an absent optional one
+    (asking for one the rule did not declare raises ``UndeclaredColumn``)."""
+    return (
+        plans["plan_id"],
+        plans["plan_date"],
+        plans["start_date"] if has_column(plans, "start_date") else None,
+        plans["end_date"] if has_column(plans, "end_date") else None,
+    )
+
+
+def _latest(
+    plan_id: pd.Series,
+    plan_date: pd.Series,
+    start_date: pd.Series | None,
+    end_date: pd.Series | None,
+    as_at: pd.Timestamp,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row positions of the latest versions (in input order), with their effective start
+    and end (``datetime64[ns]``): positional, so one answer serves every rule's view."""
+    plan_dates = _datetimes(plan_date)
     # Plans as integer codes: grouping and sorting on them is far cheaper than on text.
-    codes = pd.factorize(work["plan_id"])[0]
+    codes = pd.factorize(plan_id)[0]
 
-    # Earliest plan_date per plan over all versions. Any version on/before as_at is no
-    # earlier than it, so this equals the earliest among the counted versions too.
-    earliest = plan_dates.groupby(codes).transform("min")
-
-    eligible = work["plan_id"].notna() & plan_dates.notna() & (plan_dates <= as_at_ts)
-    rows = np.flatnonzero(eligible.to_numpy(dtype=bool))
+    eligible = (codes >= 0) & ~np.isnat(plan_dates) & (plan_dates <= as_at.to_datetime64())
+    rows = np.flatnonzero(eligible)
     # Sorted by plan, then date, then input position: the last row of each plan is the
     # latest version and, among equal dates, the one entered last.
-    ordered = rows[
-        np.lexsort((rows, plan_dates.to_numpy(dtype="datetime64[ns]")[rows], codes[rows]))
-    ]
+    ordered = rows[np.lexsort((rows, plan_dates[rows], codes[rows]))]
     plan_of = codes[ordered]
-    last_of_plan = np.r_[plan_of[1:] != plan_of[:-1], True] if len(ordered) else ordered
-    positions = np.sort(ordered[last_of_plan.astype(bool)]) if len(ordered) else ordered
+    new_plan = plan_of[1:] != plan_of[:-1]
+    last = ordered[np.r_[new_plan, True]] if len(ordered) else ordered
+    # Each plan's earliest plan_date: its first version in that order. A plan with any
+    # version on/before as_at has its earliest version there too, so versions after as_at
+    # (left out) never hold an earlier date.
+    first = ordered[np.r_[True, new_plan]] if len(ordered) else ordered
+    in_input_order = np.argsort(last, kind="stable")
+    positions = last[in_input_order].astype(np.intp)
+    earliest = plan_dates[first[in_input_order]]
 
-    result = work.loc[positions]
-    start = _column_or_blank(result, "start_date")
-    result = result.assign(
+    start = _datetimes(start_date)[positions] if start_date is not None else None
+    effective_start = earliest
+    if start is not None:
+        effective_start = np.where(np.isnat(start), effective_start, start)
+    effective_end = (
+        _datetimes(end_date)[positions]
+        if end_date is not None
+        else np.full(len(positions), np.datetime64("NaT"), dtype="M8[ns]")
+    )
+    return positions, effective_start, effective_end
+
+
+def _rows(
+    plans: pd.DataFrame, positions: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> pd.DataFrame:
+    """The plans at ``positions`` (their own index labels) with the effective dates."""
+    result = plans.take(positions)
+    return result.assign(
         **{
-            EFFECTIVE_START: start.fillna(earliest.loc[positions]),
-            EFFECTIVE_END: _column_or_blank(result, "end_date"),
+            EFFECTIVE_START: pd.Series(start, index=result.index, copy=True),
+            EFFECTIVE_END: pd.Series(end, index=result.index, copy=True),
         }
     )
-    result.index = plans.index[positions]
-    return result
+
+
+def _datetimes(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).to_numpy(dtype="M8[ns]")
 
 
 def active_at(latest: pd.DataFrame, period: AuditPeriod) -> pd.Series:
@@ -86,9 +125,15 @@ def active_at(latest: pd.DataFrame, period: AuditPeriod) -> pd.Series:
     """
     start = pd.to_datetime(latest[EFFECTIVE_START])
     end = pd.to_datetime(latest[EFFECTIVE_END])
-    started = start < period.end_ts + pd.Timedelta(days=1)  # NaT → False
-    not_ended = end.isna() | (end >= period.start_ts)
-    return (started & not_ended).astype(bool)
+    return pd.Series(_active(start.to_numpy(), end.to_numpy(), period), index=latest.index)
+
+
+def _active(start: np.ndarray, end: np.ndarray, period: AuditPeriod) -> np.ndarray:
+    # Compared with the start of the next day so a stray time of day cannot exclude a plan
+    # that starts on the last day; NaT compares False.
+    started = start < (period.end_ts + pd.Timedelta(days=1)).to_datetime64()
+    not_ended = np.isnat(end) | (end >= period.start_ts.to_datetime64())
+    return started & not_ended
 
 
 def active_latest_plans(plans: pd.DataFrame, ctx: AuditContext) -> pd.DataFrame:
@@ -102,10 +147,19 @@ def active_latest_plans(plans: pd.DataFrame, ctx: AuditContext) -> pd.DataFrame:
     ``plans.start_date`` and ``plans.end_date``: a rule calling this declares
     ``plans.plan_date`` in ``requires`` and the optional ``PLAN_DATES_USED`` in ``uses``
     (an undeclared date the input has raises ``UndeclaredColumn``). Open children come from
-    the run's shared scope on ``ctx``.
+    the run's shared scope on ``ctx``; the rows are worked out once per run for every plan
+    rule that asks (``ctx.shared``), each rule getting them from its own view.
     """
-    latest = latest_versions(plans, ctx.period.end_ts)
-    return latest[active_at(latest, ctx.period) & ctx.is_open_child(latest["child_id"])]
+    columns = _version_columns(plans)
+    child_id = plans["child_id"]
+
+    def derive() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        positions, start, end = _latest(*columns, ctx.period.end_ts)
+        open_child = ctx.is_open_child(child_id.iloc[positions]).to_numpy()
+        keep = _active(start, end, ctx.period) & open_child
+        return positions[keep], start[keep], end[keep]
+
+    return _rows(plans, *ctx.shared.get("active latest plans", derive, [*columns, child_id]))
 
 
 def plan_label(plans: pd.DataFrame) -> pd.Series:
@@ -117,10 +171,3 @@ def plan_label(plans: pd.DataFrame) -> pd.Series:
     """
     kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
     return kind + " dated " + uk_date(plans["plan_date"]).astype("string")
-
-
-def _column_or_blank(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The column as datetimes, or all NaT when the input has no such column."""
-    if has_column(frame, column):
-        return pd.to_datetime(frame[column])
-    return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
