@@ -31,7 +31,7 @@ from audit.rulekit.text import (
     one_line,
 )
 from audit.rulekit.visits import child_was_seen, is_one_of, reg29_reason, statutory_visits
-from audit.rulekit.wording import plural, uk_date, uk_day
+from audit.rulekit.wording import plural, uk_date, uk_day, words
 from audit.rulekit.workdays import WorkingDayCalendar
 
 SEPT_2026 = AuditPeriod.parse("2026-09")
@@ -611,4 +611,38 @@ def test_always_decides_every_subject_no_earlier_case_did() -> None:
     assert result[["outcome", "reason_code", "detail"]].values.tolist() == [
         ["not_met", "first", "A's reason"],
         ["not_applicable", "rest", "everyone else"],
+    ]
+
+
+def test_words_in_a_detail_read_exactly_as_the_text_concatenated() -> None:
+    subjects = pd.DataFrame(
+        {
+            "id": ["A", "B", "C", "D"],
+            "when": pd.to_datetime(["2026-09-01", None, "2026-09-03", None]),
+        },
+        index=[10, 11, 12, 13],
+    )
+    when = uk_date(subjects["when"])
+    said = text("yes", "no", None, "no").set_axis(subjects.index)
+    as_series = ("Seen on " + when + ", said '" + said + "'").fillna("Not seen: " + subjects["id"])
+    as_words = (words("Seen on ", when) + ", said '" + said + "'").fillna(
+        words("Not seen: ", subjects["id"])
+    )
+    late = subjects["id"].isin(["A", "B"])
+    results = [
+        judge(
+            subjects,
+            source_table=None,
+            subject_id=subjects["id"],
+            cases=[Case(late, NOT_MET, "late", detail)],
+            otherwise=always(NOT_APPLICABLE, "rest", words("Fine (", subjects["id"], ")")),
+        )
+        for detail in (as_series, as_words)
+    ]
+    pd.testing.assert_frame_equal(results[0], results[1])
+    assert results[1]["detail"].tolist() == [
+        "Seen on 01/09/2026, said 'yes'",
+        "Not seen: B",
+        "Fine (C)",
+        "Fine (D)",
     ]

@@ -31,6 +31,7 @@ from audit.rulekit.parameters import codes, normalise_code_fields
 from audit.rulekit.scope import is_in, open_children
 from audit.rulekit.shared import SharedWork, bools
 from audit.rulekit.text import DEFAULT_MIN_WORDS, DEFAULT_PLACEHOLDERS, is_meaningful
+from audit.rulekit.wording import Words, words
 from audit.rulekit.workdays import WorkingDayCalendar
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "recommendation_titles",
     "with_figures",
     "with_note",
+    "words",
     "workers_as_given",
 ]
 
@@ -351,11 +353,14 @@ class Case:
     when: pd.Series | None  # None: every subject (see :func:`always`)
     outcome: Outcome
     reason_code: str | None = None
-    detail: str | pd.Series | None = None
+    # Text, a text Series on the subjects' index, or words built for this case's subjects.
+    detail: str | pd.Series | Words | None = None
 
 
 def always(
-    outcome: Outcome, reason_code: str | None = None, detail: str | pd.Series | None = None
+    outcome: Outcome,
+    reason_code: str | None = None,
+    detail: str | pd.Series | Words | None = None,
 ) -> Case:
     """The case for every subject no earlier case decided: ``otherwise=always(MET, None,
     detail)`` to say why a subject is met, or a last not-met reason."""
@@ -397,6 +402,12 @@ def judge(
     for number, case in enumerate(every):
         chosen = choice == number
         if case.detail is None or not chosen.any():
+            continue
+        if isinstance(case.detail, Words):
+            # Put together for this case's subjects alone.
+            detail = pc.replace_with_mask(
+                detail, chosen, case.detail.on(np.flatnonzero(chosen), index)
+            )
             continue
         if isinstance(case.detail, pd.Series):
             text = pa.array(case.detail.reindex(index).astype("string"), type=pa.large_string())

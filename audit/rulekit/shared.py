@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import numpy as np
-import pandas as pd
+from audit.lazy import np, pd
 
 T = TypeVar("T")
 

@@ -69,6 +69,7 @@ from audit.rulekit import (
     is_yes,
     judge,
     param,
+    words,
 )
 from audit.rulekit.scope import in_period
 from audit.rulekit.visits import (
@@ -129,23 +130,18 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
         ctx.meaningful(commentary)
     )
 
-    visit = "Visit on " + uk_date(subjects["visit_date"])
-    as_recorded = (" (recorded as '" + seen_alone.astype("string") + "')").fillna("")
+    visit = words("Visit on ", uk_date(subjects["visit_date"]))
+    recorded_as = words(" (recorded as '", seen_alone.astype("string"), "')").fillna("")
     reg29_list = ", ".join(params.reg29_reasons)
-    given_reason = (
-        "; reason '" + reason.astype("string") + f"' is neither a reg 29 code ({reg29_list}) "
-        "nor a meaningful explanation"
+    given_reason = words(
+        "; reason '",
+        reason.astype("string"),
+        f"' is neither a reg 29 code ({reg29_list}) nor a meaningful explanation",
     ).fillna(" and no reason recorded")
     commentary_gap = (
         ": seen alone, but there is no commentary on seeing the child alone"
         if has_commentary_column
         else ": seen alone, but the input has no seen_alone_commentary column"
-    )
-    met_detail = (
-        (visit + ": not seen alone, reg 29 reason '" + reason.astype("string") + "'")
-        .where(said_no & reg29)
-        .fillna((visit + ": not seen alone, reason recorded").where(said_no))
-        .fillna(visit + ": seen alone")
     )
 
     return judge(
@@ -161,7 +157,7 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
                 ~said_yes & ~said_no,
                 NOT_MET,
                 "seen_alone_not_recorded",
-                visit + ": seen alone not recorded" + as_recorded,
+                visit + ": seen alone not recorded" + recorded_as,
             ),
             Case(
                 said_no & pd.Series(source_has_no_reasons is not None, index=subjects.index),
@@ -176,8 +172,16 @@ def evaluate(tables: Tables, params: SeenAloneRecordedParams, ctx: AuditContext)
                 visit + ": not seen alone" + given_reason,
             ),
             Case(said_yes & commentary_missing, NOT_MET, "no_commentary", visit + commentary_gap),
+            # Met, and why: a reg 29 code, a reason in words, or seen alone.
+            Case(
+                said_no & reg29,
+                MET,
+                None,
+                visit + ": not seen alone, reg 29 reason '" + reason.astype("string") + "'",
+            ),
+            Case(said_no, MET, None, visit + ": not seen alone, reason recorded"),
         ],
-        otherwise=always(MET, None, met_detail),
+        otherwise=always(MET, None, visit + ": seen alone"),
     )
 
 

@@ -56,6 +56,7 @@ from audit.rulekit import (
     is_no,
     is_yes,
     judge,
+    words,
 )
 from audit.rulekit.scope import in_period, is_in
 from audit.rulekit.visits import (
@@ -115,7 +116,7 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
     stats = per_child.reindex(subjects["child_id"]).set_axis(subjects.index)
     count = stats["visits"].astype(int)
     month = ctx.period.start.strftime("%B %Y")
-    counted = count.astype(str) + " statutory " + plural(count, "visit") + " in " + month
+    counted = words(count.astype(str), " statutory ", plural(count, "visit"), " in ", month)
     latest = uk_date(stats["latest"])
 
     return judge(
@@ -142,7 +143,9 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
             ),
         ],
         otherwise=always(
-            MET, None, "Seen alone on " + stats["alone"].astype(int).astype(str) + " of " + counted
+            MET,
+            None,
+            words("Seen alone on ", stats["alone"].astype(int).astype(str), " of ") + counted,
         ),
     )
 

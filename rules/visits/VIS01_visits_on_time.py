@@ -74,6 +74,7 @@ from audit.rulekit import (
     judge,
     param,
     with_note,
+    words,
 )
 from audit.rulekit.intervals import IntervalsByCode, late_text, timeliness
 from audit.rulekit.scope import in_period
@@ -131,64 +132,56 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     late_in_period = t["late_to"].notna() & (reason_latest_only is None)
 
     kind = subjects["case_type"].astype("string").str.strip().str.upper()
-    rule_text = kind + " visits every " + intervals.map(str).astype("string")
+    rule_text = words(" (", kind, " visits every ", intervals.map(str).astype("string"), ")")
     judged_text = uk_date(judged_at)
     # "Not visited by <date>" rather than "0 working days overdue": a working-day due date
     # on the Friday before a month ending on a Saturday is overdue by no working day yet.
-    by_text = (
-        pd.Series(", not visited by ", index=subjects.index, dtype="string").where(
-            judged_at.eq(ctx.as_at), ", not visited by the case end date "
-        )
-        + judged_text
+    by_text = pd.Series(", not visited by ", index=subjects.index, dtype="string").where(
+        judged_at.eq(ctx.as_at), ", not visited by the case end date "
     )
-    days_overdue = (": " + late_text(t["overdue_days"], intervals) + " overdue").where(
-        t["overdue_days"].gt(0), ""
-    )
+    days_overdue = words(
+        ": ",
+        late_text(t["overdue_days"], intervals).where(t["overdue_days"].gt(0)),
+        " overdue",
+    ).fillna("")
     last_text = uk_date(t["last"])
-    overdue_detail = (
-        "Last seen on a statutory visit "
-        + last_text
-        + ", next visit due "
-        + uk_date(t["last_due"])
-        + by_text
-        + days_overdue
-        + " ("
-        + rule_text
-        + ")"
+    overdue_detail = words(
+        "Last seen on a statutory visit ",
+        last_text,
+        ", next visit due ",
+        uk_date(t["last_due"]),
+        by_text,
+        judged_text,
+        days_overdue,
+        rule_text,
     )
-    no_visit_detail = (
-        "No statutory visit where the child was seen"
-        + (
-            (", first visit due " + uk_date(t["start_due"]) + " (case started ")
-            + uk_date(start)
-            + ")"
-        ).fillna(" and no case start date")
-        + " ("
-        + rule_text
-        + ")"
+    first_due = words(", first visit due ", uk_date(t["start_due"]), " (case started ")
+    no_visit_detail = words(
+        "No statutory visit where the child was seen",
+        (first_due + uk_date(start) + ")").fillna(" and no case start date"),
+        rule_text,
     )
-    late_detail = (
-        "Longest gap this month: "
-        + uk_date(t["late_from"])
-        + " to the visit on "
-        + uk_date(t["late_to"])
-        + ", due by "
-        + uk_date(t["late_due"])
-        + ", "
-        + late_text(t["late_days"], intervals)
-        + " late ("
-        + rule_text
-        + ")"
+    late_detail = words(
+        "Longest gap this month: ",
+        uk_date(t["late_from"]),
+        " to the visit on ",
+        uk_date(t["late_to"]),
+        ", due by ",
+        uk_date(t["late_due"]),
+        ", ",
+        late_text(t["late_days"], intervals),
+        " late",
+        rule_text,
     )
     met_detail = (
-        (
-            "Last seen on a statutory visit " + last_text + ", next due " + uk_date(t["last_due"])
+        words(
+            "Last seen on a statutory visit ", last_text, ", next due ", uk_date(t["last_due"])
         ).fillna(
-            "New case started " + uk_date(start) + ", first visit due " + uk_date(t["start_due"])
+            words(
+                "New case started ", uk_date(start), ", first visit due ", uk_date(t["start_due"])
+            )
         )
-        + " ("
         + rule_text
-        + ")"
     )
     no_visit = t["last"].isna()
     result = judge(
