@@ -305,13 +305,33 @@ def dates_if_all_cells(raw: pd.Series) -> pd.Series | None:
         return dates.astype("datetime64[ns]")
     if raw.dtype != object:
         return None
-    filled = raw.where(raw.notna() & raw.ne(""))
-    if pd.api.types.infer_dtype(filled, skipna=True) not in ("date", "datetime", "empty"):
+    values = raw.to_numpy()
+    blank = pd.isna(values)
+    blank[~blank] = values[~blank] == ""
+    filled = values[~blank]
+    kind = pd.api.types.infer_dtype(filled, skipna=False)
+    if kind not in ("date", "datetime", "empty"):
         return None
-    dates = pd.to_datetime(filled).dt.normalize()
+    if kind == "date" and (days := _day_cells(filled)) is not None:
+        # Date cells without a time (a workbook's usual): Arrow reads them as days in C.
+        if not _in_ns_range(pd.Series(days)).all():
+            return None
+        out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[~blank] = days.astype("datetime64[ns]")
+        return pd.Series(out, index=raw.index, name=raw.name)
+    dates = pd.to_datetime(raw.where(~blank)).dt.normalize()
     if not _in_ns_range(dates).eq(dates.notna()).all():
         return None  # a date past 2262: as_date reports it as not a date
     return dates.astype("datetime64[ns]")
+
+
+def _day_cells(cells: np.ndarray) -> np.ndarray | None:
+    """``datetime.date`` cells as datetime64[D], or None if Arrow cannot read them so."""
+    try:
+        days = pa.array(cells, type=pa.date32(), from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return np.asarray(days.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
 
 
 def _in_ns_range(dates: pd.Series) -> pd.Series:

@@ -237,16 +237,27 @@ def _frame(rows: Sequence[Sequence[object]], first_row: int = 1) -> pd.DataFrame
 
 
 def _read_sheet(file: Path, sheet: str | None, typed: bool = False) -> Grid:
-    with python_calamine.CalamineWorkbook.from_path(str(file)) as wb:
+    with (
+        python_calamine.CalamineWorkbook.from_path(str(file)) as wb,
+        ThreadPoolExecutor(max_workers=1) as scanner,
+    ):
         name = sheet if sheet is not None else wb.sheet_names[0]
         label = f"{file.name}, sheet {name}" if sheet is not None else file.name
         # A file per table is cited by its file name; a sheet of a workbook by its name.
         cited = name if sheet is not None else file.name
-        if _sheet_has_error_cells(file, wb.sheet_names.index(name)):
-            cells = _read_sheet_openpyxl(file, name)
-        else:
+        # The search for error cells inflates the sheet's XML a second time: it runs beside
+        # calamine's parse (both without the GIL for the most part), not before it, so it
+        # adds little to the time a large sheet takes to read.
+        has_errors = scanner.submit(_sheet_has_error_cells, file, wb.sheet_names.index(name))
+        try:
             # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
-            cells = _frame(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:
+            # As when the search ran first: its own failure is the one reported, and a
+            # sheet with error cells is read by openpyxl whatever calamine made of it.
+            if not has_errors.result():
+                raise
+        cells = _read_sheet_openpyxl(file, name) if has_errors.result() else _frame(rows)
     return Grid(label, _text_as_arrow(cells) if typed else cells, sheet=cited)
 
 
