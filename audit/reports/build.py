@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from audit.contract import LAST_IRO_CONTACT, LOOKED_AFTER, UNALLOCATED_TEAM
 from audit.engine.runner import RuleStatus
@@ -278,34 +280,51 @@ def _team_slugs(teams: set[str]) -> list[tuple[str, str]]:
 def _labelled(run: AuditRun) -> pd.DataFrame:
     """The findings with the worker and child as their team may see them (another team's
     worker or child is never named)."""
+    # In Arrow compute, each ID looked up once: a region's findings repeat a few thousand
+    # IDs hundreds of thousands of times, and pandas' masks and fills on text columns cost
+    # several times Arrow's own kernels.
     findings = run.findings.copy()
-    worker_team = _worker_teams(run)
+    team = _arrow_text(findings["team"])
+    worker = _arrow_text(findings["worker_id"])
     names = _worker_names(run) if run.show_names else {}
-    home = _mapped(findings["worker_id"], worker_team)
-    foreign_worker = home.notna() & (home != findings["team"])
-    named = _mapped(findings["worker_id"], names)
-    label = named.fillna(findings["worker_id"].astype("string"))
-    label = label.mask(foreign_worker.fillna(False).astype(bool), OTHER_TEAM_WORKER)
-    findings["worker_label"] = label.fillna("Unallocated")
+    foreign_worker = _differs(_looked_up(worker, _worker_teams(run)), team)
+    label = pc.coalesce(_looked_up(worker, names), worker)
+    label = pc.if_else(foreign_worker, OTHER_TEAM_WORKER, label)
+    findings["worker_label"] = _text_series(pc.coalesce(label, "Unallocated"), findings.index)
     children = run.loaded.tables["children"]
     child_team = dict(
         zip(children["child_id"].tolist(), children["allocated_team"].tolist(), strict=True)
     )
     # A supervision record takes its worker's team but may name another team's child.
-    child_home = _mapped(findings["child_id"], child_team)
-    foreign_child = (child_home.notna() & (child_home != findings["team"])).fillna(False)
-    findings["child_label"] = (
-        findings["child_id"].mask(foreign_child.astype(bool), OTHER_TEAM_CHILD).fillna("")
-    )
+    child = _arrow_text(findings["child_id"])
+    foreign_child = _differs(_looked_up(child, child_team), team)
+    child_label = pc.if_else(foreign_child, OTHER_TEAM_CHILD, child)
+    findings["child_label"] = _text_series(pc.coalesce(child_label, ""), findings.index)
     return findings
 
 
-def _mapped(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
-    """``values.map(mapping)`` as text (missing where not found), each distinct value looked
-    up once: a region's findings repeat a few thousand IDs hundreds of thousands of times."""
-    codes, distinct = pd.factorize(values)
-    found = pd.Series(distinct, dtype=object).map(mapping).astype("string").array
-    return pd.Series(found.take(codes, allow_fill=True), index=values.index)
+def _arrow_text(values: pd.Series) -> pa.Array:
+    arrow = pa.array(values.astype("string").array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return arrow.cast(pa.large_string())
+
+
+def _looked_up(values: pa.Array, mapping: dict[str, str]) -> pa.Array:
+    """Each value's entry in ``mapping`` (null where missing), each distinct value once."""
+    encoded = values.dictionary_encode()
+    found = [mapping.get(v) for v in encoded.dictionary.to_pylist()]
+    distinct = pa.array([f if isinstance(f, str) else None for f in found], pa.large_string())
+    return distinct.take(encoded.indices)
+
+
+def _differs(home: pa.Array, team: pa.Array) -> pa.Array:
+    """Known to be another team's: both teams known and not the same."""
+    return pc.fill_null(pc.not_equal(home, team), False)
+
+
+def _text_series(values: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index)
 
 
 def _workers_by_team(
