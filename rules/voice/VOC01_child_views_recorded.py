@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.lazy import pd
+from audit.lazy import np, pd
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import comparable_text, one_line
@@ -64,32 +64,35 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
     NaT where there is none. Older = dated at least ``days`` calendar days before the
     subject version; the subject version itself is never its own source.
     """
-    # Subjects are versions too (same index), so the texts are compared in one form.
+    # Subjects are versions too (same index), so the texts are compared in one form. Each
+    # version is numbered by its plan and its views: word-for-word copies share a number.
     views = comparable_text(versions["child_views"])
-    earlier = pd.DataFrame(
-        {
-            "plan_id": versions["plan_id"],
-            "version": versions.index,
-            "version_date": versions["plan_date"],
-            "views": views,
-        }
-    ).dropna(subset=["views"])
-    subjects = pd.DataFrame(
-        {
-            "plan_id": plans["plan_id"],
-            "subject": plans.index,
-            "date": plans["plan_date"],
-            "views": views.reindex(plans.index),
-        }
-    ).dropna(subset=["views"])
-    # Joining on the views themselves finds word-for-word copies without comparing pairs.
-    pairs = subjects.merge(earlier, on=["plan_id", "views"])
-    copies = pairs[
-        (pairs["version_date"] <= pairs["date"] - pd.Timedelta(days=days))
-        & (pairs["version"] != pairs["subject"])
-    ]
-    first = copies.groupby("subject")["version_date"].min()
-    return pd.Series(first, dtype="datetime64[ns]").reindex(plans.index)
+    plan_number = pd.factorize(versions["plan_id"])[0]
+    view_number, distinct = pd.factorize(views)
+    same_views = plan_number * (len(distinct) + 1) + view_number
+    dates = pd.to_datetime(versions["plan_date"]).to_numpy(dtype="datetime64[ns]")
+    usable = np.flatnonzero((plan_number >= 0) & (view_number >= 0) & ~np.isnat(dates))
+    # Versions with the same views in date order (then input order): a run per number.
+    order = usable[np.lexsort((usable, dates[usable], same_views[usable]))]
+    run = same_views[order]
+    run_start = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    start_of = np.repeat(run_start, np.diff(np.r_[run_start, len(order)]))
+    place = np.empty(len(versions), dtype=np.intp)
+    place[order] = np.arange(len(order))
+
+    # A subject's earliest source is the first of its run, or the second when the first
+    # is the subject itself; it counts when dated at least `days` before the subject.
+    subject = versions.index.get_indexer(plans.index)
+    copied = np.full(len(plans), np.datetime64("NaT"), dtype="datetime64[ns]")
+    judged = np.flatnonzero(np.isin(subject, order))
+    first = start_of[place[subject[judged]]]
+    source = np.where(order[first] == subject[judged], first + 1, first)
+    has_source = source < len(order)
+    has_source[has_source] = run[source[has_source]] == run[first[has_source]]
+    judged, source = judged[has_source], order[source[has_source]]
+    older = dates[source] <= dates[subject[judged]] - np.timedelta64(days, "D")
+    copied[judged[older]] = dates[source[older]]
+    return pd.Series(copied, index=plans.index)
 
 
 def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext) -> pd.DataFrame:
