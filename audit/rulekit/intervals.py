@@ -139,10 +139,11 @@ class IntervalsByCode:
         intervals = list(dict.fromkeys([*folded.values(), *([default] if default else [])]))
         # Each listed code's interval as its place among the distinct intervals; -1 for none.
         place = np.array([*(intervals.index(i) for i in folded.values()), -1])
-        listed = pd.Index(list(folded)).get_indexer(
-            codes.astype("string").str.strip().str.casefold().to_numpy(dtype=object, na_value=None)
-        )
-        numbers = place[listed]  # a code not listed (-1) takes the last entry, -1
+        # A column of codes holds a handful of distinct values: each is folded and looked up
+        # once, and the answers spread back over the rows (-1, missing, takes the last).
+        row_codes, distinct = pd.factorize(codes)
+        listed = pd.Index(list(folded)).get_indexer([_fold(code) for code in distinct])
+        numbers = np.append(place[listed], -1)[row_codes]  # a code not listed (-1): -1
         if default is not None:
             numbers[numbers < 0] = intervals.index(default)
         categories = pd.Index(intervals, dtype=object)
