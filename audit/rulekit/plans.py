@@ -169,5 +169,8 @@ def plan_label(plans: pd.DataFrame) -> pd.Series:
     "<code> plan". Reads ``plan_type`` and ``plan_date`` (datetimes), which a rule must
     declare. A ``string`` Series on ``plans``' index; missing where either column is blank.
     """
-    kind = plans["plan_type"].map(PLAN_TYPE).astype("string").fillna(plans["plan_type"] + " plan")
+    # A handful of plan types: each is described once and the text spread over the rows.
+    numbers, types = pd.factorize(plans["plan_type"])
+    described = [PLAN_TYPE.get(code, f"{code} plan") for code in types]
+    kind = pd.Series(pd.array([*described, None], dtype="string")[numbers], index=plans.index)
     return kind + " dated " + uk_date(plans["plan_date"]).astype("string")

@@ -55,6 +55,7 @@ from audit.rulekit import (
 )
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import one_line
+from audit.rulekit.wording import words
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class IdentityPlanParams(Params):
 def evaluate(tables: Tables, params: IdentityPlanParams, ctx: AuditContext) -> pd.DataFrame:
     plans = active_latest_plans(tables["plans"], ctx)
     plans = plans[plans["plan_type"].isin(params.plan_types).fillna(False)]
-    label = plan_label(plans)
+    # Each case's detail is put together for its own subjects only.
+    label = words(plan_label(plans))
     considered = (
         plans["identity_considered"]
         if tables.has("plans", "identity_considered")

@@ -45,7 +45,7 @@ from audit.lazy import np, pd
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import comparable_text, one_line
-from audit.rulekit.wording import uk_date
+from audit.rulekit.wording import uk_date, words
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
 
 def evaluate(tables: Tables, params: ChildViewsParams, ctx: AuditContext) -> pd.DataFrame:
     plans = active_latest_plans(tables["plans"], ctx)
-    label = plan_label(plans)
+    # Each case's detail is put together for its own subjects only.
+    label = words(plan_label(plans))
     views = plans["child_views"]
     if params.flag_copied_views:
         source_date = _copied_from(plans, tables["plans"], params.copied_after_days)

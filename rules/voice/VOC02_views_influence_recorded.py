@@ -44,11 +44,13 @@ from audit.rulekit import (
 )
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
 from audit.rulekit.text import one_line
+from audit.rulekit.wording import words
 
 
 def evaluate(tables: Tables, params: NoParams, ctx: AuditContext) -> pd.DataFrame:
     plans = active_latest_plans(tables["plans"], ctx)
-    label = plan_label(plans)
+    # Each case's detail is put together for its own subjects only.
+    label = words(plan_label(plans))
     influence = plans["views_influence"]
     return judge(
         plans,
