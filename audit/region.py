@@ -55,7 +55,15 @@ from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import ERROR, FINDINGS_COLUMNS, RAN, SKIPPED, RuleStatus
 from audit.history import History
 from audit.loader import ISSUE_COLUMNS, LoadResult
-from audit.output import DIR_MODE, cannot_write, neutralise, open_private, private_dir, writing
+from audit.output import (
+    DIR_MODE,
+    cannot_write,
+    csv_header,
+    open_private,
+    private_dir,
+    write_csv_rows,
+    writing,
+)
 from audit.period import AuditPeriod
 from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
@@ -221,8 +229,8 @@ def _audit_authority(
     with timed(own, "write"):
         for name, rows in _csv_parts(run, authority.name).items():
             path = _part_path(staging, name, authority)
-            with open_private(path, "w", encoding="utf-8", newline="") as fh:
-                neutralise(rows).to_csv(fh, index=False, header=False)
+            with open_private(path, "wb") as fh:
+                write_csv_rows(rows, fh, header=False)
     return _Audited(
         part,
         _slim(run.findings, authority.name),
@@ -246,19 +254,15 @@ def _part_path(staging: Path, name: str, authority: Authority) -> Path:
     return staging / f".{authority.slug}.{name}"
 
 
-def _csv_header(columns: Sequence[str]) -> str:
-    return pd.DataFrame(columns=list(columns)).to_csv(index=False)
-
-
 def _join_parts(staging: Path, region: RegionFolder) -> None:
     """Each CSV as one file: the header, then every authority's rows in the region's order."""
     headers = {
-        "findings.csv": _csv_header(["authority", *FINDINGS_COLUMNS]),
-        "data_quality.csv": _csv_header(["authority", *ISSUE_COLUMNS]),
+        "findings.csv": csv_header(["authority", *FINDINGS_COLUMNS]),
+        "data_quality.csv": csv_header(["authority", *ISSUE_COLUMNS]),
     }
     for name in _CSV_FILES:
         with open_private(staging / name, "wb") as out:
-            out.write(headers[name].encode("utf-8"))
+            out.write(headers[name])
             for authority in region.authorities:
                 part = _part_path(staging, name, authority)
                 with part.open("rb") as rows:
