@@ -93,7 +93,7 @@ from audit.results import (
     versions,
 )
 from audit.rulekit import MET, NOT_APPLICABLE, NOT_MET, OUTCOMES, Rule
-from audit.run import audit_with, timed, write_json
+from audit.run import audit_with, findings_rows, timed, write_json
 from audit.settings import Settings
 
 # Between the authority's and the team's part of a team's file name: a slug never holds
@@ -322,9 +322,7 @@ def _claim(team: TeamReport, authority: Authority) -> None:
 
 
 def _findings_rows(run: AuditRun, authority: str) -> pd.DataFrame:
-    out = run.findings.loc[:, list(FINDINGS_COLUMNS)].copy()
-    out["evidence_date"] = pd.to_datetime(out["evidence_date"]).dt.strftime("%Y-%m-%d")
-    out["source_row"] = out["source_row"].astype("Int64")
+    out = findings_rows(run.findings)
     out.insert(0, "authority", authority)
     return out
 

@@ -18,7 +18,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audit.engine.runner import FINDINGS_COLUMNS
 from audit.output import csv_header, neutralise, write_csv, write_csv_rows
+from audit.run import findings_rows
 
 # Characters that change how a cell is written: separators, quotes, line ends, formula
 # starts, spaces, and text beyond ASCII.
@@ -114,3 +116,22 @@ def test_large_frames_are_written_in_batches_with_the_same_bytes():
         }
     )
     assert _written(frame) == _by_pandas(frame)
+
+
+def test_evidence_dates_are_written_as_days_as_before():
+    # Formatted once per distinct date now; the text is what .dt.strftime gave.
+    days = ["2026-09-30", None, "2026-09-30 16:45", "1900-01-01", None, "2026-10-01"]
+    dates = pd.Series([pd.Timestamp(d) if d else pd.NaT for d in days], dtype="datetime64[ns]")
+    findings = pd.DataFrame({column: "x" for column in FINDINGS_COLUMNS}, index=dates.index)
+    findings["evidence_date"] = dates
+    findings["source_row"] = [2, None, 4, 5, 6, 7]
+    rows = findings_rows(findings)
+    assert list(rows.columns) == list(FINDINGS_COLUMNS)
+    before = findings.assign(
+        evidence_date=dates.dt.strftime("%Y-%m-%d"),
+        source_row=findings["source_row"].astype("Int64"),
+    )
+    written = _written(rows)
+    assert written == _by_pandas(before)
+    assert b",2026-09-30,x,2\n" in written and b",,x,\n" in written
+    assert b",2026-09-30,x,4\n" in written and b",1900-01-01,x,5\n" in written
