@@ -18,7 +18,7 @@ import base64
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -168,6 +168,13 @@ def checks_explained(env: Environment, overview: Overview) -> Markup:
     return cast(Markup, macros.how_checks(overview))  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=4)
+def score_cell(env: Environment) -> Callable[[Score], Markup]:
+    """The macros' ``cell`` for a score without a link, each distinct score made once: a
+    big team's worker table has thousands of cells but only some hundreds of scores."""
+    return lru_cache(maxsize=4096)(env.get_template("macros.html.j2").module.cell)  # type: ignore[attr-defined]
+
+
 def render_team(
     env: Environment,
     overview: Overview,
@@ -210,6 +217,7 @@ def render_team(
         worker_rules=[r for r in overview.ran if any(r.code in s for _w, s in team.workers)],
         iro=iro_section(overview, team),
         printed=printed_part(team),
+        score_cell=score_cell(env),
         how=checks_explained(env, overview) if how is None else how,
     )
 
