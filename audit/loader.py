@@ -266,7 +266,7 @@ def load_table(
     if not keep.all():
         body, filled = body[keep], filled[keep]
 
-    frame = pd.DataFrame(index=body.index)
+    columns: dict[str, pd.Series] = {}
     sheets, rows = grid.provenance(body.index)
     issues = _Issues(spec.name, grid, sheets, rows)
     bad_dates: dict[str, pd.Series] = {}  # raw text of required dates that did not parse
@@ -276,11 +276,13 @@ def load_table(
             if values and column.name in values:
                 raw = _map_values(raw, values[column.name])
             normalised, unusable = _normalise_column(column, raw, issues)
-            frame[column.name] = normalised
+            columns[column.name] = normalised
             if unusable is not None and unusable.notna().any():
                 bad_dates[column.name] = unusable
-    if "allocated_team" in frame:
-        frame["allocated_team"] = frame["allocated_team"].fillna(UNALLOCATED_TEAM)
+    if "allocated_team" in columns:
+        columns["allocated_team"] = columns["allocated_team"].fillna(UNALLOCATED_TEAM)
+    # Built once from its columns: adding them one by one re-checks the index each time.
+    frame = pd.DataFrame(columns, index=body.index, copy=False)
 
     damaged = _damaged_rows(grid, body, filled, headers, unreadable, issues)
     rejected = _reject_rows(spec, frame, bad_dates, issues, child_ids, damaged)

@@ -265,16 +265,23 @@ def _text_as_arrow(cells: pd.DataFrame) -> pd.DataFrame:
     """The grid with each column of text cells only (a blank cell reads as "") as Arrow-backed
     text, as a plain CSV's cells come: the loader then finds filled cells and trims text
     with Arrow kernels instead of a Python comparison per cell. Columns holding any other
-    cell (a date, a number, a boolean) stay as they were read."""
+    cell (a date, a number, a boolean, an empty cell openpyxl reads as None) stay as they
+    were read."""
     columns = {}
     for position in cells.columns:
         values = cells[position].to_numpy()
-        if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        try:
+            # A sheet's cells are str, numbers, booleans, dates, times or None: only a
+            # column of str alone converts (Arrow stops at the first other cell).
             text = pa.array(values, type=pa.large_string(), from_pandas=False)
-            columns[position] = pd.arrays.ArrowStringArray(text)
-        else:
-            columns[position] = values
-    return pd.DataFrame(columns, index=cells.index, columns=cells.columns)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            text = None
+        if text is not None and not text.null_count:
+            column = pd.Series(pd.arrays.ArrowStringArray(text), index=cells.index, copy=False)
+        else:  # dtype given: pandas would otherwise look for a type in the objects
+            column = pd.Series(values, index=cells.index, dtype=object, copy=False)
+        columns[position] = column
+    return pd.DataFrame(columns, index=cells.index, columns=cells.columns, copy=False)
 
 
 def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:
