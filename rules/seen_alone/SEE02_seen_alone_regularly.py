@@ -94,7 +94,10 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
         & statutory_visits(visits, params.statutory_visit_types)
         & child_was_seen(visits)
     )
-    seen = visits[in_scope]
+    # Only the columns judged here are carried along (a column the rule did not declare is
+    # not in the view, and column_or_blank below still says so).
+    judged = ["child_id", "visit_date", "seen_alone", "not_seen_alone_reason"]
+    seen = visits.loc[in_scope, [c for c in judged if c in visits.columns]]
 
     per_visit = pd.DataFrame(
         {
