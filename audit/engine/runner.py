@@ -221,7 +221,7 @@ def run_rule(
     assert result is not None
     # Taken off the result before it is cut and concatenated: pandas copies attrs along.
     status.figures = result.attrs.pop(FIGURES, None)
-    findings = attach_context(rule, result, tables)
+    findings = attach_context(rule, result, tables, Directory.shared(tables, context))
     status.reason = result.attrs.get(NOTE)  # what the rule could not judge on this input
     status.counts = {o: int((findings["outcome"] == o).sum()) for o in OUTCOMES}
     return findings, status
@@ -279,24 +279,60 @@ def _malformed(result: object) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Directory:
+    """Each child's allocated worker and team, and each worker's team, by ID: what
+    attach_context looks up for every rule, worked out once per run."""
+
+    child_worker: pd.Series | None
+    child_team: pd.Series
+    worker_team: pd.Series | None
+
+    @classmethod
+    def of(cls, tables: Mapping[str, pd.DataFrame]) -> Directory:
+        children = tables["children"].drop_duplicates("child_id").set_index("child_id")
+        workers = tables.get("workers")
+        return cls(
+            children.get("allocated_worker"),
+            children["allocated_team"],
+            None
+            if workers is None
+            else workers.drop_duplicates("worker_id").set_index("worker_id")["team"],
+        )
+
+    @classmethod
+    def shared(cls, tables: Mapping[str, pd.DataFrame], context: AuditContext) -> Directory:
+        """The run's directory, once for every rule (keyed on the tables' own columns)."""
+        children, workers = tables["children"], tables.get("workers")
+        columns = [children[c] for c in children.columns if c in _DIRECTORY_COLUMNS]
+        if workers is not None:
+            columns += [workers[c] for c in ("worker_id", "team") if c in workers.columns]
+        return context.shared.get("engine directory", lambda: cls.of(tables), columns)
+
+
+_DIRECTORY_COLUMNS = ("child_id", "allocated_worker", "allocated_team")
+
+
 def attach_context(
-    rule: Rule, result: pd.DataFrame, tables: Mapping[str, pd.DataFrame]
+    rule: Rule,
+    result: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    directory: Directory | None = None,
 ) -> pd.DataFrame:
     """Add the rule's identity, the subject's team and, where blank, the child's worker."""
     out = result.loc[:, list(RESULT_COLUMNS)].reset_index(drop=True)
-    children = tables["children"].drop_duplicates("child_id").set_index("child_id")
+    directory = directory or Directory.of(tables)
     child_worker = (
-        out["child_id"].map(children["allocated_worker"])
-        if "allocated_worker" in children
+        out["child_id"].map(directory.child_worker)
+        if directory.child_worker is not None
         else pd.Series(pd.NA, index=out.index)
     )
     if not result.attrs.get(WORKERS_AS_GIVEN):
         out["worker_id"] = out["worker_id"].fillna(child_worker.astype("string"))
-    if rule.subject_type in WORKER_SUBJECTS and "workers" in tables:
-        teams = tables["workers"].drop_duplicates("worker_id").set_index("worker_id")["team"]
-        team = out["worker_id"].map(teams)
+    if rule.subject_type in WORKER_SUBJECTS and directory.worker_team is not None:
+        team = out["worker_id"].map(directory.worker_team)
     else:
-        team = out["child_id"].map(children["allocated_team"])
+        team = out["child_id"].map(directory.child_team)
     out["team"] = team.astype("string").fillna(UNALLOCATED_TEAM)
     out["rule_code"] = rule.code
     out["rule_name"] = rule.name
