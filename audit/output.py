@@ -160,6 +160,7 @@ def _one_of(chars: str) -> str:
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
 
 
+_BLANK_FOR_MISSING = {"null_handling": "replace", "null_replacement": ""}
 _NEEDS_QUOTES = _one_of(',"' + _LINE_END)
 _FORMULA = "^" + _one_of("".join(_FORMULA_STARTS))
 
@@ -189,8 +190,11 @@ def write_csv_rows(frame: pd.DataFrame, fh: IO[bytes], *, header: bool = True) -
         fh.write(csv_header(list(frame.columns)))
     for start in range(0, len(frame), _BATCH_ROWS):
         fields = [fields_of(values.slice(start, _BATCH_ROWS)) for values, fields_of in columns]
-        fields[-1] = _joined("", fields[-1], _LINE_END)
-        lines = pc.binary_join_element_wise(*fields, _scalar(","))
+        # A missing value is an empty field: the joins below write nothing in its place.
+        ended = pc.binary_join_element_wise(
+            fields[-1], _scalar(""), _scalar(_LINE_END), **_BLANK_FOR_MISSING
+        )
+        lines = pc.binary_join_element_wise(*fields[:-1], ended, _scalar(","), **_BLANK_FOR_MISSING)
         # The lines lie end to end in the array's data buffer: written as they are, with
         # no Python string made of them.
         _, offsets, data = lines.buffers()
@@ -242,11 +246,11 @@ def _cell_fields(values: pa.Array) -> pa.Array:
     if len(encoded.dictionary) > len(values) // 4:
         return _text_fields(values, neutralised=True)
     distinct = _text_fields(encoded.dictionary, neutralised=True)
-    return pc.fill_null(pc.take(distinct, encoded.indices), _scalar(""))
+    return pc.take(distinct, encoded.indices)
 
 
 def _text_fields(values: pa.Array, *, neutralised: bool) -> pa.Array:
-    """Text as CSV fields: neutralised (if asked), quoted where needed, missing as empty.
+    """Text as CSV fields: neutralised (if asked), quoted where needed; missing stays missing.
     Most values need neither, so a column is searched once before anything is built."""
     pattern = f"{_FORMULA}|{_NEEDS_QUOTES}" if neutralised else _NEEDS_QUOTES
     if pc.any(pc.match_substring_regex(values, pattern)).as_py():
@@ -255,11 +259,11 @@ def _text_fields(values: pa.Array, *, neutralised: bool) -> pa.Array:
             values = pc.if_else(risky, _joined("'", values, ""), values)
         quoted = _joined('"', pc.replace_substring(values, '"', '""'), '"')
         values = pc.if_else(pc.match_substring_regex(values, _NEEDS_QUOTES), quoted, values)
-    return pc.fill_null(values, _scalar(""))
+    return values
 
 
 def _integer_fields(values: pa.Array) -> pa.Array:
-    return pc.fill_null(pc.cast(values, pa.large_string()), _scalar(""))
+    return pc.cast(values, pa.large_string())
 
 
 def _joined(before: str, values: pa.Array, after: str) -> pa.Array:
