@@ -53,6 +53,7 @@ from audit.rulekit import (
     always,
     codes,
     column_or_blank,
+    has_column,
     is_no,
     is_yes,
     judge,
@@ -94,10 +95,11 @@ def evaluate(tables: Tables, params: SeenAloneRegularlyParams, ctx: AuditContext
         & statutory_visits(visits, params.statutory_visit_types)
         & child_was_seen(visits)
     )
-    # Only the columns judged here are carried along (a column the rule did not declare is
-    # not in the view, and column_or_blank below still says so).
-    judged = ["child_id", "visit_date", "seen_alone", "not_seen_alone_reason"]
-    seen = visits.loc[in_scope, [c for c in judged if c in visits.columns]]
+    # Only the columns judged here are carried along.
+    judged = ["child_id", "visit_date", "seen_alone"]
+    if has_column(visits, "not_seen_alone_reason"):
+        judged.append("not_seen_alone_reason")
+    seen = visits.loc[in_scope, judged]
 
     per_visit = pd.DataFrame(
         {
