@@ -413,3 +413,29 @@ def test_worker_names_stay_out_unless_show_names_is_on(tmp_path):
         "W1 Each statutory visit records whether the child was seen alone, and why not. SEE01"
         in north
     )
+
+
+def test_an_emailed_page_rebuilt_from_overview_json_shows_settings_as_the_run_page_does(
+    tmp_path,
+):
+    """``send`` rebuilds each team's page from overview.json: the supervision and visit
+    intervals (SUP02, VIS01) must read ``sw = "31 calendar days"`` there too, not the
+    setting's fields as a dict."""
+    from audit.reports import write_reports
+    from audit.reports.html import team_page_for_email
+    from audit.reports.store import load_overview, save_overview
+    from tests.test_isolation import PERIOD, SAMPLE
+
+    overview = write_reports(audit(SAMPLE, AuditPeriod.parse(PERIOD), None), tmp_path / "out")
+    save_overview(overview, tmp_path)
+    again = load_overview(tmp_path)
+    team = again.teams[0]
+    emailed = unescape(team_page_for_email(again, team))
+    run_page = unescape((tmp_path / "out" / overview.teams[0].page).read_text(encoding="utf-8"))
+    assert "entries" not in emailed
+    expected = {"SUP02": 'sw = "31 calendar days"', "VIS01": 'CLA = "42 calendar days"'}
+    for code, shown in expected.items():
+        intervals = dict((n, v) for n, v, _d in again.rule(code).params)["intervals"]
+        assert intervals.startswith(shown)
+        assert intervals in emailed
+        assert intervals in run_page

@@ -8,6 +8,7 @@ and a worker from another team is shown as such, never by ID or name.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -396,9 +397,23 @@ def _rule_info(run: AuditRun, status: RuleStatus) -> RuleInfo:
         status=status.status,
         reason=status.reason,
         doc=rule.doc,
-        params=tuple((n, getattr(params, n), d) for n, _t, _default, d in rule.param_docs()),
+        params=tuple(
+            (n, _as_kept(getattr(params, n)), d) for n, _t, _default, d in rule.param_docs()
+        ),
         fed_by=tuple(fed_by(status, run.loaded)),
     )
+
+
+def _as_kept(value: Any) -> Any:
+    """A setting's value as overview.json can keep it: text, numbers, true/false and lists
+    of them as they are; anything else (an interval, a table of intervals) as the text the
+    page shows for it, so the page rebuilt from overview.json for an email shows
+    ``sw = "31 calendar days"`` as the run's page does, not the value's fields."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return tuple(_as_kept(v) for v in value)
+    return str(value)
 
 
 def _worker_teams(run: AuditRun) -> dict[str, str]:
