@@ -18,8 +18,10 @@ A table's key is its ``unique`` column (later duplicates are rejected). A table 
 required ``child_id`` (other than ``children``) is child-linked: rows whose child is not a
 loaded child are rejected. Plans have no key: several rows share a plan_id, one per version.
 
-The loader checks every loaded table against a pandera schema derived from these lines
-(:func:`schema`), built on first use so that commands which load nothing stay quick.
+The loader checks every loaded table against these lines directly (types, blanks, keys:
+``audit.loader``), without pandera, whose import and first validation cost about a second
+per command. The same contract as a pandera schema (:func:`schema`, built on first use) is
+for tools outside the run and for the tests, which hold every loaded sample table to it.
 """
 
 from __future__ import annotations

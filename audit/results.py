@@ -364,7 +364,7 @@ def sha256(path: Path) -> str:
 
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version(), "caseaudit": __version__}
-    for package in ("pandas", "numpy", "pandera", "python-calamine", "openpyxl", "holidays"):
+    for package in ("pandas", "numpy", "pyarrow", "python-calamine", "openpyxl", "holidays"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
