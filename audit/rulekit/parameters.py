@@ -10,6 +10,7 @@ the loader's own functions, so a rule compares ready tuples and never normalises
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from typing import Any
 
 from audit.contract import ColumnKind, table_spec
@@ -29,6 +30,10 @@ def codes(column: str, default: tuple[str, ...], doc: str) -> Any:
     return dataclasses.field(default=default, metadata={"doc": doc, CODES_OF: column})
 
 
+# Normalising builds pandas Series (about 2 ms a list); the same defaults are made again
+# for each authority of a region, so each list is normalised once per process. Safe to
+# share: the answer depends only on the values and the column, and is a tuple of text.
+@lru_cache(maxsize=1024)
 def normalised_codes(values: tuple[str, ...], column: str) -> tuple[str, ...]:
     """``values`` in the form the loader gives ``column``'s cells, blanks dropped.
 
