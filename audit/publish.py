@@ -27,7 +27,6 @@ from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
 from audit.progress import Progress, no_progress
 from audit.reports import write_reports
 from audit.reports.model import action_records
-from audit.reports.store import save_overview
 from audit.results import AuditRun, run_record
 from audit.run import timed, write_findings, write_json
 
@@ -61,8 +60,7 @@ def write_run(
             write_findings(run.findings, staging / "findings.csv")
             write_csv(run.loaded.issues(), staging / "data_quality.csv")
         with timed(run.timings, "reports"):
-            overview = write_reports(run, staging, history, progress)
-            save_overview(overview, staging)
+            overview = write_reports(run, staging, history, progress)  # overview.json too
         write_json(run_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)
         publish(staging, final)

@@ -105,3 +105,25 @@ def test_with_another_thread_running_it_renders_here_without_forking(
         stop.set()
         other.join()
     assert pids == {os.getpid()}
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_the_callers_own_work_is_done_here_once_after_the_workers_are_forked(
+    forked: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The overview page and overview.json are written this way while the team pages and
+    # workbooks are rendered: once, by this process, and never before the fork (no thread
+    # of the pool may be running when it forks).
+    if forked:
+        _can_fork_workers()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1 if forked else 10**9)
+    done: list[int] = []
+    results = list(
+        rendered_in_order(
+            lambda i: (i, len(done)), range(40), meanwhile=lambda: done.append(os.getpid())
+        )
+    )
+    assert done == [os.getpid()]
+    assert [i for i, _seen in results] == list(range(40))
+    # Forked workers started before it ran and so never see its work; here it ran first.
+    assert {seen for _i, seen in results} == ({0} if forked else {1})

@@ -9,6 +9,7 @@ from audit.progress import Progress, no_progress
 from audit.reports.build import build_overview
 from audit.reports.html import write_html
 from audit.reports.model import Overview
+from audit.reports.store import save_overview
 from audit.reports.workbook import write_workbooks
 from audit.results import AuditRun
 
@@ -19,8 +20,10 @@ def write_reports(
     history: History | None = None,
     progress: Progress = no_progress,
 ) -> Overview:
-    """Write index.html, teams/<slug>.html and teams/<slug>.xlsx into ``folder``."""
+    """Write index.html, checks.html, teams/<slug>.html, teams/<slug>.xlsx and
+    overview.json into ``folder``."""
     overview = build_overview(run, history)
     write_html(overview, folder, progress)
-    write_workbooks(overview, folder, progress)
+    # overview.json is written while the workers make the workbooks, which do not need it.
+    write_workbooks(overview, folder, progress, meanwhile=lambda: save_overview(overview, folder))
     return overview

@@ -98,16 +98,23 @@ def write_html(overview: Overview, folder: Path, progress: Progress = no_progres
     _check_unique_slugs(overview.teams)
     env = environment()
     private_dir(private_dir(folder) / TEAMS_FOLDER)
-    _write(folder / "index.html", render_index(env, overview))
-    _write(
-        folder / "checks.html",
-        env.get_template("checks.html.j2").render(
-            ov=overview, inbox=False, month=month_name(overview.period)
-        ),
-    )
+
+    def overview_pages() -> None:
+        _write(folder / "index.html", render_index(env, overview))
+        _write(
+            folder / "checks.html",
+            env.get_template("checks.html.j2").render(
+                ov=overview, inbox=False, month=month_name(overview.period)
+            ),
+        )
+
     # The checks' explanations close every team page and are the same on each: made once.
     how = checks_explained(env, overview)
-    pages = rendered_in_order(partial(render_team, env, overview, how=how), overview.teams)
+    # The overview and checks pages are written while the workers render the team pages
+    # (the strict zip below runs ``pages`` to its end, so they are written with no teams too).
+    pages = rendered_in_order(
+        partial(render_team, env, overview, how=how), overview.teams, meanwhile=overview_pages
+    )
     for done, (team, page) in enumerate(zip(overview.teams, pages, strict=True), 1):
         progress(f"Writing team page: {team.team}", done, len(overview.teams))
         _write(folder / team.page, page)

@@ -14,6 +14,7 @@ is the last day of the audit month, so the same run always gives the same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache, partial
@@ -98,13 +99,22 @@ _RAG_COLOURS = {
 }
 
 
-def write_workbooks(overview: Overview, folder: Path, progress: Progress = no_progress) -> None:
-    """Write ``folder/teams/<slug>.xlsx`` for every team in the overview (owner-only)."""
+def write_workbooks(
+    overview: Overview,
+    folder: Path,
+    progress: Progress = no_progress,
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
+    """Write ``folder/teams/<slug>.xlsx`` for every team in the overview (owner-only).
+    ``meanwhile``: other work of the caller's, done while the workbooks are made (see
+    :func:`~audit.reports.parallel.rendered_in_order`)."""
     _refuse_shared_files(overview.teams)
     private_dir(folder)
     private_dir(folder / TEAMS_FOLDER)
     created = created_date(overview.period)
-    contents = rendered_in_order(partial(workbook_bytes, overview, created=created), overview.teams)
+    contents = rendered_in_order(
+        partial(workbook_bytes, overview, created=created), overview.teams, meanwhile
+    )
     for done, (team, content) in enumerate(zip(overview.teams, contents, strict=True), 1):
         progress(f"Writing action workbook: {team.team}", done, len(overview.teams))
         with open_private(folder / team.workbook, "wb") as fh:
