@@ -14,13 +14,31 @@ UK_DATE = "%d/%m/%Y"  # 14/09/2026: how a manager in England reads a date
 def uk_date(dates: pd.Series) -> pd.Series:
     """Each date as ``dd/mm/yyyy`` for a detail; missing stays missing (the ``str`` dtype
     ``Series.dt.strftime`` gives, with the same text)."""
+    return pd.Series(pd.array(_uk_date_text(dates), dtype="str"), index=dates.index)
+
+
+def _uk_date_text(dates: pd.Series) -> pa.Array:
     # Formatting is per value in Python; a county's details repeat a few hundred days
     # thousands of times, so each distinct day is formatted once and the text repeated.
     days = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
     numbers, distinct = pd.factorize(days)
     texts = pa.array(pd.DatetimeIndex(distinct).strftime(UK_DATE), type=pa.large_string())
-    taken = texts.take(pa.array(numbers, mask=numbers < 0))
-    return pd.Series(pd.array(taken, dtype="str"), index=dates.index)
+    return texts.take(pa.array(numbers, mask=numbers < 0))
+
+
+@dataclass(frozen=True)
+class UkDates:
+    """Dates shown as ``dd/mm/yyyy`` in :class:`Words`, formatted only for the subjects
+    that get the words (see :func:`uk_dates`)."""
+
+    dates: pd.Series
+
+
+def uk_dates(dates: pd.Series) -> UkDates:
+    """:func:`uk_date` as a part of :func:`words`: the same text, but only the subjects a
+    detail is put together for have their dates formatted (a county's VIS01 formats seven
+    dates per child, most of them for details only a few children get)."""
+    return UkDates(dates)
 
 
 def uk_day(day: date) -> str:
@@ -37,7 +55,7 @@ def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> p
     )
 
 
-Part = Union[str, "pd.Series", "Words"]  # quoted: no pandas to import rulekit
+Part = Union[str, "pd.Series", "Words", UkDates]  # quoted: no pandas to import rulekit
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,9 @@ def words(*parts: Part) -> Words:
 def _piece(part: Part, rows: np.ndarray, index: pd.Index) -> pa.Array | pa.Scalar:
     if isinstance(part, Words):
         return part.on(rows, index)
+    if isinstance(part, UkDates):
+        dates = part.dates if part.dates.index.equals(index) else part.dates.reindex(index)
+        return _uk_date_text(dates.iloc[rows])
     if isinstance(part, pd.Series):
         if not part.index.equals(index):
             part = part.reindex(index)

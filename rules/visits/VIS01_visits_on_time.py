@@ -79,7 +79,7 @@ from audit.rulekit import (
 from audit.rulekit.intervals import IntervalsByCode, late_text, timeliness
 from audit.rulekit.scope import in_period
 from audit.rulekit.visits import STATUTORY_VISIT_TYPES, child_was_seen, statutory_visits
-from audit.rulekit.wording import uk_date
+from audit.rulekit.wording import uk_dates
 
 LATEST_ONLY_NOTE = (
     "late within the month cannot be judged: {reason}; only an overdue or missing visit is reported"
@@ -133,7 +133,7 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
 
     kind = subjects["case_type"].astype("string").str.strip().str.upper()
     rule_text = words(" (", kind, " visits every ", intervals.map(str).astype("string"), ")")
-    judged_text = uk_date(judged_at)
+    judged_text = uk_dates(judged_at)
     # "Not visited by <date>" rather than "0 working days overdue": a working-day due date
     # on the Friday before a month ending on a Saturday is overdue by no working day yet.
     by_text = pd.Series(", not visited by ", index=subjects.index, dtype="string").where(
@@ -144,30 +144,30 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
         late_text(t["overdue_days"], intervals).where(t["overdue_days"].gt(0)),
         " overdue",
     ).fillna("")
-    last_text = uk_date(t["last"])
+    last_text = uk_dates(t["last"])
     overdue_detail = words(
         "Last seen on a statutory visit ",
         last_text,
         ", next visit due ",
-        uk_date(t["last_due"]),
+        uk_dates(t["last_due"]),
         by_text,
         judged_text,
         days_overdue,
         rule_text,
     )
-    first_due = words(", first visit due ", uk_date(t["start_due"]), " (case started ")
+    first_due = words(", first visit due ", uk_dates(t["start_due"]), " (case started ")
     no_visit_detail = words(
         "No statutory visit where the child was seen",
-        (first_due + uk_date(start) + ")").fillna(" and no case start date"),
+        (first_due + uk_dates(start) + ")").fillna(" and no case start date"),
         rule_text,
     )
     late_detail = words(
         "Longest gap this month: ",
-        uk_date(t["late_from"]),
+        uk_dates(t["late_from"]),
         " to the visit on ",
-        uk_date(t["late_to"]),
+        uk_dates(t["late_to"]),
         ", due by ",
-        uk_date(t["late_due"]),
+        uk_dates(t["late_due"]),
         ", ",
         late_text(t["late_days"], intervals),
         " late",
@@ -175,10 +175,10 @@ def evaluate(tables: Tables, params: VisitsOnTimeParams, ctx: AuditContext) -> p
     )
     met_detail = (
         words(
-            "Last seen on a statutory visit ", last_text, ", next due ", uk_date(t["last_due"])
+            "Last seen on a statutory visit ", last_text, ", next due ", uk_dates(t["last_due"])
         ).fillna(
             words(
-                "New case started ", uk_date(start), ", first visit due ", uk_date(t["start_due"])
+                "New case started ", uk_dates(start), ", first visit due ", uk_dates(t["start_due"])
             )
         )
         + rule_text
