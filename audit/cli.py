@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from audit import __version__
 from audit.console import one_line, printable_console, tidy_path
 from audit.errors import CaseAuditError, InputError, UsageError
+from audit.sheet_parse import forget_early, start_early
 
 if TYPE_CHECKING:
     from audit.history import History
@@ -271,6 +272,11 @@ def _open_history(config: Settings, out: Path) -> History | None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    today = date.today()
+    if args.only_on_first_working_day and today != first_working_day(today):
+        print(f"{today:%d/%m/%Y} is not the first working day of the month: nothing to do")
+        return 0
+    start_early(args.input)  # the workbook's sheets parse while the imports below run
     from audit.period import AuditPeriod  # start-up
     from audit.period_warnings import period_warnings
     from audit.publish import write_run
@@ -279,10 +285,6 @@ def _run(args: argparse.Namespace) -> int:
     from audit.run import audit_with, timed
     from audit.settings import prepare
 
-    today = date.today()
-    if args.only_on_first_working_day and today != first_working_day(today):
-        print(f"{today:%d/%m/%Y} is not the first working day of the month: nothing to do")
-        return 0
     period = AuditPeriod.from_argument(args.period, today)
     log.info("audit of %s for %s started", _shown(args.input), period.label)
     region = find_region(args.input)
@@ -295,9 +297,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.email and settings.email is None:
             raise UsageError("--email needs an [email] section in the config file")
         with _progress_lines() as progress:
-            result = audit_with(
-                settings, rules, args.input, period, args.profile, timings, progress
-            )
+            try:
+                result = audit_with(
+                    settings, rules, args.input, period, args.profile, timings, progress
+                )
+            finally:
+                forget_early()  # no parsing thread left when the reports fork their workers
         history = _open_history(settings, args.out)
         try:
             with _progress_lines() as progress:
@@ -527,6 +532,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    start_early(args.input)  # the workbook's sheets parse while the imports below run
     from audit.database import resolve_input  # start-up
     from audit.load_summary import format_load_summary
     from audit.loader import load
@@ -622,6 +628,7 @@ def _main(argv: list[str], debug: bool) -> int:
         )
         return 1
     finally:
+        forget_early()  # a command that stopped before loading leaves nothing running
         _close_log()
 
 

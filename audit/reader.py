@@ -17,7 +17,6 @@ import io
 import itertools
 import os
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from audit.errors import InputError
 from audit.lazy import np, pa, pa_csv, pd, python_calamine
 from audit.normalise import header_key
 from audit.safety import SafetyLimits, check_input_file, printable
+from audit.sheet_parse import parse_sheet
 
 K = TypeVar("K", bound=Hashable)
 
@@ -237,27 +237,18 @@ def _frame(rows: Sequence[Sequence[object]], first_row: int = 1) -> pd.DataFrame
 
 
 def _read_sheet(file: Path, sheet: str | None, typed: bool = False) -> Grid:
-    with (
-        python_calamine.CalamineWorkbook.from_path(str(file)) as wb,
-        ThreadPoolExecutor(max_workers=1) as scanner,
-    ):
-        name = sheet if sheet is not None else wb.sheet_names[0]
-        label = f"{file.name}, sheet {name}" if sheet is not None else file.name
-        # A file per table is cited by its file name; a sheet of a workbook by its name.
-        cited = name if sheet is not None else file.name
-        # The search for error cells inflates the sheet's XML a second time: it runs beside
-        # calamine's parse (both without the GIL for the most part), not before it, so it
-        # adds little to the time a large sheet takes to read.
-        has_errors = scanner.submit(_sheet_has_error_cells, file, wb.sheet_names.index(name))
-        try:
-            # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception:
-            # As when the search ran first: its own failure is the one reported, and a
-            # sheet with error cells is read by openpyxl whatever calamine made of it.
-            if not has_errors.result():
-                raise
-        cells = _read_sheet_openpyxl(file, name) if has_errors.result() else _frame(rows)
+    parsed = parse_sheet(file, sheet)
+    label = f"{file.name}, sheet {parsed.name}" if sheet is not None else file.name
+    # A file per table is cited by its file name; a sheet of a workbook by its name.
+    cited = parsed.name if sheet is not None else file.name
+    if parsed.has_error_cells:
+        # Whatever calamine made of it (it reads an error cell as blank, or fails on it).
+        cells = _read_sheet_openpyxl(file, parsed.name)
+    elif parsed.failure is not None:
+        raise parsed.failure
+    else:
+        # skip_empty_area=False keeps leading blank rows, so row numbers match Excel's.
+        cells = _frame(parsed.cells.to_python(skip_empty_area=False))
     return Grid(label, _text_as_arrow(cells) if typed else cells, sheet=cited)
 
 
@@ -293,48 +284,6 @@ def _read_sheet_openpyxl(file: Path, sheet: str) -> pd.DataFrame:
     finally:
         wb.close()
     return _frame(rows)
-
-
-# The error-cell type attribute; nothing else in sheet XML carries it, and a plain byte
-# search is many times faster than a pattern over a county-sized sheet.
-_ERROR_CELL = b't="e"'
-
-
-def _sheet_has_error_cells(file: Path, index: int) -> bool:
-    """Whether the sheet's XML holds an error cell (``t="e"``), found without parsing it."""
-    with zipfile.ZipFile(file) as zf:
-        part = _sheet_part(zf, index)
-        if part is None:
-            return False
-        with zf.open(part) as fh:
-            tail = b""
-            while chunk := fh.read(1 << 20):
-                if _ERROR_CELL in tail + chunk:
-                    return True
-                tail = chunk[-8:]
-    return False
-
-
-def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
-    """The zip member of the index-th sheet, following the workbook's relationships."""
-    from defusedxml import ElementTree
-
-    ns = {
-        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
-    }
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    sheets = workbook.findall("m:sheets/m:sheet", ns)
-    if index >= len(sheets):
-        return None
-    rel_id = sheets[index].get(f"{{{ns['r']}}}id")
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels.findall("p:Relationship", ns):
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
 
 
 def _read_csv(file: Path, typed: bool = False) -> Grid:
