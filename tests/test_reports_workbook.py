@@ -193,6 +193,17 @@ def test_evidence_dates_are_date_cells_shown_day_first(written):
     assert idn01[6].value is None  # a child-level check has no evidence date
 
 
+def test_the_managers_columns_take_a_typed_date_day_first_and_wrap_a_long_comment(written):
+    # No cell is written for what the manager fills in: the columns carry the formats, so
+    # a due date typed into any row of the table shows 31/12/2026, a comment wraps.
+    ws = _open(written, "north")["Actions"]
+    columns = {c.value: c.column_letter for c in ws[1]}
+    for header in ("Evidence date", "Due by"):
+        assert ws.column_dimensions[columns[header]].number_format == "dd/mm/yyyy", header
+    for header in ("Manager comment", "Action owner"):
+        assert ws.column_dimensions[columns[header]].alignment.wrap_text, header
+
+
 def test_the_summary_gives_the_team_period_and_compliance_per_rule(written, overview):
     ws = _open(written, "north")["Summary"]
     cells = {row[0].value: row for row in ws.iter_rows() if row[0].value}

@@ -198,8 +198,10 @@ def _text(sheet: Any, row: int, col: int, value: str, fmt: Any = None) -> None:
 
 def _actions_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
     actions = [action for child in team.actions for action in child.actions]
+    # Each column's format is the column's own, so an empty cell a manager types into (a
+    # comment, an owner, a due date) takes it without a blank cell written for every row.
     for col, column in enumerate(ACTION_COLUMNS):
-        sheet.set_column(col, col, column.width, formats.wrap if column.wrap else formats.plain)
+        sheet.set_column(col, col, column.width, _column_format(col, column, formats))
     # An Excel table needs a data row: with nothing to act on it keeps one empty row.
     last_row = max(len(actions), 1)
     sheet.add_table(
@@ -247,14 +249,18 @@ def _actions_sheet(sheet: Any, team: TeamReport, formats: _Formats) -> None:
         },
     )
     if not actions:
-        for col, column in enumerate(ACTION_COLUMNS):
-            sheet.write_blank(1, col, None, formats.wrap if column.wrap else formats.plain)
         _text(sheet, last_row + 2, 0, f"{NO_ACTIONS}.", formats.note)
     sheet.freeze_panes(1, 0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
+
+
+def _column_format(col: int, column: _Column, formats: _Formats) -> Any:
+    if col in (_EVIDENCE_DATE, _DUE_BY):
+        return formats.date
+    return formats.wrap if column.wrap else formats.plain
 
 
 def _action_row(
@@ -275,12 +281,8 @@ def _action_row(
         sheet.write_datetime(row, _EVIDENCE_DATE, datetime.combine(evidence, time()), formats.date)
     elif action.evidence_date:
         _text(sheet, row, _EVIDENCE_DATE, action.evidence_date, formats.plain)
-    else:
-        sheet.write_blank(row, _EVIDENCE_DATE, None, formats.date)
     _text(sheet, row, _EVIDENCE_DATE + 1, action.where, formats.wrap)
     _text(sheet, row, _STATUS, "Open", formats.plain)
-    for col in range(_STATUS + 1, _REFERENCE):
-        sheet.write_blank(row, col, None, formats.date if col == _DUE_BY else formats.wrap)
     _text(sheet, row, _REFERENCE, reference(action), formats.plain)
 
 
