@@ -69,10 +69,10 @@ from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
 from audit.publish import publish
 from audit.region_folder import Authority, RegionFolder, authority_export
+from audit.reports import write_report_files
 from audit.reports.build import add_trends, iro_contact_summaries, overview_of_run
 from audit.reports.fix_first import prioritise
 from audit.reports.follow_up import add_follow_up
-from audit.reports.html import write_html
 from audit.reports.model import (
     Overview,
     RuleInfo,
@@ -82,8 +82,6 @@ from audit.reports.model import (
     slug,
 )
 from audit.reports.parallel import rendered_in_order
-from audit.reports.store import save_overview
-from audit.reports.workbook import write_workbooks
 from audit.results import (
     AuditRun,
     input_files,
@@ -178,9 +176,7 @@ def run_region(
             prioritise(overview, history)
             if history is not None:
                 add_follow_up(overview, run, history)
-            write_html(overview, staging, progress)
-            write_workbooks(overview, staging, progress)
-            save_overview(overview, staging)
+            write_report_files(overview, staging, progress)
         write_json(region_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)
         publish(staging, final)

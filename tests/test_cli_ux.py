@@ -197,8 +197,8 @@ def test_a_run_under_cron_prints_plain_progress_lines(export, tmp_path):
     for line in (
         "Loading children (1/2)",
         "Loading visits (2/2)",
-        "Writing team page: North (1/2)",
-        "Writing action workbook: South (2/2)",
+        "Writing team report: North (1/2)",
+        "Writing team report: South (2/2)",
     ):
         assert line in lines
     assert any(line.startswith("Running check ") for line in lines)

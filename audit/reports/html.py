@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -95,29 +95,49 @@ SORT_SCRIPT_HASH = (
 def write_html(overview: Overview, folder: Path, progress: Progress = no_progress) -> None:
     """Write ``folder/index.html``, ``folder/checks.html`` (the checks explained, no case
     data) and ``folder/teams/<slug>.html`` for every team."""
-    _check_unique_slugs(overview.teams)
-    env = environment()
-    private_dir(private_dir(folder) / TEAMS_FOLDER)
+    pages = TeamPages.prepare(overview, folder)
+    # The overview and checks pages are written while the workers render the team pages
+    # (the strict zip below runs ``rendered`` to its end, so they are written with no teams).
+    rendered = rendered_in_order(pages.render, overview.teams, meanwhile=pages.write_overview)
+    for done, (team, page) in enumerate(zip(overview.teams, rendered, strict=True), 1):
+        progress(f"Writing team page: {team.team}", done, len(overview.teams))
+        pages.write(team, page)
 
-    def overview_pages() -> None:
-        _write(folder / "index.html", render_index(env, overview))
+
+@dataclass(frozen=True)
+class TeamPages:
+    """The month's pages: what every team page shares, made once (the template environment,
+    how the checks work), then a page per team rendered and written."""
+
+    overview: Overview
+    folder: Path
+    env: Environment
+    how: Markup
+
+    @classmethod
+    def prepare(cls, overview: Overview, folder: Path) -> TeamPages:
+        _check_unique_slugs(overview.teams)
+        env = environment()
+        private_dir(private_dir(folder) / TEAMS_FOLDER)
+        # The checks' explanations close every team page and are the same on each.
+        return cls(overview, folder, env, checks_explained(env, overview))
+
+    def render(self, team: TeamReport) -> str:
+        return render_team(self.env, self.overview, team, how=self.how)
+
+    def write(self, team: TeamReport, page: str) -> None:
+        _write(self.folder / team.page, page)
+
+    def write_overview(self) -> None:
+        """``index.html`` and ``checks.html``."""
+        overview = self.overview
+        _write(self.folder / "index.html", render_index(self.env, overview))
         _write(
-            folder / "checks.html",
-            env.get_template("checks.html.j2").render(
+            self.folder / "checks.html",
+            self.env.get_template("checks.html.j2").render(
                 ov=overview, inbox=False, month=month_name(overview.period)
             ),
         )
-
-    # The checks' explanations close every team page and are the same on each: made once.
-    how = checks_explained(env, overview)
-    # The overview and checks pages are written while the workers render the team pages
-    # (the strict zip below runs ``pages`` to its end, so they are written with no teams too).
-    pages = rendered_in_order(
-        partial(render_team, env, overview, how=how), overview.teams, meanwhile=overview_pages
-    )
-    for done, (team, page) in enumerate(zip(overview.teams, pages, strict=True), 1):
-        progress(f"Writing team page: {team.team}", done, len(overview.teams))
-        _write(folder / team.page, page)
 
 
 def team_page_for_email(overview: Overview, team: TeamReport) -> str:

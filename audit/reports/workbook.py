@@ -17,7 +17,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,16 +108,33 @@ def write_workbooks(
     """Write ``folder/teams/<slug>.xlsx`` for every team in the overview (owner-only).
     ``meanwhile``: other work of the caller's, done while the workbooks are made (see
     :func:`~audit.reports.parallel.rendered_in_order`)."""
-    _refuse_shared_files(overview.teams)
-    private_dir(folder)
-    private_dir(folder / TEAMS_FOLDER)
-    created = created_date(overview.period)
-    contents = rendered_in_order(
-        partial(workbook_bytes, overview, created=created), overview.teams, meanwhile
-    )
+    books = TeamWorkbooks.prepare(overview, folder)
+    contents = rendered_in_order(books.render, overview.teams, meanwhile)
     for done, (team, content) in enumerate(zip(overview.teams, contents, strict=True), 1):
         progress(f"Writing action workbook: {team.team}", done, len(overview.teams))
-        with open_private(folder / team.workbook, "wb") as fh:
+        books.write(team, content)
+
+
+@dataclass(frozen=True)
+class TeamWorkbooks:
+    """The month's action workbooks: a workbook per team, made and written."""
+
+    overview: Overview
+    folder: Path
+    created: datetime
+
+    @classmethod
+    def prepare(cls, overview: Overview, folder: Path) -> TeamWorkbooks:
+        _refuse_shared_files(overview.teams)
+        private_dir(folder)
+        private_dir(folder / TEAMS_FOLDER)
+        return cls(overview, folder, created_date(overview.period))
+
+    def render(self, team: TeamReport) -> bytes:
+        return workbook_bytes(self.overview, team, self.created)
+
+    def write(self, team: TeamReport, content: bytes) -> None:
+        with open_private(self.folder / team.workbook, "wb") as fh:
             fh.write(content)
 
 
