@@ -147,6 +147,7 @@ class Tally:
         self.thresholds = thresholds
         self._cache: dict[tuple[str, ...], pd.DataFrame] = {}
         self._nested_cache: dict[tuple[str, str], dict[str, dict[str, Score]]] = {}
+        self._scores: dict[tuple[int, int, int], Score] = {}
 
     def counts(self, keys: tuple[str, ...]) -> pd.DataFrame:
         """One row per combination of ``keys``: columns met, not_met, not_applicable."""
@@ -164,7 +165,14 @@ class Tally:
         return self._cache[keys]
 
     def score(self, met: int, not_met: int, not_applicable: int) -> Score:
-        return Score.of(met, not_met, not_applicable, self.thresholds)
+        # Each distinct set of counts scored once (a Score is frozen, so one can be shared):
+        # a region's hundreds of thousands of team, worker and rule cells have a few
+        # thousand distinct counts between them.
+        key = (met, not_met, not_applicable)
+        found = self._scores.get(key)
+        if found is None:
+            found = self._scores[key] = Score.of(met, not_met, not_applicable, self.thresholds)
+        return found
 
     def _rows(self, counts: pd.DataFrame) -> dict[Any, Score]:
         return {
