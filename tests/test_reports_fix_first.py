@@ -45,6 +45,15 @@ def _rule(code: str, recommendation: str) -> RuleInfo:
     return RuleInfo(code, code.lower(), f"{code} title", recommendation, "RAN", None, "", ())
 
 
+def _north(actions: list[ChildActions]) -> TeamReport:
+    return TeamReport("North", "north", "2026-10", {}, {}, Score(), [], actions, [])
+
+
+def _overview(team: TeamReport) -> Overview:
+    rules = [_rule("IDN01", "i"), _rule("IDN02", "i"), _rule("SEE01", "xi"), _rule("VIS01", "xi")]
+    return Overview("2026-10", [team], rules, {}, {}, [], [], 0.9, 0.8, False)
+
+
 def test_overdue_visits_then_the_most_serious_come_first_not_the_lowest_child_id():
     actions = [
         ChildActions("A1", (_action("A1", "IDN01", "A1"), _action("A1", "IDN02", "A1"))),
@@ -54,20 +63,8 @@ def test_overdue_visits_then_the_most_serious_come_first_not_the_lowest_child_id
         ),
         ChildActions("D4", (_action("D4", "IDN01", "D4"),)),
     ]
-    team = TeamReport("North", "north", "2026-10", {}, {}, Score(), [], actions, [])
-    overview = Overview(
-        "2026-10",
-        [team],
-        [_rule("IDN01", "i"), _rule("IDN02", "i"), _rule("SEE01", "xi"), _rule("VIS01", "xi")],
-        {},
-        {},
-        [],
-        [],
-        0.9,
-        0.8,
-        False,
-    )
-    prioritise(overview, None)
+    team = _north(actions)
+    prioritise(_overview(team), None)
     # C3's overdue visit first (and first within C3), then B2's seen-alone failure, which
     # outweighs A1's two missing identity codes; D4's one code last.
     assert [c.child for c in team.actions] == ["C3", "B2", "A1", "D4"]
@@ -79,3 +76,16 @@ def test_overdue_visits_then_the_most_serious_come_first_not_the_lowest_child_id
         ("A1", "IDN01", False, 2),
     ]
     assert all(not i.outstanding("2026-10") for i in items)  # no history: all new
+
+
+def test_a_childs_visits_not_met_for_one_check_are_listed_oldest_first_and_undated_last():
+    days = ["02/10/2026", "", "28/09/2026", "15/10/2025"]
+    visits = tuple(
+        Action("A1", "W1", "SEE01", "SEE01 title", "why", "R", day, "", f"V{n}")
+        for n, day in enumerate(days)
+    )
+    team = _north([ChildActions("A1", visits)])
+    prioritise(_overview(team), None)
+    # By date, not by the text's first characters (which put 02/10/2026 before 28/09/2026).
+    listed = [a.evidence_date for a in team.actions[0].actions]
+    assert listed == ["15/10/2025", "28/09/2026", "02/10/2026", ""]

@@ -96,7 +96,7 @@ def overview_of_run(run: AuditRun) -> Overview:
 
     teams_present = set(findings["team"].dropna().unique())
     teams_present |= set(run.loaded.tables["children"]["allocated_team"].dropna().unique())
-    actions = _actions_by_team(findings, rules)
+    actions = _actions_by_team(findings, rules, run.period)
     data_quality = _data_quality_by_team(run)
     supervision = _supervision_by_team(findings)
     contacts = _iro_contacts(run)
@@ -345,9 +345,10 @@ def _workers_by_team(
 
 
 def _actions_by_team(
-    findings: pd.DataFrame, rules: Sequence[RuleInfo]
+    findings: pd.DataFrame, rules: Sequence[RuleInfo], period: AuditPeriod
 ) -> dict[str, list[ChildActions]]:
-    """Every not-met finding as an action, grouped by team and then by child."""
+    """Every not-met finding as an action, grouped by team and then by child; each first
+    seen this month until :func:`~audit.reports.fix_first.prioritise` finds it earlier."""
     not_met = findings[findings["outcome"] == NOT_MET]
     if not_met.empty:
         return {}
@@ -378,8 +379,12 @@ def _actions_by_team(
     # become Python lists whole (Arrow's own conversion), not cell by cell.
     columns = [records[name].astype(str).tolist() for name in records.columns]
     grouped: dict[str, dict[str, list[Action]]] = {}
-    for team, child, *rest in zip(*columns, strict=True):
-        grouped.setdefault(team, {}).setdefault(child, []).append(Action(child, *rest))
+    for team, child, worker, code, title, reason, reason_code, dated, where, subject in zip(
+        *columns, strict=True
+    ):
+        grouped.setdefault(team, {}).setdefault(child, []).append(
+            Action(child, worker, code, title, reason, reason_code, dated, where, subject, period)
+        )
     return {
         team: [ChildActions(child, tuple(actions)) for child, actions in children.items()]
         for team, children in grouped.items()

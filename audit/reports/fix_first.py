@@ -47,6 +47,7 @@ SERIOUSNESS = {
     "i": 1,  # identity recorded
 }
 _DEFAULT_SERIOUSNESS = 3
+_URGENT_WEIGHT = 100  # above every seriousness
 
 
 @dataclass(frozen=True)
@@ -71,26 +72,41 @@ def prioritise(overview: Overview, history: History | None) -> None:
     """Give every action its first-seen month and order each team's actions by priority."""
     previous = history.previous_period(overview.period) if history is not None else None
     before = history.actions_of(previous) if history is not None and previous else {}
+    period = overview.period
     weight = _weights(overview)
     for team in overview.teams:
-        children = []
+        ranked = []
         for child in team.actions:
-            actions = [
-                _with_since(a, before.get((team.team, a.rule_code, a.subject_id), overview.period))
-                for a in child.actions
-            ]
-            actions.sort(
-                key=lambda a: (-weight(a), a.since or overview.period, a.rule_code, a.evidence_date)
+            weighed = []
+            for action in child.actions:
+                since = before.get((team.team, action.rule_code, action.subject_id), period)
+                if action.since != since:
+                    action = _with_since(action, since)
+                weighed.append((weight(action), action))
+            weighed.sort(
+                key=lambda wa: (-wa[0], wa[1].since or period, wa[1].rule_code, _dated(wa[1]))
             )
-            children.append(ChildActions(child.child, tuple(actions)))
-        children.sort(key=lambda c: _child_order(c, weight, overview.period))
-        team.actions = children
+            # An urgent action outweighs every other, so it is first when the child has one.
+            urgent = weighed[0][0] == _URGENT_WEIGHT
+            # A failure left from an earlier month counts twice: it was seen and not put right.
+            total = sum(w * (2 if a.since and a.since < period else 1) for w, a in weighed)
+            order = (-int(urgent), -total, -len(weighed), child.child)
+            ranked.append((order, ChildActions(child.child, tuple(a for _w, a in weighed))))
+        ranked.sort(key=lambda r: r[0])
+        team.actions = [child for _order, child in ranked]
 
 
 def _with_since(action: Action, since: AuditPeriod) -> Action:
     """``replace(action, since=since)`` without replace's checks on every call: a region's
     overview has hundreds of thousands of actions."""
     return Action(**{**vars(action), "since": since})
+
+
+def _dated(action: Action) -> tuple[bool, str]:
+    """The evidence date (``dd/mm/yyyy``) in date order, the undated last: an older visit
+    before a newer one, not 02/10 before 28/09 as the text sorts."""
+    day = action.evidence_date
+    return (not day, f"{day[6:]}{day[3:5]}{day[:2]}")
 
 
 def fix_first(team: TeamReport, limit: int = FIX_FIRST_CHILDREN) -> list[FixItem]:
@@ -128,20 +144,18 @@ def urgency(action: Action) -> str:
 
 
 def _weights(overview: Overview) -> Callable[[Action], int]:
+    """How much an action weighs, worked out once per check and reason."""
     recommendation = {r.code: r.recommendation for r in overview.rules}
+    known: dict[tuple[str, str], int] = {}
 
     def weight(action: Action) -> int:
-        if urgency(action):
-            return 100
-        return SERIOUSNESS.get(recommendation.get(action.rule_code, ""), _DEFAULT_SERIOUSNESS)
+        key = (action.rule_code, action.reason_code)
+        if key not in known:
+            known[key] = (
+                _URGENT_WEIGHT
+                if key in URGENT
+                else SERIOUSNESS.get(recommendation.get(action.rule_code, ""), _DEFAULT_SERIOUSNESS)
+            )
+        return known[key]
 
     return weight
-
-
-def _child_order(
-    child: ChildActions, weight: Callable[[Action], int], period: AuditPeriod
-) -> tuple[int, int, int, str]:
-    urgent = any(urgency(a) for a in child.actions)
-    # A failure left from an earlier month counts twice: it was seen and not put right.
-    total = sum(weight(a) * (2 if a.since and a.since < period else 1) for a in child.actions)
-    return (-int(urgent), -total, -len(child.actions), child.child)
