@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from audit.arrow import text_looked_up
 from audit.contract import SOURCE_ROW, SOURCE_SHEET, UNALLOCATED_TEAM, table_spec
 from audit.lazy import pd
 from audit.progress import Progress, no_progress
@@ -322,18 +323,14 @@ def attach_context(
     """Add the rule's identity, the subject's team and, where blank, the child's worker."""
     out = result.loc[:, list(RESULT_COLUMNS)].reset_index(drop=True)
     directory = directory or Directory.of(tables)
-    child_worker = (
-        out["child_id"].map(directory.child_worker)
-        if directory.child_worker is not None
-        else pd.Series(pd.NA, index=out.index)
-    )
-    if not result.attrs.get(WORKERS_AS_GIVEN):
-        out["worker_id"] = out["worker_id"].fillna(child_worker.astype("string"))
+    if not result.attrs.get(WORKERS_AS_GIVEN) and directory.child_worker is not None:
+        child_worker = text_looked_up(out["child_id"], directory.child_worker)
+        out["worker_id"] = out["worker_id"].astype("string").fillna(child_worker)
     if rule.subject_type in WORKER_SUBJECTS and directory.worker_team is not None:
-        team = out["worker_id"].map(directory.worker_team)
+        team = text_looked_up(out["worker_id"], directory.worker_team)
     else:
-        team = out["child_id"].map(directory.child_team)
-    out["team"] = team.astype("string").fillna(UNALLOCATED_TEAM)
+        team = text_looked_up(out["child_id"], directory.child_team)
+    out["team"] = team.fillna(UNALLOCATED_TEAM)
     out["rule_code"] = rule.code
     out["rule_name"] = rule.name
     out["recommendation"] = rule.recommendation
