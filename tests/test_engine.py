@@ -175,6 +175,7 @@ def test_a_rule_file_that_fails_to_import_is_a_loud_error(tmp_path):
             "unknown key 'require_comentary'. Did you mean 'require_commentary'[?]",
         ),
         ({"rag": {"green": "high"}}, "rag.green must be a number"),
+        ({"rag": {"amber": float("nan")}}, "rag.amber must be a finite number, got nan"),
         ({"rag": {"green": 0.7, "amber": 0.8}}, "amber <= green"),
         ({"show_names": "yes"}, "show_names must be true or false"),
         ({"text": {"min_words": 2.5}}, "text.min_words must be a whole number"),
@@ -190,6 +191,21 @@ def test_config_selects_rules_by_code_or_name_and_excludes():
     assert [r.code for r in config.rules.selected(RULES)] == ["IDN01"]
     config = build_settings({"exclude": ["ethnicity_recorded"]}, None, RULES)
     assert "IDN01" not in [r.code for r in config.rules.selected(RULES)]
+
+
+def test_a_rule_parameter_of_inf_is_refused_as_no_limit_anyone_means():
+    from dataclasses import dataclass
+
+    from audit.rulekit import Params, param
+
+    @dataclass(frozen=True)
+    class P(Params):
+        max_per_fte: float = param(70.0, "children per full-time IRO")
+
+    rule = Rule("TST01", "t", "i", "child", ("children",), _raises, params=P)
+    assert make_params(rule, {"max_per_fte": 65}) == P(65.0)
+    with pytest.raises(UsageError, match=r"t\.max_per_fte must be a finite number, got inf"):
+        make_params(rule, {"max_per_fte": float("inf")})
 
 
 def test_rule_parameters_are_type_checked_against_the_params_class():

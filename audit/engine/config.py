@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import tomllib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -172,6 +173,10 @@ def checked(value: Any, expected: Any, where: str) -> Any:
             raise UsageError(f"{where}: {exc}") from None
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    # TOML reads inf and nan as numbers; neither is a threshold or a limit anyone means, and
+    # overview.json (which rebuilds an emailed page) could not keep them.
+    if expected is float and isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"{where} must be a finite number, got {value!r}")
     if expected is int and isinstance(value, bool):
         raise UsageError(f"{where} must be a whole number, got {value!r}")
     if isinstance(expected, type) and isinstance(value, expected):
