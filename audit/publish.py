@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import os
 import re
 import shutil
@@ -53,13 +54,26 @@ def write_run(
     is recorded only once every file is in place, so a failed run leaves the history as it
     was. Returns the month's folder.
     """
+    try:
+        return _write_run(run, out_root, history, progress)
+    finally:
+        gc.unfreeze()  # what _write_run set aside can be collected again
+
+
+def _write_run(run: AuditRun, out_root: Path, history: History | None, progress: Progress) -> Path:
     final = out_root / run.period.label
     with writing("the month", final):
         private_dir(out_root)
         staging = Path(tempfile.mkdtemp(prefix=f".{run.period.label}{_STAGING}", dir=out_root))
     try:
         with timed(run.timings, "reports"):
+            # The run, and then its overview, are kept until the month is written, so full
+            # collections need not walk them again and again: at 402 teams each walked up
+            # to 460,000 objects, 0.1-0.5 s apiece, while the overview, overview.json and
+            # the history's actions were made.
+            gc.freeze()
             overview = _overview_beside_tables(run, staging, history)
+            gc.freeze()
             write_report_files(overview, staging, progress)  # overview.json too
         write_json(run_record(run), staging / "run.json")
         os.chmod(staging, DIR_MODE)

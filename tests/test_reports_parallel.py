@@ -151,3 +151,26 @@ def test_a_run_writes_its_csv_files_beside_the_overview_and_still_forks_the_repo
     findings = (month / "findings.csv").read_text(encoding="utf-8").splitlines()
     assert findings[0].startswith("rule_code,") and len(findings) > 100
     assert (month / "data_quality.csv").read_text(encoding="utf-8").startswith("table,")
+
+
+def test_what_a_run_set_aside_from_the_collector_is_collectable_again_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While the month is written the run and its overview are frozen out of full
+    # collections (gc.freeze). A process that runs again (a region, a scheduler, the tests)
+    # would otherwise keep every earlier month's garbage cycles for good, failed runs too.
+    import gc
+
+    from audit import publish
+    from audit.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(SAMPLE), "--period", "2026-10", "--out", str(out)]) == 0
+    assert gc.get_freeze_count() == 0
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish, "write_report_files", full_disk)
+    assert main(["run", str(SAMPLE), "--period", "2026-10", "--out", str(out)]) != 0
+    assert gc.get_freeze_count() == 0
