@@ -328,6 +328,18 @@ def test_a_region_of_many_authorities_is_audited_on_every_core_and_joined_in_ord
     assert list(quality.columns[:2]) == ["authority", "table"]
 
 
+def test_what_a_region_run_set_aside_from_the_collector_is_collectable_again(region, tmp_path):
+    """Each authority's report content is frozen out of full collections as it arrives
+    (gc.freeze); once the month is written it must be collectable again, or a process
+    that runs twice keeps every earlier region's garbage cycles for good."""
+    import gc
+
+    out = tmp_path / "out"
+    assert main(["run", str(region.folder), "--period", OCT, "--out", str(out)]) == 0
+    assert (out / OCT / "overview.json").exists()
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_warning_every_authority_shares_is_given_once_for_the_region(region, tmp_path, capsys):
     """A month long after every authority's newest record: the run warns once, not once per
     authority, as one authority's run would."""
