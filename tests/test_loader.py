@@ -175,6 +175,20 @@ def test_a_missing_required_column_names_the_column_sheet_and_closest_header(tmp
     assert "'visit_date'" in message and "sheet visits" in message and "'Visit Dte'" in message
 
 
+def test_garbage_collection_resumes_after_a_load_whether_it_succeeds_or_fails(tmp_path):
+    # The collector is paused while a workbook's rows load; left paused, every later cycle
+    # (a scheduled job's next month, the reports) would never be freed.
+    import gc
+
+    good = workbook(tmp_path / "good.xlsx", {"children": CHILDREN})
+    assert load(good).loads["children"].rows_loaded > 0
+    assert gc.isenabled()
+    bad = workbook(tmp_path / "bad.xlsx", {"children": CHILDREN, "visits": [["visit id"]]})
+    with pytest.raises(InputError):
+        load(bad)
+    assert gc.isenabled()
+
+
 def test_no_children_table_is_a_clear_error_listing_what_was_found(tmp_path):
     path = workbook(tmp_path / "a.xlsx", {"Visits": [["visit_id"]], "Notes": [["x"]]})
     with pytest.raises(InputError, match=r"not recognised as case records\. Found: Visits, Notes"):
