@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import gc
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from audit.history import History
 from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
@@ -42,6 +45,26 @@ _RENAME_EXCHANGE = 2  # from <linux/fs.h>
 _AT_FDCWD = -100
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def collectable_again_after(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` may set what it keeps aside from Python's full garbage collections
+    (``gc.freeze``) while it runs; once it returns or raises, all of it is collectable
+    again, so a process that runs twice does not keep the first run's garbage for good."""
+
+    @functools.wraps(function)
+    def unfreezing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.unfreeze()
+
+    return unfreezing
+
+
+@collectable_again_after
 def write_run(
     run: AuditRun,
     out_root: Path,
@@ -54,13 +77,6 @@ def write_run(
     is recorded only once every file is in place, so a failed run leaves the history as it
     was. Returns the month's folder.
     """
-    try:
-        return _write_run(run, out_root, history, progress)
-    finally:
-        gc.unfreeze()  # what _write_run set aside can be collected again
-
-
-def _write_run(run: AuditRun, out_root: Path, history: History | None, progress: Progress) -> Path:
     final = out_root / run.period.label
     with writing("the month", final):
         private_dir(out_root)

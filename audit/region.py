@@ -68,7 +68,7 @@ from audit.output import (
 from audit.period import AuditPeriod
 from audit.period_warnings import period_warnings
 from audit.progress import Progress, no_progress
-from audit.publish import publish
+from audit.publish import collectable_again_after, publish
 from audit.region_folder import Authority, RegionFolder, authority_export
 from audit.reports import write_report_files
 from audit.reports.build import add_trends, iro_contact_summaries, overview_of_run
@@ -151,6 +151,7 @@ class RegionRun(AuditRun):
         return [f for a in self.authorities for f in a.inputs]
 
 
+@collectable_again_after
 def run_region(
     settings: Settings,
     rules: Sequence[Rule],
@@ -164,22 +165,6 @@ def run_region(
     """Audit every authority of ``region`` for ``period`` and write the region's month
     into ``out_root`` in one step (as :func:`audit.publish.write_run` does for one
     authority); the month is recorded in the history once every file is in place."""
-    try:
-        return _run_region(settings, rules, region, period, out_root, history, profile, progress)
-    finally:
-        gc.unfreeze()  # what the run set aside can be collected again
-
-
-def _run_region(
-    settings: Settings,
-    rules: Sequence[Rule],
-    region: RegionFolder,
-    period: AuditPeriod,
-    out_root: Path,
-    history: History | None,
-    profile: str | None,
-    progress: Progress,
-) -> tuple[RegionRun, Path]:
     region = _filed(region)
     final = out_root / period.label
     with writing("the month", final):
