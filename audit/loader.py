@@ -146,8 +146,9 @@ def load(
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while the tables load. A workbook's sheets arrive as
     a list per row (240,000 rows for a county), which the collector walks again at each
-    full collection until they are converted: about 0.2 s of a county's 3 s load, for no
-    garbage (rows hold no cycles). Collection resumes afterwards, whatever happened."""
+    full collection until they are converted: about 0.2 s of the 3 s of CPU a county's
+    check takes, for no garbage (rows hold no cycles). Collection resumes afterwards,
+    whatever happened."""
     enabled = gc.isenabled()
     gc.disable()
     try:
