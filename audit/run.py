@@ -108,7 +108,8 @@ def write_findings(findings: pd.DataFrame, path: Path) -> None:
 def findings_rows(findings: pd.DataFrame) -> pd.DataFrame:
     """The findings as ``findings.csv`` has them: its columns in order, each evidence date
     written 2026-09-30, source rows as whole numbers."""
-    out = findings.loc[:, list(FINDINGS_COLUMNS)].copy()
+    # Not a deep copy: only the two columns replaced below are new (pandas copies on write).
+    out = findings.loc[:, list(FINDINGS_COLUMNS)]
     out["evidence_date"] = _iso_dates(out["evidence_date"])
     out["source_row"] = out["source_row"].astype("Int64")
     return out
