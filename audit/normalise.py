@@ -128,7 +128,8 @@ def cells_to_text(raw: pd.Series) -> pd.Series:
     blank = pc.equal(text, "")
     if pc.any(null_sized).as_py():
         blank = pc.or_(blank, pc.and_(null_sized, pc.equal(pc.utf8_upper(text), SQL_NULL)))
-    text = pc.if_else(blank, pa.scalar(None, pa.large_string()), text)
+    if pc.any(blank).as_py():  # else kept as it is: if_else would copy every value
+        text = pc.if_else(blank, pa.scalar(None, pa.large_string()), text)
     return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index, name=raw.name)
 
 
@@ -148,8 +149,17 @@ def _arrow_text(raw: pd.Series) -> pa.Array | pa.ChunkedArray:
 
 
 def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """White space trimmed from both ends, as ``Series.str.strip`` trims it."""
-    return pc.utf8_trim_whitespace(text)
+    """White space trimmed from both ends, as ``Series.str.strip`` trims it.
+
+    A column with nothing to trim (most of a clean export) is kept as it is, not the
+    trimmed copy: the table then shares the values of the file as read instead of holding
+    a second copy of them, which at 100,000 children was hundreds of megabytes of notes.
+    """
+    trimmed = pc.utf8_trim_whitespace(text)
+    # Trimming only ever removes bytes: the same byte count means nothing was trimmed.
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py():
+        return text
+    return trimmed
 
 
 def _typed_to_text(raw: pd.Series) -> pd.Series:
