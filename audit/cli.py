@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from audit import __version__
 from audit.console import one_line, printable_console, tidy_path
 from audit.errors import CaseAuditError, InputError, UsageError
+from audit.memory import use_returning_allocator
 from audit.sheet_parse import forget_early, start_early
 
 if TYPE_CHECKING:
@@ -277,6 +278,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{today:%d/%m/%Y} is not the first working day of the month: nothing to do")
         return 0
     start_early(args.input)  # the workbook's sheets parse while the imports below run
+    use_returning_allocator()
     from audit.period import AuditPeriod  # start-up
     from audit.period_warnings import period_warnings
     from audit.publish import write_run
@@ -533,6 +535,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     start_early(args.input)  # the workbook's sheets parse while the imports below run
+    use_returning_allocator()
     from audit.database import resolve_input  # start-up
     from audit.load_summary import format_load_summary
     from audit.loader import load

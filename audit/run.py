@@ -19,6 +19,7 @@ import pyarrow as pa
 from audit.database import resolve_input
 from audit.engine.runner import FINDINGS_COLUMNS, run_rules
 from audit.loader import load, require_children
+from audit.memory import hand_back_freed_memory
 from audit.output import open_private, write_csv
 from audit.period import AuditPeriod
 from audit.progress import Progress, no_progress
@@ -73,6 +74,7 @@ def audit_with(
             progress=progress,
         )
         require_children(loaded)
+        hand_back_freed_memory()
     context = AuditContext(
         period,
         calendar=WorkingDayCalendar().prepare(),
@@ -84,6 +86,7 @@ def audit_with(
         findings, statuses = run_rules(
             rules, settings.rules.rule_params, loaded.tables, context, loaded.absent, progress
         )
+        hand_back_freed_memory()
     return AuditRun(
         period,
         settings.rules,

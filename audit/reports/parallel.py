@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar, cast
 
+from audit.memory import hand_back_freed_memory
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -60,6 +62,8 @@ def rendered_in_order(
 
     global _job
     _job = job
+    # What this process has freed is not copied into the workers' count of their memory.
+    hand_back_freed_memory()
     try:
         context = multiprocessing.get_context("fork")
         # gc.freeze: each worker's collector leaves alone what it inherited (the run, the
