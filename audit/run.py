@@ -86,6 +86,8 @@ def audit_with(
         findings, statuses = run_rules(
             rules, settings.rules.rule_params, loaded.tables, context, loaded.absent, progress
         )
+        # The rules have read the case notes; the month's files need only who and where.
+        loaded = loaded.after_rules()
         hand_back_freed_memory()
     return AuditRun(
         period,
