@@ -517,7 +517,7 @@ class _Issues:
             return
         hit = rows[rows].index
         details = detail[hit] if isinstance(detail, pd.Series) else pd.Series(detail, index=hit)
-        sheets = self.sheets[hit]
+        sheets = self.sheets[hit].astype("string")
         # A derived table cites each row's own sheet; a plain one its file and sheet.
         source = (
             self.grid.source
@@ -731,7 +731,7 @@ def _reject_rows(
             repeated = key[is_in(key, key[dup])]
             row_text = "row " + issues.rows[repeated.index].astype("string")
             if issues.grid.row_sheets is not None:
-                row_text = issues.sheets[repeated.index] + " " + row_text
+                row_text = issues.sheets[repeated.index].astype("string") + " " + row_text
             first = row_text.groupby(repeated).transform("first")
             issues.add(
                 "rejected",
