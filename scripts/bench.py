@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from measured import measured
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2026-10"
@@ -126,13 +127,8 @@ def load_visits(path: Path) -> tuple[int, float]:
 
 def caseaudit(*args: str) -> tuple[float, float]:
     """Run one ``caseaudit`` command in its own process; its wall seconds and peak RSS (MB)."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "audit.cli", *args], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"caseaudit {' '.join(args)} failed (exit {status})")
-    return elapsed, usage.ru_maxrss / 1024
+    done = measured([sys.executable, "-m", "audit.cli", *args])
+    return done.wall, done.peak_mb
 
 
 def main() -> None:

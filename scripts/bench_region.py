@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +33,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import PERIOD, ROOT, resize  # the county's shape
+from measured import finish, start
 
 TARGET_SECONDS, TARGET_GB = 60.0, 3.0
 
@@ -93,25 +93,21 @@ def run_sampled(*args: str) -> tuple[float, float, float]:
     """``caseaudit`` in its own process: wall seconds, the largest single process's peak
     RSS (MB, from the kernel) and the largest RSS of the process and its workers together
     (MB, sampled twice a second; shared pages of forked workers are counted in each)."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "audit.cli", *args], stdout=subprocess.DEVNULL)
+    launcher = start([sys.executable, "-m", "audit.cli", *args])
     peak_tree = 0.0
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak_tree
         while not stop.wait(0.5):
-            peak_tree = max(peak_tree, tree_rss_mb(child.pid))
+            peak_tree = max(peak_tree, tree_rss_mb(launcher.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
+    done = finish(launcher)
     stop.set()
     sampler.join()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"caseaudit {' '.join(args)} failed (exit {status})")
-    return elapsed, usage.ru_maxrss / 1024, peak_tree
+    return done.wall, done.peak_mb, peak_tree
 
 
 def main() -> None:

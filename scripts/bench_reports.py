@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from measured import measured
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2026-10"
@@ -43,12 +44,8 @@ def run(authority: Path, out: Path) -> tuple[float, float, float]:
     """``caseaudit run`` in its own process: wall seconds, CPU seconds (workers included) and
     peak RSS in MB (Linux reports the largest of the process and its waited-for workers)."""
     command = [sys.executable, "-m", "audit.cli", "run", str(authority), "--period", PERIOD]
-    start = time.perf_counter()
-    child = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"caseaudit run {authority} failed (exit {status})")
-    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    done = measured([*command, "--out", str(out)])
+    return done.wall, done.cpu, done.peak_mb
 
 
 def main() -> None:
