@@ -113,14 +113,15 @@ class LoadResult:
         return {name: load.frame for name, load in self.loads.items()}
 
     def after_rules(self) -> LoadResult:
-        """The load as what is made after the rules reads it: the same rows, with only the
-        columns still read. Children and workers stay whole (the reports take teams,
-        workers' names and IRO contacts from them); every other table keeps which row each
-        is and where it came from (its key, child, sheet and row: data-quality findings go
-        in front of the child's team) and its dates (the warning that a month lies beyond
-        the data).
-        Its case notes, views and commentary go: at 100,000 children, 400 MB that nothing
-        reads once the rules have, held through the reports in every forked worker."""
+        """The same rows with only the columns read once the rules have run: what the
+        month's files, the history and the warnings read.
+
+        Children and workers stay whole (the reports take teams, workers' names and IRO
+        contacts from them). Every other table keeps which row each is and where it came
+        from (its key, child, sheet and row: a data-quality finding goes to the child's
+        team) and its dates (the warning that a month lies beyond the data). Its case
+        notes, views and commentary go: at 100,000 children, 400 MB that were otherwise
+        held through the reports, and counted again in every forked report worker."""
         return replace(
             self,
             loads={
