@@ -80,7 +80,7 @@ def prioritise(overview: Overview, history: History | None) -> None:
             weighed = []
             for action in child.actions:
                 since = before.get((team.team, action.rule_code, action.subject_id), period)
-                if action.since != since:
+                if action.since is not since and action.since != since:
                     action = _with_since(action, since)
                 weighed.append((weight(action), action))
             weighed.sort(
@@ -89,11 +89,18 @@ def prioritise(overview: Overview, history: History | None) -> None:
             # An urgent action outweighs every other, so it is first when the child has one.
             urgent = weighed[0][0] == _URGENT_WEIGHT
             # A failure left from an earlier month counts twice: it was seen and not put right.
-            total = sum(w * (2 if a.since and a.since < period else 1) for w, a in weighed)
+            total = sum(w * (2 if _earlier(a.since, period) else 1) for w, a in weighed)
             order = (-int(urgent), -total, -len(weighed), child.child)
             ranked.append((order, ChildActions(child.child, tuple(a for _w, a in weighed))))
         ranked.sort(key=lambda r: r[0])
         team.actions = [child for _order, child in ranked]
+
+
+def _earlier(since: AuditPeriod | None, period: AuditPeriod) -> bool:
+    """Whether an action was first seen before ``period``. Nearly every action was first
+    seen this month and holds the very same period, which is told apart without comparing
+    dates (at 100,000 children, a third of a second of the reports' serial start)."""
+    return since is not None and since is not period and since < period
 
 
 def _with_since(action: Action, since: AuditPeriod) -> Action:
