@@ -25,6 +25,7 @@ from audit.rulekit.text import (
     DEFAULT_PLACEHOLDERS,
     SURROUNDING,
     WHITE_SPACE,
+    comparable_numbers,
     comparable_text,
     contains_any_phrase,
     is_meaningful,
@@ -299,14 +300,27 @@ _MESSY_TEXT = st.lists(
 ).map("".join)
 
 
+def in_chunks(values: list[str | None], split: int) -> pd.Series:
+    """The values as a column stored in two Arrow chunks, as a file read in pieces gives."""
+    pieces = [values[:split], values[split:]]
+    arrow = pa.chunked_array([pa.array(p, pa.large_string()) for p in pieces])
+    return pd.Series(pd.array(arrow, dtype="string[pyarrow]"))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.none(), _MESSY_TEXT), max_size=12), st.integers(0, 4))
+@given(
+    st.lists(st.one_of(st.none(), _MESSY_TEXT), max_size=12),
+    st.integers(0, 4),
+    st.integers(0, 12),
+    st.booleans(),
+)
 def test_text_checks_follow_their_plain_definitions_on_any_white_space(
-    values: list[str | None], min_words: int
+    values: list[str | None], min_words: int, split: int, chunked: bool
 ) -> None:
     # The definitions in plain Python (str.split() splits on the same white space): a
-    # value's words, its squashed and folded form, and its one-line quote.
-    series = text(*values)
+    # value's words, its squashed and folded form, and its one-line quote. A column read
+    # in pieces is judged as one read whole.
+    series = in_chunks(values, split) if chunked else text(*values)
     keys = {" ".join(p.split()).lower().strip(SURROUNDING) for p in DEFAULT_PLACEHOLDERS}
     meaningful = [
         v is not None
@@ -324,6 +338,14 @@ def test_text_checks_follow_their_plain_definitions_on_any_white_space(
         else:
             assert folded.iloc[i] == " ".join(v.split()).lower()
             assert one.iloc[i] == re.sub(r"\s+", " ", v)
+    # Numbered by the folded form: the same number exactly when the forms are equal.
+    numbers = comparable_numbers(series)
+    forms = [None if v is None else " ".join(v.split()).lower() for v in values]
+    for i, form in enumerate(forms):
+        assert (numbers[i] == -1) == (form is None)
+        for j, other in enumerate(forms):
+            if form is not None and other is not None:
+                assert (numbers[i] == numbers[j]) == (form == other)
 
 
 def test_a_run_of_white_space_ending_a_value_is_quoted_as_one_space() -> None:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from audit.lazy import np, pd
 from audit.rulekit import NOT_MET, AuditContext, Case, Params, Rule, Tables, judge, param
 from audit.rulekit.plans import PLAN_DATES_USED, active_latest_plans, plan_label
-from audit.rulekit.text import comparable_text, one_line
+from audit.rulekit.text import comparable_numbers, one_line
 from audit.rulekit.wording import uk_date, words
 
 
@@ -66,10 +66,9 @@ def _copied_from(plans: pd.DataFrame, versions: pd.DataFrame, days: int) -> pd.S
     """
     # Subjects are versions too (same index), so the texts are compared in one form. Each
     # version is numbered by its plan and its views: word-for-word copies share a number.
-    views = comparable_text(versions["child_views"])
+    view_number = comparable_numbers(versions["child_views"])
     plan_number = pd.factorize(versions["plan_id"])[0]
-    view_number, distinct = pd.factorize(views)
-    same_views = plan_number * (len(distinct) + 1) + view_number
+    same_views = plan_number * (view_number.max(initial=0) + 2) + view_number
     dates = pd.to_datetime(versions["plan_date"]).to_numpy(dtype="datetime64[ns]")
     usable = np.flatnonzero((plan_number >= 0) & (view_number >= 0) & ~np.isnat(dates))
     # Versions with the same views in date order (then input order): a run per number.
