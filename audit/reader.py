@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from audit.arrow import join_chunks
 from audit.errors import InputError
 from audit.lazy import np, pa, pa_csv, pd, python_calamine
 from audit.normalise import header_key
@@ -390,6 +391,7 @@ def _plain_csv_cells(text: str) -> pd.DataFrame | None:
     except pa.ArrowInvalid:  # rows of different lengths: split_csv pads and judges them
         return None
     cells = table.to_pandas()
+    join_chunks(cells)
     cells.columns = range(cells.shape[1])
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
@@ -473,6 +475,7 @@ def _read_parquet(file: Path, typed: bool = False) -> Grid:
     if typed:
         # The columns as pyarrow typed them; only object columns (dates, decimals) get the
         # grid's blank, None, for their nulls.
+        join_chunks(frame)
         header = tuple(str(c) for c in frame.columns)
         frame.columns = range(frame.shape[1])
         for position in frame.columns:
