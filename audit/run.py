@@ -83,11 +83,19 @@ def audit_with(
         absent=loaded.absent,
     )
     with timed(timings, "rules"):
+        # The month's files need only who and where; the rules get the whole tables, and
+        # each column is let go of once the last rule that reads it has run.
+        tables, loaded = loaded.tables, loaded.after_rules()
         findings, statuses = run_rules(
-            rules, settings.rules.rule_params, loaded.tables, context, loaded.absent, progress
+            rules,
+            settings.rules.rule_params,
+            tables,
+            context,
+            loaded.absent,
+            progress,
+            hand_over=True,
         )
-        # The rules have read the case notes; the month's files need only who and where.
-        loaded = loaded.after_rules()
+        del tables
         hand_back_freed_memory()
     return AuditRun(
         period,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 import pytest
@@ -283,3 +284,47 @@ def test_a_rule_that_rewrote_a_plan_date_gets_its_own_subjects_not_the_shared_on
     reopened = view["plans"].assign(end_date=pd.NaT)
     assert active_latest_plans(reopened, scoped)["plan_id"].tolist() == ["P1"]
     assert active_latest_plans(view["plans"], scoped).empty
+
+
+# ---------------------------------------------------------------- tables handed over
+
+
+def test_a_run_that_lets_each_column_go_after_its_last_reader_finds_exactly_the_same(
+    sample_tables,
+):
+    """A run hands the rules its tables and lets each column go once the last rule that
+    reads it has run: the findings and statuses are those of the tables held whole."""
+    whole, whole_statuses = run_rules(RULES, {}, dict(sample_tables), CONTEXT)
+    handed = dict(sample_tables)
+    findings, statuses = run_rules(RULES, {}, handed, CONTEXT, hand_over=True)
+    pd.testing.assert_frame_equal(findings, whole)
+    assert [(s.code, s.status, s.counts) for s in statuses] == [
+        (s.code, s.status, s.counts) for s in whole_statuses
+    ]
+    # The identity notes went with IDN03, the last rule to read them; what says which row
+    # is which stays, and so do the children and workers the engine reads for every rule.
+    assert "identity_notes" not in handed["plans"].columns
+    assert {"plan_id", "child_id", "source_row"} <= set(handed["plans"].columns)
+    assert list(handed["children"].columns) == list(sample_tables["children"].columns)
+
+
+def test_a_rule_that_reads_a_column_already_let_go_is_an_error_naming_it(sample_tables):
+    """A later rule that reads the identity notes without declaring them is told so, as
+    when the column is merely withheld, not left to fail on a missing column."""
+    idn03 = next(rule for rule in RULES if rule.code == "IDN03")
+    forgetful = dataclasses.replace(_without(idn03, "plans.identity_notes"), code="TST03")
+    _, statuses = run_rules([idn03, forgetful], {}, dict(sample_tables), CONTEXT, hand_over=True)
+    assert statuses[1].status == "ERROR"
+    assert statuses[1].reason == (
+        "TST03 reads plans.identity_notes, which it does not declare: "
+        "declare it in the rule's uses (or requires)"
+    )
+
+
+def test_tables_that_cannot_be_changed_are_not_handed_over():
+    """The engine lets columns go by changing the tables it is given: a read-only mapping
+    is refused before any rule runs, never half changed."""
+    tables = MappingProxyType(load_case_tables(ENDED_PLAN))
+    with pytest.raises(TypeError, match="dict"):
+        run_rules(RULES, {}, tables, CONTEXT, hand_over=True)
+    assert list(tables["plans"].columns) == list(load_case_tables(ENDED_PLAN)["plans"].columns)

@@ -144,23 +144,36 @@ def _declared(rule: Rule) -> dict[str, set[str]]:
     return declared
 
 
-def rule_tables(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> Tables:
+def _always_given(table: str) -> set[str]:
+    """The columns every rule reading ``table`` gets: what identifies a row and its source."""
+    key = table_spec(table).key
+    given = {"child_id", "plan_id", SOURCE_ROW, SOURCE_SHEET}
+    return given | {key} if key else given
+
+
+def rule_tables(
+    rule: Rule,
+    tables: Mapping[str, pd.DataFrame],
+    let_go: Mapping[str, frozenset[str]] | None = None,
+) -> Tables:
     """The declared tables, cut to declared columns plus identifiers and source rows.
 
     Each view remembers the columns it withholds (the input has them, the rule did not
-    declare them), so reading one raises ``UndeclaredColumn`` rather than reading as blank.
+    declare them, or the engine has let them go: see :func:`run_rules`), so reading one
+    raises ``UndeclaredColumn`` rather than reading as blank.
     """
     views: dict[str, pd.DataFrame] = {}
     declared = _declared(rule)
     for table, columns in declared.items():
         if table not in tables:
             continue
-        spec = table_spec(table)
-        always = {spec.key, "child_id", "plan_id", SOURCE_ROW, SOURCE_SHEET} - {None}
+        always = _always_given(table)
         frame = tables[table]
         keep = [c for c in frame.columns if c in columns or c in always]
         view = frame[keep]
-        withheld = frozenset(frame.columns.difference(keep))
+        withheld = frozenset(frame.columns.difference(keep)) | (let_go or {}).get(
+            table, frozenset()
+        )
         view.attrs = {WITHHELD: Withheld(rule.code, table, withheld)}
         views[table] = view
     return Tables(views, rule=rule.code, undeclared_tables=frozenset(set(tables) - set(declared)))
@@ -196,13 +209,14 @@ def run_rule(
     tables: Mapping[str, pd.DataFrame],
     context: AuditContext,
     absent: Mapping[str, str] | None = None,
+    let_go: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[pd.DataFrame | None, RuleStatus]:
     status = RuleStatus(rule.code, rule.name, RAN)
     reason = unmet_requirement(rule, tables, absent)
     if reason:
         status.status, status.reason = SKIPPED, reason
         return None, status
-    view = rule_tables(rule, tables)
+    view = rule_tables(rule, tables, let_go)
     # Every rule reads the children table through the shared scope (open children) and
     # the engine reads it for each subject's team.
     status.tables = sorted(set(view) | ({"children"} & set(tables)))
@@ -235,25 +249,81 @@ def run_rules(
     context: AuditContext,
     absent: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    hand_over: bool = False,
 ) -> tuple[pd.DataFrame, list[RuleStatus]]:
     """Run every rule; findings of those that ran, and a status for each.
 
     ``absent`` gives the input profile's reasons for what its source cannot provide, so a
     skipped rule says "Annex A has no first-language field" rather than a column name.
+
+    ``hand_over``: the caller gives up ``tables`` (a dict, changed in place), and each
+    column is let go of once no rule still to run declares it. At 100,000 children the
+    identity notes (140 MB) go after IDN03, the visits' commentary and codes after VIS01,
+    rather than every table being held whole until the last rule. What identifies a row,
+    and the children and workers tables, stay to the end: the engine reads them for every
+    rule.
     """
     parts: list[pd.DataFrame] = []
     statuses: list[RuleStatus] = []
     context = context.scoped(tables)  # shared scope, once for every rule
+    owned: dict[str, pd.DataFrame] | None = None
+    if hand_over:
+        if not isinstance(tables, dict):
+            raise TypeError("hand_over needs the tables as a dict: it is changed in place")
+        owned = tables
+    schedule = _let_go_schedule(rules, tables) if owned is not None else []
+    let_go: dict[str, frozenset[str]] = {}
     for done, rule in enumerate(rules, 1):
+        if owned is not None:
+            _let_go_of(schedule[done - 1], owned, let_go, context)
         progress(f"Running check {rule.code}", done, len(rules))
         rule_params = params.get(rule.code) or rule.params()
-        findings, status = run_rule(rule, rule_params, tables, context, absent)
+        findings, status = run_rule(rule, rule_params, tables, context, absent, let_go)
         statuses.append(status)
         if findings is not None and len(findings):
             parts.append(findings)
     if not parts:
         return empty_findings(), statuses
     return pd.concat(parts, ignore_index=True), statuses
+
+
+# Read by the engine after every rule: each subject's team and worker (and, through the
+# shared scope, which children are open).
+_READ_BY_THE_ENGINE = frozenset({"children", "workers"})
+
+
+def _let_go_schedule(
+    rules: Sequence[Rule], tables: Mapping[str, pd.DataFrame]
+) -> list[dict[str, list[str]]]:
+    """For each rule, the columns to let go of before it runs: those the rules before it
+    were the last to declare (before the first rule, those no rule declares)."""
+    last: dict[tuple[str, str], int] = {}
+    for place, rule in enumerate(rules, 1):
+        for table, columns in _declared(rule).items():
+            for column in columns:
+                last[table, column] = place
+    schedule: list[dict[str, list[str]]] = [{} for _ in range(len(rules) + 1)]  # last: unused
+    for table, frame in tables.items():
+        if table in _READ_BY_THE_ENGINE:
+            continue
+        given = _always_given(table)
+        for column in frame.columns:
+            if column not in given:
+                schedule[last.get((table, column), 0)].setdefault(table, []).append(column)
+    return schedule
+
+
+def _let_go_of(
+    columns: Mapping[str, list[str]],
+    tables: dict[str, pd.DataFrame],
+    let_go: dict[str, frozenset[str]],
+    context: AuditContext,
+) -> None:
+    for table, names in columns.items():
+        frame = tables[table]
+        context.shared.forget([frame[name] for name in names])
+        tables[table] = frame.drop(columns=names)
+        let_go[table] = let_go.get(table, frozenset()) | frozenset(names)
 
 
 def empty_findings() -> pd.DataFrame:

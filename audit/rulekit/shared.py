@@ -43,12 +43,14 @@ class SharedWork:
 
     def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
         # The engine's tables are never written to (a rule's writes go to copy-on-write
-        # views), and they live as long as the run: their tokens cannot be reused.
+        # views), and their columns live as long as the run, or until the engine forgets
+        # them: a token cannot be reused while it is here.
         self._tables = tables
         self._engine: set[Hashable] = set()
         for frame in (tables or {}).values():
             self._engine.update(_token(frame[name]) for name in frame.columns)
-        self._answers: dict[Hashable, Any] = {}
+        # Keyed (name, key, tokens of the columns).
+        self._answers: dict[tuple[str, Hashable, tuple[Hashable, ...]], Any] = {}
 
     def get(
         self,
@@ -72,6 +74,16 @@ class SharedWork:
             self._answers[found] = derive()
         answer: T = self._answers[found]
         return answer
+
+    def forget(self, columns: Sequence[pd.Series]) -> None:
+        """These engine columns are being let go of: nothing is shared on them any more, and
+        their answers go with them. Their tokens could otherwise be taken, once freed, by a
+        column a later rule makes, which would be given an answer that is not its own."""
+        gone = {_token(column) for column in columns}
+        self._engine -= gone
+        self._answers = {
+            found: answer for found, answer in self._answers.items() if gone.isdisjoint(found[2])
+        }
 
 
 def bools(values: np.ndarray, index: pd.Index) -> pd.Series:
