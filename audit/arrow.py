@@ -6,6 +6,13 @@ from collections.abc import Iterable
 
 from audit.lazy import pa, pc, pd
 
+# Unicode white space as Arrow's kernels and Python's str.isspace() define it: the same 29
+# code points (tests/test_rulekit.py checks every code point against both).
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
 
 def is_in(values: pd.Series, allowed: pd.Series | Iterable[str]) -> pd.Series:
     """True where the value is one of ``allowed``; missing -> False. A ``bool`` Series.

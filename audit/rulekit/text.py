@@ -20,6 +20,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Sequence
 
+from audit.arrow import WHITE_SPACE
 from audit.lazy import np, pa, pc, pd
 
 # The defaults of the run's text policy (``[text]`` in ``audit.toml``), defined here once.
@@ -49,13 +50,7 @@ DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
 # Python's \s is Unicode-aware (non-breaking space, line and paragraph separators, ...).
 _WHITESPACE_RUN = r"\s+"
 
-# Unicode white space as Arrow's kernels and Python's str.isspace() define it (the same
-# 29 code points; tests/test_rulekit.py checks every code point against both), written out
-# for RE2, whose \s is ASCII only.
-WHITE_SPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
+# Unicode white space (audit.arrow.WHITE_SPACE) written out for RE2, whose \s is ASCII only.
 _WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITE_SPACE) + "]"
 _WS_NOT_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITE_SPACE if c != " ") + "]"
 # Text that squashing changes: white space at an end, a run of two, or one that is not a
