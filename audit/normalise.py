@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from audit.arrow import WHITE_SPACE, is_in
@@ -153,15 +154,53 @@ def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
     A column with nothing to trim (most of a clean export) is kept as it is, not a trimmed
     copy: the table then shares the values of the file as read instead of holding a second
-    copy of them. Whether there is anything to trim is told from each value's first and
-    last character, so a column of notes is not copied whole only to find it was clean
-    (140 MB of identity notes at 100,000 children).
+    copy of them. Whether there is anything to trim is told without copying the column
+    (140 MB of identity notes at 100,000 children): only the values whose first or last
+    byte could belong to white space are looked at as text.
     """
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
     white = pa.array(list(WHITE_SPACE), text.type)
-    for end in (pc.utf8_slice_codeunits(text, 0, 1), pc.utf8_slice_codeunits(text, -1)):
-        if pc.any(pc.is_in(end, value_set=white)).as_py():
+    for chunk in chunks:
+        maybe = pc.filter(chunk, _may_have_white_ends(chunk))
+        ends = (pc.utf8_slice_codeunits(maybe, 0, 1), pc.utf8_slice_codeunits(maybe, -1))
+        if any(pc.any(pc.is_in(end, value_set=white)).as_py() for end in ends):
             return pc.utf8_trim_whitespace(text)
     return text
+
+
+@cache
+def _white_end_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes a value can start with when it starts with white space: the ASCII
+    white space and the lead bytes of the rest (U+0085, U+00A0: C2; U+1680: E1;
+    U+2000-U+205F: E2; U+3000: E3). And those it can end with when it ends with white
+    space: the ASCII white space and any continuation byte. A value with neither is clean."""
+    ascii_white = [ord(c) for c in WHITE_SPACE if c.isascii()]
+    first, last = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    first[[*ascii_white, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+    last[[*ascii_white, *range(0x80, 0xC0)]] = True
+    return first, last
+
+
+def _may_have_white_ends(text: pa.Array) -> np.ndarray:
+    """True for values whose first or last byte could be part of white space (a superset of
+    those to trim, found from the values' bytes where they lie)."""
+    if pa.types.is_large_string(text.type):
+        offset_type: type = np.int64
+    elif pa.types.is_string(text.type):
+        offset_type = np.int32
+    else:  # another layout: every value is looked at
+        return np.ones(len(text), dtype=bool)
+    _, offsets_buffer, data_buffer = text.buffers()
+    if data_buffer is None or not len(text):
+        return np.zeros(len(text), dtype=bool)
+    offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=offset_type)[text.offset :][: len(text) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, stops = offsets[:-1], offsets[1:]
+    filled = np.flatnonzero(stops > starts)
+    first, last = _white_end_bytes()
+    maybe = np.zeros(len(text), dtype=bool)
+    maybe[filled] = first[data[starts[filled]]] | last[data[stops[filled] - 1]]
+    return maybe
 
 
 def _typed_to_text(raw: pd.Series) -> pd.Series:

@@ -6,8 +6,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit import normalise
+from audit.arrow import WHITE_SPACE
 
 
 def cells(*values: object) -> pd.Series:
@@ -153,6 +156,35 @@ def test_excel_error_values_are_recognised(value):
 def test_text_keeps_its_content_and_trims_only_the_ends():
     text, _ = normalise.as_text(normalise.cells_to_text(cells("  Seen  alone;  happy \n")))
     assert text.tolist() == ["Seen  alone;  happy"]
+
+
+def test_each_kind_of_white_space_at_either_end_of_a_value_is_trimmed():
+    # A column is only trimmed when some value needs it, judged first from the bytes at
+    # each value's ends: each of the 29 white space characters, before or after an ASCII
+    # or a multi-byte character, must be found on its own.
+    values = [v for c in WHITE_SPACE for v in (c + "a", "a" + c, c + "é", "é" + c, f"{c}-{c}")]
+    for value in values:
+        got = normalise.cells_to_text(pd.Series([value, "clean"], dtype="string[pyarrow]"))
+        assert got.tolist() == [value.strip(), "clean"], repr(value)
+
+
+_ENDS = st.sampled_from([*WHITE_SPACE, "a", "é", "\u2019", "\u3042", "\U0001f600", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_ENDS, max_size=5).map("".join)), max_size=9))
+def test_text_is_trimmed_of_every_kind_of_white_space_and_nothing_else(values):
+    # Whether a column needs trimming is first judged from the bytes at each value's ends;
+    # any white space (a non-breaking space, U+3000 ...) next to any other character at
+    # either end must still be found, and a clean column kept as it was read.
+    def trimmed(column: list[str | None]) -> list[str | None]:
+        got = normalise.cells_to_text(pd.Series(column, dtype="string[pyarrow]"))
+        return [None if pd.isna(v) else v for v in got]
+
+    want = [None if v is None or not v.strip() else v.strip() for v in values]
+    assert trimmed(values) == want
+    # Alone in its column too: one value with white space at an end trims the whole column.
+    assert [v for value in values for v in trimmed([value, "clean"])[:1]] == want
 
 
 @pytest.mark.parametrize("value", ["NULL", "null", " Null ", "NULL\t"])
