@@ -193,9 +193,8 @@ def _may_have_white_ends(text: pa.Array) -> np.ndarray:
     _, offsets_buffer, data_buffer = text.buffers()
     if data_buffer is None or not len(text):
         return np.zeros(len(text), dtype=bool)
-    offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=offset_type)[text.offset :][
-        : len(text) + 1
-    ]
+    offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=offset_type)
+    offsets = offsets[text.offset : text.offset + len(text) + 1]  # a slice starts part way
     data = np.frombuffer(data_buffer, dtype=np.uint8)
     starts, stops = offsets[:-1], offsets[1:]
     filled = np.flatnonzero(stops > starts)
