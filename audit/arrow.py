@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from audit.lazy import pa, pc, pd
+from audit.lazy import np, pa, pc, pd
 
 # Unicode white space as Arrow's kernels and Python's str.isspace() define it: the same 29
 # code points (tests/test_rulekit.py checks every code point against both).
@@ -66,3 +66,26 @@ def join_chunks(frame: pd.DataFrame) -> None:
         data = values.__arrow_array__()
         if isinstance(data, pa.ChunkedArray) and data.num_chunks > 1:
             frame.isetitem(position, pd.array(data.combine_chunks(), dtype=values.dtype))
+
+
+def repeated(values: pd.Series) -> pd.Series:
+    """``values.duplicated(keep="first")`` for text: True for every value seen earlier in the
+    column (a missing value after the first missing one). A ``bool`` Series.
+
+    Arrow numbers the values in the order they first appear, so a value is a repeat exactly
+    where its number is not above every number before it. pandas numbers them the same way
+    and then hashes the numbers a second time: for 1.7 million visit IDs, 0.1 s and about
+    50 MB more at the loader's busiest moment.
+    """
+    encoded = pc.dictionary_encode(pa.array(values.astype("string[pyarrow]").array))
+    if isinstance(encoded, pa.ChunkedArray):  # numbered across the chunks, in one dictionary
+        pieces = encoded.unify_dictionaries().chunks
+        numbers = pa.concat_arrays([piece.indices for piece in pieces] or [pa.array([], "int32")])
+    else:
+        numbers = encoded.indices
+    missing = np.asarray(numbers.is_null())
+    codes = np.asarray(pc.fill_null(numbers, -1))
+    highest_before = np.maximum.accumulate(np.r_[np.int64(-1), codes[:-1]])
+    seen = (codes <= highest_before) & ~missing
+    seen[missing] = np.cumsum(missing)[missing] > 1
+    return pd.Series(seen, index=values.index, dtype=bool)

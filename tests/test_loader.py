@@ -6,8 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from audit.arrow import repeated
 from audit.errors import InputError
 from audit.loader import load
 from tests.workbooks import workbook
@@ -68,6 +72,19 @@ def test_duplicate_keys_keep_the_first_and_reject_later_rows_naming_the_first(tm
     assert loaded.frame["allocated_team"].tolist() == ["North", "South"]
     assert loaded.rejected[["source_row", "kind"]].values.tolist() == [[4, "duplicate_key"]]
     assert loaded.rejected["detail"].iloc[0] == "duplicates the child_id of row 2"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["C1", "C2", "c1", "C1 ", "é"])), max_size=12))
+def test_a_key_repeats_exactly_where_pandas_says_a_value_is_duplicated(keys):
+    # The loader finds repeated keys from Arrow's numbering of the values, not pandas'
+    # duplicated(); both must mark the same rows, in one chunk or several.
+    column = pd.Series(keys, dtype="string")
+    expected = column.duplicated(keep="first").tolist()
+    assert repeated(column).tolist() == expected
+    half = len(keys) // 2
+    pieces = pa.chunked_array([keys[:half], keys[half:]], pa.large_string())
+    assert repeated(pd.Series(pd.array(pieces, dtype="string"))).tolist() == expected
 
 
 def test_rows_of_linked_tables_with_unknown_children_are_rejected(tmp_path):
@@ -305,7 +322,6 @@ def test_a_parquet_file_written_in_many_row_groups_loads_as_one_piece_per_column
     """A file read in pieces loads whole and in order, each text column in one Arrow chunk:
     Arrow's take, behind every row filter a rule makes, would otherwise copy each column of
     case notes whole on every cut (140 MB of identity notes at 100,000 children)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     n = 2_500
