@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from audit.arrow import text_looked_up
+from audit.arrow import join_chunks, text_looked_up
 from audit.contract import SOURCE_ROW, SOURCE_SHEET, UNALLOCATED_TEAM, table_spec
 from audit.lazy import pd
 from audit.progress import Progress, no_progress
@@ -284,7 +284,10 @@ def run_rules(
             parts.append(findings)
     if not parts:
         return empty_findings(), statuses
-    return pd.concat(parts, ignore_index=True), statuses
+    findings = pd.concat(parts, ignore_index=True)
+    # A chunk per rule would be joined again by every row filter the reports make.
+    join_chunks(findings)
+    return findings, statuses
 
 
 # Read by the engine after every rule: each subject's team and worker (and, through the
