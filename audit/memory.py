@@ -11,7 +11,10 @@ Arrow also ships, told to return freed pages at once (measured at 100,000 childr
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from audit.lazy import pa
@@ -70,3 +73,18 @@ def _glibc() -> ctypes.CDLL | None:
     except (OSError, AttributeError):
         return None
     return libc
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection for a while: for work that makes many objects and no
+    cycles (a workbook's rows as lists, a report's actions), which the collector would
+    otherwise walk again and again for no garbage. Collection resumes afterwards, whatever
+    happened."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

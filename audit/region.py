@@ -56,6 +56,7 @@ from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import ERROR, FINDINGS_COLUMNS, RAN, SKIPPED, RuleStatus
 from audit.history import History
 from audit.loader import ISSUE_COLUMNS, LoadResult
+from audit.memory import collector_paused
 from audit.output import (
     DIR_MODE,
     cannot_write,
@@ -174,11 +175,12 @@ def run_region(
         run, overview = _audit_into(settings, rules, region, period, staging, profile, progress)
         gc.freeze()  # the region's run and overview, kept until the month is written
         with timed(run.timings, "reports"):
-            if history is not None:
-                add_trends(overview, history, period)
-            prioritise(overview, history)
-            if history is not None:
-                add_follow_up(overview, run, history)
+            with collector_paused():
+                if history is not None:
+                    add_trends(overview, history, period)
+                prioritise(overview, history)
+                if history is not None:
+                    add_follow_up(overview, run, history)
             gc.freeze()  # the actions prioritise and add_follow_up rebuilt, likewise
             write_report_files(overview, staging, progress)
         write_json(region_record(run), staging / "run.json")
@@ -219,7 +221,7 @@ def _audit_authority(
     own: dict[str, float] = {}
     export = authority_export(authority.path, settings.mapping)
     run = audit_with(settings, rules, export, period, profile, own)
-    with timed(own, "overview"):
+    with timed(own, "overview"), collector_paused():  # objects by the thousand, no cycles
         part = overview_of_run(run)
     for team in part.teams:
         _claim(team, authority)

@@ -174,3 +174,26 @@ def test_what_a_run_set_aside_from_the_collector_is_collectable_again_after_it(
     monkeypatch.setattr(publish, "write_report_files", full_disk)
     assert main(["run", str(SAMPLE), "--period", "2026-10", "--out", str(out)]) != 0
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_runs_again_after_the_reports_are_built_even_when_the_build_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The collector is paused while the overview is built (an object per action, no
+    # cycles); left paused, a scheduler's next month would never free a cycle again.
+    import gc
+
+    from audit import publish
+    from audit.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(SAMPLE), "--period", "2026-10", "--out", str(out)]) == 0
+    assert gc.isenabled()
+
+    def broken_build(*_args: object, **_kwargs: object) -> None:
+        assert not gc.isenabled()  # the pause is in force while the build runs
+        raise RuntimeError("a fault while building the overview")
+
+    monkeypatch.setattr(publish, "build_overview", broken_build)
+    assert main(["run", str(SAMPLE), "--period", "2026-10", "--out", str(out)]) != 0
+    assert gc.isenabled()
