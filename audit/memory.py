@@ -27,7 +27,6 @@ def use_returning_allocator() -> None:
     """Allocate Arrow memory with jemalloc, which returns freed pages at once. Kept as it
     is where the environment chooses an allocator, or where this build of Arrow has no
     jemalloc (some platforms' wheels): the stages' hand-backs still return most of it."""
-    _large_blocks_returned_when_freed()
     if os.environ.get(CHOSEN_BY_ENVIRONMENT):
         return
     try:
@@ -47,20 +46,27 @@ def hand_back_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-# glibc's mallopt parameter for the size from which a block is mapped on its own.
+# glibc's mallopt parameter for the size from which a block is mapped on its own, and the
+# sizes used: 256 KB while tables load and rules run, and glibc's largest, 32 MB, for the
+# reports.
 _M_MMAP_THRESHOLD = -3
 _LARGE_BLOCK = 256 * 1024
+_LARGEST_THRESHOLD = 32 * 1024 * 1024
 
 
-def _large_blocks_returned_when_freed() -> None:
-    """Have the C library map every block of 256 KB or more (numpy's columns, pandas'
+def large_blocks_returned(when_freed: bool) -> None:
+    """Whether the C library maps every block of 256 KB or more (numpy's columns, pandas'
     working arrays) on its own, so that freeing it returns it to the system at once.
-    glibc otherwise raises that threshold to the largest block freed so far (up to 32 MB),
-    after which a table's working arrays were carved from a heap that kept them: about
-    50 MB at 100,000 children. Nothing is done on other C libraries."""
+
+    Loading and the rules make such blocks once and let them go: glibc's own threshold
+    rises to the largest block freed so far (up to 32 MB), after which a table's working
+    arrays were carved from a heap that kept them (about 50 MB at 100,000 children). The
+    reports make and drop page-sized buffers by the thousand, which a fresh mapping each
+    time slowed by a tenth: for them blocks below 32 MB are reused. Nothing is done on
+    other C libraries."""
     libc = _glibc()
     if libc is not None:
-        libc.mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK)
+        libc.mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK if when_freed else _LARGEST_THRESHOLD)
 
 
 @cache
