@@ -19,7 +19,7 @@ import pyarrow as pa
 from audit.database import resolve_input
 from audit.engine.runner import FINDINGS_COLUMNS, run_rules
 from audit.loader import load, require_children
-from audit.memory import hand_back_freed_memory, large_blocks_returned
+from audit.memory import hand_back_freed_memory
 from audit.output import open_private, write_csv
 from audit.period import AuditPeriod
 from audit.progress import Progress, no_progress
@@ -64,7 +64,6 @@ def audit_with(
 ) -> AuditRun:
     """Load the input and run ``rules`` for one month, with settings already read."""
     timings = {} if timings is None else timings
-    large_blocks_returned(when_freed=True)  # the tables' working arrays, once each
     with timed(timings, "load"):
         loaded = load(
             resolve_input(input_path, settings.connections),

@@ -347,6 +347,58 @@ def test_a_parquet_file_written_in_many_row_groups_loads_as_one_piece_per_column
         assert getattr(arrow, "num_chunks", 1) == 1, column
 
 
+def test_large_tables_load_first_and_one_at_a_time(tmp_path, monkeypatch):
+    """What a table holds while it loads comes on top of every table loaded before it, so a
+    folder's large tables load one at a time, before the others: at 100,000 children that
+    keeps the run under 1 GB. The tables, and the order they are listed in, are as ever."""
+    import threading
+    import time
+
+    import audit.loader as loader
+
+    n = 3_000
+    note = "Synthetic visit note, long enough to make this table large. " * 3
+    visits = {
+        "visit_id": [f"V{i}" for i in range(n)],
+        "child_id": [f"C{i % 50}" for i in range(n)],
+        "visit_date": ["2026-09-01"] * n,
+        "seen_alone_commentary": [f"{note}{i}" for i in range(n)],
+    }
+    plans = {
+        "plan_id": [f"P{i}" for i in range(n)],
+        "child_id": [f"C{i % 50}" for i in range(n)],
+        "plan_type": ["CP"] * n,
+        "plan_date": ["2026-09-01"] * n,
+        "identity_notes": [f"{note}{i}" for i in range(n)],
+    }
+    pd.DataFrame(visits).to_parquet(tmp_path / "visits.parquet")
+    pd.DataFrame(plans).to_parquet(tmp_path / "plans.parquet")
+    children = {"child_id": [f"C{i}" for i in range(50)], "allocated_team": "North"}
+    pd.DataFrame(children).to_parquet(tmp_path / "children.parquet")
+    events = {"event_id": ["E1"], "child_id": ["C1"], "event_type": ["X"]}
+    events["event_date"] = ["2026-09-02"]
+    pd.DataFrame(events).to_parquet(tmp_path / "events.parquet")
+
+    spans: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    real = loader.load_table
+
+    def timed_load_table(spec, *args, **kwargs):
+        started = time.perf_counter()
+        time.sleep(0.05)  # long enough that tables allowed side by side would overlap
+        loaded = real(spec, *args, **kwargs)
+        with lock:
+            spans[spec.name] = [started, time.perf_counter()]
+        return loaded
+
+    monkeypatch.setattr(loader, "load_table", timed_load_table)
+    result = load(tmp_path)
+    assert list(result.loads) == ["children", "events", "plans", "visits"]
+    (plans_start, plans_end), (visits_start, visits_end) = spans["plans"], spans["visits"]
+    assert plans_end <= visits_start or visits_end <= plans_start  # never side by side
+    assert spans["events"][0] >= max(plans_end, visits_end)  # the small one after them
+
+
 def test_sql_null_is_blank_in_every_column_and_a_null_required_value_is_missing(tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()
