@@ -85,31 +85,21 @@ class ChangeUpdateParams(Params):
     )
 
 
-def _updates(tables: Tables) -> pd.DataFrame:
-    """Every dated update of a child: completed assessments and plan versions."""
+def _updates(tables: Tables, children: pd.Series) -> pd.DataFrame:
+    """Every dated update of these children: completed assessments and plan versions. Only
+    theirs: a county's plan versions are hundreds of thousands, the changes' children a
+    few thousand."""
     parts = []
-    if tables.has("assessments", "completed_date"):
-        assessments = tables["assessments"]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "child_id": assessments["child_id"],
-                    "update_date": assessments["completed_date"],
-                    "update_kind": "assessment completed",
-                }
-            )
-        )
-    if tables.has("plans", "plan_date"):
-        plans = tables["plans"]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "child_id": plans["child_id"],
-                    "update_date": plans["plan_date"],
-                    "update_kind": "plan updated",
-                }
-            )
-        )
+    for table, date_column, kind in (
+        ("assessments", "completed_date", "assessment completed"),
+        ("plans", "plan_date", "plan updated"),
+    ):
+        if not tables.has(table, date_column):
+            continue
+        rows = tables[table]
+        rows = rows[is_in(rows["child_id"], children)]
+        update = {"child_id": rows["child_id"], "update_date": rows[date_column]}
+        parts.append(pd.DataFrame({**update, "update_kind": kind}))
     updates = pd.concat(parts, ignore_index=True)
     updates["update_date"] = pd.to_datetime(updates["update_date"])
     return updates[updates["update_date"].notna()]
@@ -128,7 +118,8 @@ def evaluate(tables: Tables, params: ChangeUpdateParams, ctx: AuditContext) -> p
     due = due_all[chosen]
 
     # The first update of the child on/after each event date and on/before the as-at date.
-    pairs = pairs_by_child(subjects[["child_id", "event_date"]], _updates(tables))
+    updates = _updates(tables, subjects["child_id"])
+    pairs = pairs_by_child(subjects[["child_id", "event_date"]], updates)
     in_reach = (pairs["update_date"] >= pairs["event_date"]) & (pairs["update_date"] <= ctx.as_at)
     first = first_per_subject(pairs, ["update_date", "update_kind"], subjects.index, where=in_reach)
     update_date = pd.to_datetime(first["update_date"])
