@@ -172,11 +172,16 @@ def load(
     # A workbook's sheets arrive as a list per row (240,000 rows for a county), which the
     # collector would walk again at each full collection until they are converted: about
     # 0.2 s of the 3 s of CPU a county's check takes, for no garbage.
-    large_blocks_returned(when_freed=True)  # the tables' working arrays, each made once
-    with collector_paused():
-        return _load(
-            path, limits or SafetyLimits(), profile, mapping or SourceMapping(), as_at, progress
-        )
+    # The tables' working arrays are each made once, and returned when freed; the rules and
+    # reports, which make and drop arrays by the thousand, reuse them instead.
+    large_blocks_returned(when_freed=True)
+    try:
+        with collector_paused():
+            return _load(
+                path, limits or SafetyLimits(), profile, mapping or SourceMapping(), as_at, progress
+            )
+    finally:
+        large_blocks_returned(when_freed=False)
 
 
 def _load(
