@@ -47,8 +47,7 @@ def hand_back_freed_memory() -> None:
 
 
 # glibc's mallopt parameter for the size from which a block is mapped on its own, and the
-# sizes used: 256 KB while tables load and rules run, and glibc's largest, 32 MB, for the
-# reports.
+# sizes used: 256 KB while tables load, and glibc's largest, 32 MB, afterwards.
 _M_MMAP_THRESHOLD = -3
 _LARGE_BLOCK = 256 * 1024
 _LARGEST_THRESHOLD = 32 * 1024 * 1024
@@ -58,11 +57,11 @@ def large_blocks_returned(when_freed: bool) -> None:
     """Whether the C library maps every block of 256 KB or more (numpy's columns, pandas'
     working arrays) on its own, so that freeing it returns it to the system at once.
 
-    Loading and the rules make such blocks once and let them go: glibc's own threshold
-    rises to the largest block freed so far (up to 32 MB), after which a table's working
-    arrays were carved from a heap that kept them (about 50 MB at 100,000 children). The
-    reports make and drop page-sized buffers by the thousand, which a fresh mapping each
-    time slowed by a tenth: for them blocks below 32 MB are reused. Nothing is done on
+    Loading makes such blocks once per column and lets them go: glibc's own threshold rises
+    to the largest block freed so far (up to 32 MB), after which a table's working arrays
+    were carved from a heap that kept them (about 50 MB at 100,000 children). The rules and
+    the reports make and drop arrays and buffers by the thousand, which a fresh mapping
+    each time slowed by a fifth: for them blocks below 32 MB are reused. Nothing is done on
     other C libraries."""
     libc = _glibc()
     if libc is not None:

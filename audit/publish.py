@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from audit.history import History
-from audit.memory import collector_paused, large_blocks_returned
+from audit.memory import collector_paused
 from audit.output import DIR_MODE, cannot_write, private_dir, write_csv, writing
 from audit.progress import Progress, no_progress
 from audit.reports import write_report_files
@@ -89,7 +89,6 @@ def write_run(
             # to 460,000 objects, 0.1-0.5 s apiece, while the overview, overview.json and
             # the history's actions were made.
             gc.freeze()
-            large_blocks_returned(when_freed=False)
             overview = _overview_beside_tables(run, staging, history)
             gc.freeze()
             write_report_files(overview, staging, progress)  # overview.json too

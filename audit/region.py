@@ -56,7 +56,7 @@ from audit.contract import UNALLOCATED_TEAM
 from audit.engine.runner import ERROR, FINDINGS_COLUMNS, RAN, SKIPPED, RuleStatus
 from audit.history import History
 from audit.loader import ISSUE_COLUMNS, LoadResult
-from audit.memory import collector_paused, large_blocks_returned
+from audit.memory import collector_paused
 from audit.output import (
     DIR_MODE,
     cannot_write,
@@ -174,7 +174,6 @@ def run_region(
     try:
         run, overview = _audit_into(settings, rules, region, period, staging, profile, progress)
         gc.freeze()  # the region's run and overview, kept until the month is written
-        large_blocks_returned(when_freed=False)
         with timed(run.timings, "reports"):
             with collector_paused():
                 if history is not None:
