@@ -328,3 +328,24 @@ def test_tables_that_cannot_be_changed_are_not_handed_over():
     with pytest.raises(TypeError, match="dict"):
         run_rules(RULES, {}, tables, CONTEXT, hand_over=True)
     assert list(tables["plans"].columns) == list(load_case_tables(ENDED_PLAN)["plans"].columns)
+
+
+def test_a_column_without_a_stable_identity_never_shares_an_answer():
+    """A category or nullable-integer column has no buffer of its own to be known by:
+    converting it makes a new array each time, whose address the next one may take. Such a
+    column is worked out afresh every time, never handed another column's answer."""
+    from audit.rulekit.shared import SharedWork
+
+    tables = {
+        "events": pd.DataFrame(
+            {
+                "kind": pd.Series(["a", "b"], dtype="category"),
+                "count": pd.Series([1, None], dtype="Int64"),
+            }
+        )
+    }
+    shared = SharedWork(tables)
+    derived: list[str] = []
+    for name in ("kind", "count", "kind", "count"):
+        shared.get("answer", lambda n=name: derived.append(n) or n, [tables["events"][name]])
+    assert derived == ["kind", "count", "kind", "count"]

@@ -24,14 +24,22 @@ T = TypeVar("T")
 
 
 def _token(column: pd.Series) -> Hashable:
-    """What identifies a column's data: its Arrow array, or its numpy buffer and layout."""
+    """What identifies a column's data: its Arrow array, or its numpy buffer and layout.
+
+    Any other column (a category, a nullable integer) has no such identity: converting it
+    would make a new array each time, whose address could be taken by the next one and
+    match a different column; it gets a token of its own, and nothing is shared on it.
+    """
     array = column.array
-    if hasattr(array, "__arrow_array__"):
+    if isinstance(array, pd.arrays.ArrowExtensionArray):
         # Arrow arrays are immutable; a write through pandas makes a new one.
         return ("arrow", id(array.__arrow_array__()))
-    values = column.to_numpy()
-    interface = values.__array_interface__
-    return ("numpy", interface["data"][0], values.shape, values.strides, values.dtype.str)
+    arrays = pd.arrays
+    if isinstance(array, (arrays.NumpyExtensionArray, arrays.DatetimeArray, arrays.TimedeltaArray)):
+        values = column.to_numpy()  # the column's own buffer, not a copy
+        interface = values.__array_interface__
+        return ("numpy", interface["data"][0], values.shape, values.strides, values.dtype.str)
+    return ("unshared", object())
 
 
 class SharedWork:
