@@ -75,7 +75,7 @@ def _glibc() -> ctypes.CDLL | None:
         libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version  # noqa: B018 - only glibc has it
         libc.mallopt, libc.malloc_trim  # noqa: B018
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not glibc, or no C library to open
         return None
     return libc
 
