@@ -258,7 +258,7 @@ def run_rules(
 
     ``hand_over``: the caller gives up ``tables`` (a dict, changed in place), and each
     column is let go of once no rule still to run declares it. At 100,000 children the
-    identity notes (140 MB) go after IDN03, the visits' commentary and codes after VIS01,
+    identity notes (140 MB) go after IDN03, the visits' commentary after SEE01,
     rather than every table being held whole until the last rule. What identifies a row,
     and the children and workers tables, stay to the end: the engine reads them for every
     rule.
