@@ -68,21 +68,33 @@ def join_chunks(frame: pd.DataFrame) -> None:
             frame.isetitem(position, pd.array(data.combine_chunks(), dtype=values.dtype))
 
 
+def encoded(text: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[pa.Array]]:
+    """The distinct values in the order they first appear, and for each chunk each row's
+    number among them (null when missing). A loaded column may come in several chunks; they
+    are encoded where they lie, since joining them first would copy the whole column (140 MB
+    of identity notes at 100,000 children), against one dictionary for them all."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    if len(chunks) == 1:
+        one = pc.dictionary_encode(chunks[0])
+        return one.dictionary, [one.indices]
+    # Arrow encodes a chunked column against one table of values; unifying makes sure of it.
+    pieces = pc.dictionary_encode(text).unify_dictionaries().chunks if chunks else []
+    if not pieces:  # no rows at all
+        return pa.array([], text.type), [pa.array([], pa.int32())]
+    return pieces[0].dictionary, [piece.indices for piece in pieces]
+
+
 def repeated(values: pd.Series) -> pd.Series:
     """``values.duplicated(keep="first")`` for text: True for every value seen earlier in the
     column (a missing value after the first missing one). A ``bool`` Series.
 
-    Arrow numbers the values in the order they first appear, so a value is a repeat exactly
-    where its number is not above every number before it. pandas numbers them the same way
-    and then hashes the numbers a second time: for 1.7 million visit IDs, 0.1 s and about
-    50 MB more at the loader's busiest moment.
+    Arrow numbers the values in the order they first appear (:func:`encoded`), so a value is
+    a repeat exactly where its number is not above every number before it. pandas numbers
+    them the same way and then hashes the numbers a second time: for 1.7 million visit IDs,
+    0.1 s and about 50 MB more at the loader's busiest moment.
     """
-    encoded = pc.dictionary_encode(pa.array(values.astype("string[pyarrow]").array))
-    if isinstance(encoded, pa.ChunkedArray):  # numbered across the chunks, in one dictionary
-        pieces = encoded.unify_dictionaries().chunks
-        numbers = pa.concat_arrays([piece.indices for piece in pieces] or [pa.array([], "int32")])
-    else:
-        numbers = encoded.indices
+    _, places = encoded(pa.array(values.astype("string[pyarrow]").array))
+    numbers = pa.concat_arrays(places)
     missing = np.asarray(numbers.is_null())
     codes = np.asarray(pc.fill_null(numbers, -1))
     highest_before = np.maximum.accumulate(np.r_[np.int64(-1), codes[:-1]])

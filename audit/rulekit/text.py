@@ -20,7 +20,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Sequence
 
-from audit.arrow import WHITE_SPACE
+from audit.arrow import WHITE_SPACE, encoded
 from audit.lazy import np, pa, pc, pd
 
 # The defaults of the run's text policy (``[text]`` in ``audit.toml``), defined here once.
@@ -106,29 +106,12 @@ def _squashed(text: pa.Array) -> pa.Array:
     return _refold(text, _NOT_SQUASHED, lambda t: _one_space(pc.utf8_trim_whitespace(t)))
 
 
-def _encoded(text: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[pa.Array]]:
-    """The distinct values, and for each chunk each row's place among them (null when
-    missing). A loaded column comes in several chunks; they are encoded where they lie,
-    since joining them first would copy the whole column: 140 MB of identity notes at
-    100,000 children."""
-    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    if len(chunks) == 1:
-        encoded = pc.dictionary_encode(chunks[0])
-        return encoded.dictionary, [encoded.indices]
-    # One dictionary for every chunk (Arrow encodes a chunked column against one table of
-    # values; unifying makes sure of it).
-    pieces = pc.dictionary_encode(text).unify_dictionaries().chunks if chunks else []
-    if not pieces:  # no rows at all
-        return pa.array([], text.type), [pa.array([], pa.int32())]
-    return pieces[0].dictionary, [piece.indices for piece in pieces]
-
-
 def _per_distinct(
     text: pa.Array | pa.ChunkedArray, judge: Callable[[pa.Array], pa.Array]
 ) -> pa.ChunkedArray:
     """``judge`` worked out once per distinct value and spread back over the rows (missing
     stays missing): a column of free text repeats its blanks, placeholders and templates."""
-    distinct, places = _encoded(text)
+    distinct, places = encoded(text)
     judged = judge(distinct)
     return pa.chunked_array([pc.take(judged, place) for place in places], judged.type)
 
@@ -198,7 +181,7 @@ def comparable_numbers(text: pd.Series) -> np.ndarray:
     """Each value numbered by its :func:`comparable_text` form: two values get the same
     number exactly when those forms are equal; missing is -1. Numbers only, so a column of
     notes is compared without building a folded copy of every row."""
-    distinct, places = _encoded(_arrow(text))
+    distinct, places = encoded(_arrow(text))
     numbers = pc.dictionary_encode(_comparable(distinct)).indices
     spread = pa.chunked_array([pc.take(numbers, place) for place in places], numbers.type)
     return pc.fill_null(spread, -1).to_numpy().astype(np.intp, copy=False)
